@@ -1,0 +1,134 @@
+"""Configuration: a small validated object built from YAML, with errors that name the key.
+
+Secrets (the bot token, the webhook secret) never live in the file: the file names the
+environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+from phonenumbers import shortnumberinfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ConfigError
+
+TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Section):
+    """A local number a practitioner may need (children's social care, out of hours...)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str
+    when: str | None = Field(default=None, max_length=200)
+
+    @field_validator("phone")
+    @classmethod
+    def _uk_number(cls, value: str) -> str:
+        """Accept UK numbers in any common format and show them in the national format."""
+        number = _parse(value)
+        if shortnumberinfo.is_valid_short_number_for_region(number, "GB"):
+            return value.strip()
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError(f"'{value}' is not a valid UK phone number")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _parse(value: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"'{value}' is not a phone number") from exc
+
+
+class Webhook(_Section):
+    """How Telegram reaches a bot behind HTTPS; the secret token comes from the environment."""
+
+    listen: str = "0.0.0.0"
+    port: int = Field(default=8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    public_url: str | None = None
+    secret_token_env: str = "INFOSHARE_WEBHOOK_SECRET"
+
+
+class Telegram(_Section):
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    base_url: str | None = None
+    webhook: Webhook = Webhook()
+
+
+class Storage(_Section):
+    url: str = "sqlite:///infoshare.db"
+
+
+class Logging(_Section):
+    level: str = "INFO"
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+class Config(_Section):
+    """Everything an area sets: where the content is, storage, Telegram, local contacts."""
+
+    area: str = "your area"
+    dialogues: Path | None = None
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    storage: Storage = Storage()
+    telegram: Telegram = Telegram()
+    logging: Logging = Logging()
+    contacts: tuple[Contact, ...] = ()
+
+    def token(self) -> str:
+        """The bot token from the environment, or ConfigError with one clear sentence."""
+        name = self.telegram.token_env
+        token = os.environ.get(name, "").strip()
+        if not token:
+            raise ConfigError(f"Set the bot token in the environment variable {name}.")
+        if not TOKEN_PATTERN.match(token):
+            raise ConfigError(
+                f"The bot token in {name} is malformed: expected digits, a colon and a long key "
+                "(as BotFather gives it)."
+            )
+        return token
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file; no file means every default."""
+    if path is None:
+        return Config()
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: is not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: must be a mapping of keys to values")
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{path}: {'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError("\n".join(lines)) from None
+    if config.dialogues is not None and not config.dialogues.is_absolute():
+        config = config.model_copy(update={"dialogues": path.parent / config.dialogues})
+    return config

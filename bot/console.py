@@ -1,0 +1,228 @@
+"""The advice conversation in a terminal: for trying content, training, and scripts (--jsonl).
+
+Stateless between runs and needs no Telegram token. `Console.handle` maps one input line to the
+replies as data; `run` is the thin loop that reads lines and prints them as text or JSON lines.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TextIO
+
+from bot import render
+from bot.config import Contact
+from states import Dialogue, Library, Moved, Question, answer, back
+
+QUIT = {"quit", "exit", "q"}
+TOPIC_WORDS = {"myths": "myth_buster", "myth buster": "myth_buster", "who to ask": "seek_advice"}
+HELP = (
+    "Type the number or the words of an answer (for example 1, yes, no, not sure). "
+    "Other commands: explain (what does this question mean?), back, restart, rules, rule N, "
+    "record (the last decision record), contacts, topics, the name of a topic (for example "
+    "consent, definitions), help, quit."
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One bot turn: what to show, and where the conversation is."""
+
+    blocks: list[render.Block]
+    step: str
+    choices: tuple[tuple[str, str], ...] = ()
+    outcome: str | None = None
+    rules: tuple[int, ...] = ()
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Console:
+    """One practitioner's conversation, driven by typed lines."""
+
+    def __init__(
+        self,
+        library: Library,
+        dialogue: Dialogue,
+        contacts: Sequence[Contact],
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.library = library
+        self.dialogue = dialogue
+        self.contacts = contacts
+        self.today = today
+        self.state = dialogue.start
+        self.last_record: render.Copyable | None = None
+
+    def opening(self) -> list[Reply]:
+        intro = render.Para(self.dialogue.content.intro)
+        return [
+            Reply([render.Heading(self.dialogue.content.title), intro], self.state.step),
+            self.current(),
+        ]
+
+    def current(self, error: str | None = None) -> Reply:
+        """The question we are at (or the finished outcome's reminder of what to do next)."""
+        node = self.dialogue.node(self.state.step)
+        if isinstance(node, Question):
+            choices = tuple((a.id, a.label) for a in node.answers)
+            blocks = render.question(node, numbered=True)
+            if error:
+                blocks = [render.Para(error), *blocks]
+            return Reply(blocks, self.state.step, choices, error=error)
+        text = (
+            "This decision is finished. Type back to change your last answer, "
+            "restart for a new decision, or quit."
+        )
+        return Reply([render.Para(error or text)], self.state.step, error=error)
+
+    def handle(self, line: str) -> list[Reply]:
+        """Apply one typed line and return what the bot says back."""
+        words = line.strip()
+        command = render_key(words)
+        if not words:
+            return [self.current()]
+        if command in {"restart", "start", "new"}:
+            self.state = self.dialogue.start
+            return self.opening()
+        if command == "back":
+            self.state = back(self.state)
+            return [self.current()]
+        if command == "help":
+            return [Reply([render.Para(HELP)], self.state.step), self.current()]
+        if command in {"explain", "what does this mean", "what"}:
+            node = self.dialogue.node(self.state.step)
+            if isinstance(node, Question):
+                return [Reply(render.explain(node), self.state.step), self.current()]
+            return [self.current("Explanations are for questions; this decision is finished.")]
+        if command == "rules" or command.startswith("rule "):
+            return self._rules(command)
+        if command == "record":
+            if self.last_record is None:
+                return [self.current("There is no decision record yet: finish a decision first.")]
+            return [Reply([self.last_record], self.state.step), self.current()]
+        if command == "contacts":
+            return [Reply(render.contact_blocks(self.contacts), self.state.step), self.current()]
+        if command == "topics":
+            names = ", ".join(self.library.reference.topics)
+            return [Reply([render.Para(f"Topics: {names}.")], self.state.step), self.current()]
+        topic = TOPIC_WORDS.get(command, command.replace(" ", "_"))
+        if topic in self.library.reference.topics:
+            blocks = render.topic(self.library.reference.topics[topic])
+            return [Reply(blocks, self.state.step), self.current()]
+        return self._answer(words)
+
+    def _rules(self, command: str) -> list[Reply]:
+        number_text = command.removeprefix("rules").removeprefix("rule").strip()
+        if not number_text:
+            return [Reply(render.rules(self.library), self.state.step), self.current()]
+        if not number_text.isdigit() or int(number_text) not in self.library.reference.rules:
+            return [self.current("There are seven golden rules: type rule 1 to rule 7.")]
+        blocks = render.rules(self.library, int(number_text))
+        return [Reply(blocks, self.state.step), self.current()]
+
+    def _answer(self, words: str) -> list[Reply]:
+        if self.dialogue.is_outcome(self.state.step):
+            return [self.current()]
+        result = answer(self.dialogue, self.state, words)
+        if not isinstance(result, Moved):
+            node = self.dialogue.node(self.state.step)
+            assert isinstance(node, Question)
+            count = len(node.answers)
+            return [
+                self.current(
+                    f"Sorry, I did not recognise that. Please choose one of the options "
+                    f"(type 1 to {count}, or the answer), or type help."
+                )
+            ]
+        self.state = result.state
+        return [self._arrived()]
+
+    def _arrived(self) -> Reply:
+        if not self.dialogue.is_outcome(self.state.step):
+            return self.current()
+        blocks = render.outcome(
+            self.library, self.dialogue, self.state, self.contacts, self.today()
+        )
+        self.last_record = [b for b in blocks if isinstance(b, render.Copyable)]
+        record = (
+            self.last_record[0].text if isinstance(self.last_record[0], render.Copyable) else ""
+        )
+        found = self.dialogue.content.outcomes[self.state.step]
+        closing = render.Para(
+            "Type back to change your last answer, restart for a new decision, or quit."
+        )
+        return Reply(
+            [*blocks, closing],
+            self.state.step,
+            outcome=self.state.step,
+            rules=found.rules,
+            extra={"record": self.last_record.text},
+        )
+
+
+def render_key(words: str) -> str:
+    """Fold a typed command so 'Rules', ' RULE 4 ' and 'rule 4.' compare equal."""
+    return " ".join(words.casefold().split()).strip(" .!?")
+
+
+def _text(reply: Reply) -> str:
+    return render.plain(reply.blocks)
+
+
+def _json(reply: Reply) -> str:
+    payload: dict[str, Any] = {
+        "step": reply.step,
+        "text": render.plain(reply.blocks),
+        "choices": [{"id": i, "label": label} for i, label in reply.choices],
+    }
+    if reply.outcome is not None:
+        payload |= {"outcome": reply.outcome, "rules": list(reply.rules)}
+    if reply.error is not None:
+        payload["error"] = reply.error
+    payload |= reply.extra
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def _jsonl_input(line: str) -> str | None:
+    """The answer in a `{"answer": ...}` line, or None when the line is not one."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("answer"), str):
+        return str(data["answer"])
+    return None
+
+
+def run(
+    console: Console, *, jsonl: bool, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
+    """Read lines until quit or end of input; print each reply. Returns the exit code."""
+    show = _json if jsonl else _text
+    separator = "\n" if jsonl else "\n\n"
+    prompt = "" if jsonl else "> "
+
+    def emit(replies: list[Reply]) -> None:
+        stdout.write(separator.join(show(r) for r in replies) + "\n")
+        if prompt:
+            stdout.write(prompt)
+        stdout.flush()
+
+    emit(console.opening())
+    for raw in stdin:
+        line = raw.rstrip("\n")
+        if jsonl:
+            given = _jsonl_input(line)
+            if given is None:
+                emit([console.current('Each line must be a JSON object like {"answer": "yes"}.')])
+                continue
+            line = given
+        if render_key(line) in QUIT:
+            stdout.write(("" if jsonl else "Goodbye.") + ("\n" if not jsonl else ""))
+            return 0
+        emit(console.handle(line))
+    return 0

@@ -1,0 +1,221 @@
+"""Turn content and conversation state into messages, once, for every front end.
+
+Messages are built as a few kinds of block and then formatted as plain text (console) or as
+Telegram HTML with every dynamic piece escaped. Long messages split at block boundaries so
+each part stays within Telegram's 4096 characters.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.config import Contact
+from states import (
+    TELEGRAM_TEXT_LIMIT,
+    DecisionRecord,
+    Dialogue,
+    Library,
+    Outcome,
+    Question,
+    State,
+    Topic,
+    decision_record,
+    variant_text,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    text: str
+    italic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Bullets:
+    items: tuple[str, ...]
+    numbered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Copyable:
+    """A block the practitioner copies whole (Telegram shows a copy button on <pre>)."""
+
+    text: str
+
+
+Block = Heading | Para | Bullets | Copyable
+
+
+def plain(blocks: Iterable[Block]) -> str:
+    """Format blocks for a terminal."""
+    return "\n\n".join(_plain(block) for block in blocks)
+
+
+def _plain(block: Block) -> str:
+    if isinstance(block, Heading):
+        return block.text.upper()
+    if isinstance(block, Bullets):
+        marks = [f"{n}." if block.numbered else "-" for n in range(1, len(block.items) + 1)]
+        return "\n".join(f"{mark} {item}" for mark, item in zip(marks, block.items, strict=True))
+    return block.text
+
+
+def telegram_html(blocks: Iterable[Block]) -> list[str]:
+    """Format blocks as Telegram HTML messages, each within the 4096-character limit."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for block in blocks:
+        text, visible = _html(block), len(_plain(block))
+        if current and size + visible + 2 > TELEGRAM_TEXT_LIMIT:
+            parts.append("\n\n".join(current))
+            current, size = [], 0
+        current.append(text)
+        size += visible + 2
+    if current:
+        parts.append("\n\n".join(current))
+    return parts
+
+
+def _html(block: Block) -> str:
+    if isinstance(block, Heading):
+        return f"<b>{html.escape(block.text)}</b>"
+    if isinstance(block, Para):
+        text = html.escape(block.text)
+        return f"<i>{text}</i>" if block.italic else text
+    if isinstance(block, Bullets):
+        return html.escape(_plain(block)).replace("\n- ", "\n• ").removeprefix("- ")
+    return f"<pre>{html.escape(block.text)}</pre>"
+
+
+def question(q: Question, *, numbered: bool) -> list[Block]:
+    """The question itself; the front end shows the choices (buttons or numbers)."""
+    blocks: list[Block] = [Para(q.question)]
+    if numbered:
+        labels = [a.label for a in q.answers]
+        blocks.append(Bullets(tuple(labels), numbered=True))
+    return blocks
+
+
+def explain(q: Question) -> list[Block]:
+    return [
+        Heading(f"What this means: {q.short}"),
+        Para(q.explain),
+        Para(f"Source: {q.source}", True),
+    ]
+
+
+def outcome(
+    library: Library, dialogue: Dialogue, state: State, contacts: Sequence[Contact], on: date
+) -> list[Block]:
+    """The full outcome: decision, rules, next steps, checklist, contacts, record, disclaimer."""
+    found = dialogue.content.outcomes[state.step]
+    reference = library.reference
+    blocks: list[Block] = [Heading(found.title), Para(found.decision), Para(found.explain)]
+    extra = variant_text(dialogue, found, state)
+    if extra:
+        blocks.append(Para(extra))
+    blocks.append(Heading("Golden rules that apply"))
+    blocks.append(Bullets(tuple(_rule_line(library, n) for n in found.rules)))
+    blocks.append(Heading("Next steps"))
+    blocks.append(Bullets(found.next_steps))
+    if found.checklist is not None:
+        checklist = reference.checklists[found.checklist]
+        blocks += [Heading(checklist.title), Bullets(checklist.items)]
+    if found.contacts:
+        blocks += contact_blocks(contacts)
+    blocks.append(Heading("Decision record for your case notes"))
+    blocks.append(Copyable(record_text(library, decision_record(dialogue, state, on))))
+    blocks += _footer(library, found)
+    return blocks
+
+
+def _rule_line(library: Library, number: int) -> str:
+    rule = library.reference.rules[number]
+    return f"Rule {number} ({rule.title}): {rule.text}"
+
+
+def _footer(library: Library, found: Outcome) -> list[Block]:
+    reference = library.reference
+    return [
+        Para(reference.disclaimer, italic=True),
+        Para(
+            f"Content version {reference.content_version}. Sources: {found.source}. "
+            f"{reference.law_update}",
+            italic=True,
+        ),
+    ]
+
+
+def record_text(library: Library, record: DecisionRecord) -> str:
+    """The decision record as plain text to paste into case notes: categories, no identities."""
+    lines = [
+        "INFORMATION SHARING DECISION RECORD",
+        f"Date: {record.on:%d %B %Y}",
+        f"Decision: {record.record}",
+        f"Summary: {record.decision}",
+        "Reasons:",
+        *(f"- {reason}" for reason in record.reasons),
+        "Answers given:",
+        *(f"- {short}: {label}" for short, label in record.answers),
+        f"Golden rules applied: {', '.join(str(n) for n in record.rules)}",
+    ]
+    if record.shares is True:
+        lines += ["What I shared: ", "With whom (role and organisation): ", "For what purpose: "]
+    elif record.shares is False:
+        lines += ["Why I decided not to share (in my own words): "]
+    else:
+        lines += ["Advice sought from (role): ", "Advice given: "]
+    lines += [
+        f"Guidance used: infoshare-bot content version {record.content_version} "
+        "(guidance, not legal advice).",
+        "No names or identifying details are in this record; add them only in your "
+        "organisation's secure case record as its policy allows.",
+    ]
+    return "\n".join(lines)
+
+
+def contact_blocks(contacts: Sequence[Contact]) -> list[Block]:
+    lines = ["Emergency, or a child or adult in immediate danger: 999"]
+    for contact in contacts:
+        when = f" ({contact.when})" if contact.when else ""
+        lines.append(f"{contact.name}{when}: {contact.phone}")
+    if not contacts:
+        lines.append(
+            "No local contacts are configured: use your organisation's safeguarding procedures "
+            "and your designated safeguarding lead."
+        )
+    return [Heading("Who to contact"), Bullets(tuple(lines))]
+
+
+def rules(library: Library, only: int | None = None) -> list[Block]:
+    """All seven golden rules, or one, with what has changed in the law since."""
+    reference = library.reference
+    numbers = [only] if only is not None else sorted(reference.rules)
+    blocks: list[Block] = [Heading("The seven golden rules for information sharing")]
+    for number in numbers:
+        rule = reference.rules[number]
+        blocks.append(Para(f"{number}. {rule.title}: {rule.text}"))
+        if rule.note:
+            blocks.append(Para(rule.note, italic=True))
+    blocks.append(Para(f"Source: {reference.rules[numbers[0]].source}", italic=True))
+    return blocks
+
+
+def topic(found: Topic) -> list[Block]:
+    blocks: list[Block] = [Heading(found.title)]
+    for section in found.sections:
+        blocks += [
+            Heading(section.heading),
+            Para(section.text),
+            Para(f"Source: {section.source}", True),
+        ]
+    return blocks
