@@ -147,10 +147,8 @@ class Console:
         blocks = render.outcome(
             self.library, self.dialogue, self.state, self.contacts, self.today()
         )
-        self.last_record = [b for b in blocks if isinstance(b, render.Copyable)]
-        record = (
-            self.last_record[0].text if isinstance(self.last_record[0], render.Copyable) else ""
-        )
+        record = next(b for b in blocks if isinstance(b, render.Copyable))
+        self.last_record = record
         found = self.dialogue.content.outcomes[self.state.step]
         closing = render.Para(
             "Type back to change your last answer, restart for a new decision, or quit."
@@ -160,7 +158,7 @@ class Console:
             self.state.step,
             outcome=self.state.step,
             rules=found.rules,
-            extra={"record": self.last_record.text},
+            extra={"record": record.text},
         )
 
 
