@@ -222,10 +222,19 @@ class Dialogue:
         return step in self.content.outcomes
 
     def knows(self, state: State) -> bool:
-        """Whether a stored state still fits this content (steps may be edited between runs)."""
-        if state.dialogue != self.id or self.node_or_none(state.step) is None:
+        """Whether a stored state still fits this content (it may have been edited since).
+
+        The history is replayed from the start: every answer must still exist and lead to the
+        next answered step, and the last must lead to the current one.
+        """
+        if state.dialogue != self.id:
             return False
-        return all((step, ans) in self.moves for step, ans in state.history)
+        step = self.content.start
+        for pair in state.history:
+            if pair[0] != step or pair not in self.moves:
+                return False
+            step = self.moves[pair][0]
+        return step == state.step
 
     def node_or_none(self, step: str) -> Node | None:
         return self.content.steps.get(step) or self.content.outcomes.get(step)

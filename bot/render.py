@@ -219,3 +219,26 @@ def topic(found: Topic) -> list[Block]:
             Para(f"Source: {section.source}", True),
         ]
     return blocks
+
+
+def privacy(retention_days: int) -> list[Block]:
+    """What the bot keeps, for how long, who may see it, and how to remove it."""
+    return [
+        Heading("Your privacy"),
+        Para(
+            "I never ask who anyone is: my questions only take categories (such as an age band) "
+            "and your answers (yes, no, not sure). Please don't type names or other identifying "
+            "details."
+        ),
+        Bullets(
+            (
+                "Kept: where you are in the current decision, the answers you chose, and your "
+                "last decision record, so you can carry on after a break and use /record.",
+                "Not kept: files, photos, voice notes, locations, contacts or forwarded messages. "
+                "I don't download them.",
+                f"For how long: at most {retention_days} days after your last message.",
+                "Who can see it: the service's administrators, and only to run and support it.",
+                "To remove your progress now: /cancel.",
+            )
+        ),
+    ]

@@ -1,0 +1,160 @@
+"""Build the python-telegram-bot Application and run it by long polling or webhook."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import logs
+from bot.config import Config
+from bot.errors import ConfigError
+from bot.storage import ConversationStore, open_store
+from bot.telegram.handlers import COMMANDS, AdviceBot, Context
+from bot.telegram.ordering import PerChatUpdateProcessor
+from states import Library
+
+log = logging.getLogger(__name__)
+SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TOPIC_COMMANDS = {"consent": "consent", "definitions": "definitions"}
+
+
+def build_application(
+    config: Config,
+    library: Library,
+    store: ConversationStore,
+    token: str,
+    request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The Application with every handler; `request` swaps the network for tests."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if config.telegram.base_url:
+        builder = builder.base_url(config.telegram.base_url.rstrip("/") + "/bot")
+        builder = builder.base_file_url(config.telegram.base_url.rstrip("/") + "/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    advice = AdviceBot(config, library, store)
+    app.bot_data["advice"] = advice
+    register(app, advice)
+    return app
+
+
+def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-arg]
+    """Route updates: non-private chats and edits first, then commands, buttons, text, media."""
+    private = filters.ChatType.PRIVATE
+
+    async def guard(update: Update, context: Context) -> None:
+        """Edits are not new answers; groups, channels and chatless updates get no advice."""
+        if update.edited_message is not None or update.edited_channel_post is not None:
+            raise ApplicationHandlerStop
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            await advice.on_not_private(update, context)
+            raise ApplicationHandlerStop
+
+    app.add_handler(TypeHandler(Update, guard), group=-1)
+    commands = {
+        "start": advice.on_start,
+        "advice": advice.on_advice,
+        "restart": advice.on_advice,
+        "back": advice.on_back,
+        "cancel": advice.on_cancel,
+        "rules": advice.on_rules,
+        "rule": advice.on_rule,
+        "contacts": advice.on_contacts,
+        "record": advice.on_record,
+        "help": advice.on_help,
+        "privacy": advice.on_privacy,
+    }
+    for name, handler in commands.items():
+        app.add_handler(CommandHandler(name, handler, filters=private & ~filters.FORWARDED))
+    for name, topic in TOPIC_COMMANDS.items():
+        if topic in advice.library.reference.topics:
+            app.add_handler(CommandHandler(name, advice.topic_handler(topic), filters=private))
+    app.add_handler(CallbackQueryHandler(advice.on_press))
+    app.add_handler(
+        MessageHandler(private & (filters.FORWARDED | filters.ATTACHMENT), advice.on_media)
+    )
+    app.add_handler(MessageHandler(private & filters.COMMAND, advice.on_unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, advice.on_text))
+    app.add_error_handler(advice.on_error)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    """Register the command list with Telegram; a failure is logged, never fatal."""
+    try:
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    except TelegramError as exc:
+        log.warning("could not register the command list: %s", type(exc).__name__)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    advice: AdviceBot = app.bot_data["advice"]
+    await advice.store.close()
+
+
+def _webhook_secret(config: Config) -> str:
+    name = config.telegram.webhook.secret_token_env
+    secret = os.environ.get(name, "")
+    if not SECRET_TOKEN.match(secret):
+        raise ConfigError(
+            f"Set a webhook secret in the environment variable {name}: 1 to 256 characters of "
+            "letters, digits, _ and -."
+        )
+    return secret
+
+
+def run_bot(config: Config, library: Library, *, webhook: bool) -> int:
+    """Start the bot and block until it is stopped (Ctrl+C or SIGTERM)."""
+    token = config.token()
+    hook = config.telegram.webhook
+    secret = _webhook_secret(config) if webhook else ""
+    if webhook and not hook.public_url:
+        raise ConfigError(
+            "telegram.webhook.public_url: set the HTTPS address Telegram should call."
+        )
+    logs.configure(config.logging.level, secrets=[token, secret])
+    store = open_store(config.storage.url)
+    app = build_application(config, library, store, token)
+    log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
+    if webhook:
+        app.run_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.url_path,
+            webhook_url=hook.public_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _scheme(config: Config) -> str:
+    """The database kind without its address or password, for the log."""
+    return config.storage.url.split(":", 1)[0]

@@ -1,0 +1,518 @@
+"""What the bot does with each kind of update.
+
+Every handler follows one order: load the chat's state, compute the next state with the pure
+core, commit it to storage, and only then reply. A crash can therefore never lose an answer the
+practitioner saw accepted; at worst they see a question again.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.config import Config
+from bot.errors import StaleWrite, StorageUnavailable
+from bot.storage import ConversationStore, StoredConversation
+from bot.telegram.callbacks import Press, decode, new_conversation_id
+from states import Dialogue, Library, Moved, Question, State, answer, back
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+IDLE = ""
+"""The step of a chat with no decision in progress (cancelled, or content changed)."""
+ANSWERS_PER_ROW = 3
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("advice", "Start a new decision about sharing information"),
+    ("rules", "The seven golden rules"),
+    ("rule", "One golden rule, e.g. /rule 4"),
+    ("consent", "Whose consent, and when not to seek it"),
+    ("definitions", "Confidential information, harm, serious crime, public interest"),
+    ("contacts", "Local safeguarding contacts"),
+    ("record", "Show the last decision record again"),
+    ("back", "Undo your last answer"),
+    ("restart", "Start this decision again"),
+    ("cancel", "Stop the current decision"),
+    ("privacy", "What is kept, for how long, who can see it"),
+    ("help", "What I can do"),
+    ("start", "Introduction"),
+)
+STALE = "That question was already answered. Here is where we are."
+FINISHED = (
+    "This decision is finished. /record shows its record again, /advice starts a new one, "
+    "and Back changes your last answer."
+)
+NO_DECISION = "There is no decision in progress. Send /advice to start one."
+NOT_AN_ANSWER = "Please choose one of the options below (or type yes, no or not sure)."
+NO_FILES = (
+    "I can't take files, images, locations, contacts or forwarded messages, and I don't keep "
+    "them. Please don't share anything that could identify someone: I only need your answers "
+    "to my questions."
+)
+PRIVATE_ONLY = (
+    "I only work in a private chat. Safeguarding details must not be discussed in groups: "
+    "please message me directly."
+)
+UNAVAILABLE = (
+    "I can't save your answer right now, so I haven't accepted it. Please try again in a "
+    "minute or two."
+)
+SORRY = "Sorry, something went wrong on my side. Your answers so far are safe."
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A committed move: the stored row and, at an outcome, the outcome's blocks."""
+
+    stored: StoredConversation
+    outcome: list[render.Block]
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A chat's stored row and the core state it holds (None when no decision is open)."""
+
+    stored: StoredConversation | None
+    state: State | None
+
+
+class AdviceBot:
+    """The advice conversation on Telegram; one instance serves every chat."""
+
+    def __init__(
+        self,
+        config: Config,
+        library: Library,
+        store: ConversationStore,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.library = library
+        self.dialogue: Dialogue = library["advice"]
+        self.store = store
+        self.now = now
+        self.told_groups: set[int] = set()
+
+    # ---- state -----------------------------------------------------------------------------
+
+    async def load(self, chat_id: int) -> Chat:
+        stored = await self.store.load(chat_id)
+        if stored is None or stored.step == IDLE:
+            return Chat(stored, None)
+        state = State(stored.dialogue, stored.step, stored.history)
+        dialogue = self.library.dialogues.get(stored.dialogue)
+        if dialogue is None or not dialogue.knows(state):
+            return Chat(stored, None)
+        return Chat(stored, state)
+
+    async def save(
+        self,
+        chat_id: int,
+        chat: Chat,
+        state: State | None,
+        *,
+        fresh: bool = False,
+        last_record: str | None = None,
+    ) -> StoredConversation:
+        """Commit the new state; a new conversation id makes every older button stale."""
+        now = self.now()
+        old = chat.stored
+        stored = StoredConversation(
+            chat_id=chat_id,
+            dialogue=state.dialogue if state else self.dialogue.id,
+            step=state.step if state else IDLE,
+            history=state.history if state else (),
+            conversation_id=new_conversation_id() if fresh or old is None else old.conversation_id,
+            turn=old.turn + 1 if old else 1,
+            content_version=self.dialogue.content.content_version,
+            started_at=now if fresh or old is None else old.started_at,
+            updated_at=now,
+            version=old.version if old else 0,
+            last_record=last_record
+            if last_record is not None
+            else (old.last_record if old else None),
+        )
+        return await self.store.save(stored, expected_version=old.version if old else None)
+
+    # ---- sending ---------------------------------------------------------------------------
+
+    async def send(
+        self,
+        context: Context,
+        chat_id: int,
+        blocks: Sequence[render.Block],
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Message | None:
+        """Send blocks as one or more HTML messages; the keyboard goes on the last one."""
+        parts = render.telegram_html(blocks)
+        sent: Message | None = None
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            sent = await context.bot.send_message(
+                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+            )
+        return sent
+
+    def keyboard(self, stored: StoredConversation) -> InlineKeyboardMarkup:
+        """Answer buttons, then 'What does this mean?' and Back (or Back and New decision)."""
+        conversation, turn = stored.conversation_id, stored.turn
+
+        def button(label: str, action: str, answer_id: str = "") -> InlineKeyboardButton:
+            press = Press(action, conversation, turn, answer_id)  # type: ignore[arg-type]
+            return InlineKeyboardButton(label, callback_data=press.encode())
+
+        rows: list[list[InlineKeyboardButton]] = []
+        node = self.dialogue.node_or_none(stored.step)
+        if isinstance(node, Question):
+            answers = [button(a.label, "answer", a.id) for a in node.answers]
+            rows += [
+                answers[i : i + ANSWERS_PER_ROW] for i in range(0, len(answers), ANSWERS_PER_ROW)
+            ]
+            rows.append([button("What does this mean?", "explain")])
+        tools = [button("« Back", "back")] if stored.history else []
+        if node is not None and not isinstance(node, Question):
+            tools.append(button("New decision", "new"))
+        if tools:
+            rows.append(tools)
+        return InlineKeyboardMarkup(rows)
+
+    async def show(self, context: Context, stored: StoredConversation, note: str = "") -> None:
+        """Send where the conversation is: the current question, or the finished outcome."""
+        prefix: list[render.Block] = [render.Para(note)] if note else []
+        node = self.dialogue.node_or_none(stored.step)
+        if isinstance(node, Question):
+            blocks = [*prefix, *render.question(node, numbered=False)]
+            await self.send(context, stored.chat_id, blocks, self.keyboard(stored))
+        elif node is not None:
+            await self.send(
+                context, stored.chat_id, [*prefix, render.Para(FINISHED)], self.keyboard(stored)
+            )
+        else:
+            await self.send(context, stored.chat_id, [*prefix, render.Para(NO_DECISION)])
+
+    async def commit(self, chat_id: int, chat: Chat, state: State) -> Arrival:
+        """Save a move; an outcome's decision record is saved with it for /record."""
+        blocks: list[render.Block] = []
+        record: str | None = None
+        if self.dialogue.is_outcome(state.step):
+            today = self.now().date()
+            blocks = render.outcome(self.library, self.dialogue, state, self.config.contacts, today)
+            record = next(b.text for b in blocks if isinstance(b, render.Copyable))
+        return Arrival(await self.save(chat_id, chat, state, last_record=record), blocks)
+
+    async def reply(self, context: Context, arrival: Arrival) -> None:
+        """Show where a committed move arrived: the next question, or the outcome in full."""
+        if arrival.outcome:
+            keyboard = self.keyboard(arrival.stored)
+            await self.send(context, arrival.stored.chat_id, arrival.outcome, keyboard)
+        else:
+            await self.show(context, arrival.stored)
+
+    async def move(self, context: Context, chat: Chat, state: State, chat_id: int) -> None:
+        await self.reply(context, await self.commit(chat_id, chat, state))
+
+    async def start_decision(self, context: Context, chat_id: int, chat: Chat) -> None:
+        intro = [
+            render.Heading(self.dialogue.content.title),
+            render.Para(self.dialogue.content.intro),
+        ]
+        stored = await self.save(chat_id, chat, self.dialogue.start, fresh=True)
+        await self.send(context, chat_id, intro)
+        await self.show(context, stored)
+
+    # ---- commands --------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        chat = await self.load(chat_id)
+        if (
+            chat.state is not None
+            and chat.stored is not None
+            and not self.dialogue.is_outcome(chat.state.step)
+        ):
+            await self.show(
+                context,
+                chat.stored,
+                "You have a decision in progress. Here is where we were (/restart begins again).",
+            )
+            return
+        await self.start_decision(context, chat_id, chat)
+
+    async def on_advice(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        await self.start_decision(context, chat_id, await self.load(chat_id))
+
+    async def on_back(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        chat = await self.load(chat_id)
+        if chat.state is None:
+            await self.send(context, chat_id, [render.Para(NO_DECISION)])
+            return
+        await self.move(context, chat, back(chat.state), chat_id)
+
+    async def on_cancel(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        chat = await self.load(chat_id)
+        if chat.state is not None:
+            await self.save(chat_id, chat, None)
+        await self.send(
+            context,
+            chat_id,
+            [
+                render.Para(
+                    "Stopped. Nothing you answered is kept in this chat's progress. "
+                    "Send /advice when you want to start a new decision."
+                )
+            ],
+        )
+
+    async def on_rules(self, update: Update, context: Context) -> None:
+        await self.send(context, _chat_id(update), render.rules(self.library))
+
+    async def on_rule(self, update: Update, context: Context) -> None:
+        args = context.args or []
+        rules = self.library.reference.rules
+        if len(args) == 1 and args[0].isdigit() and int(args[0]) in rules:
+            await self.send(context, _chat_id(update), render.rules(self.library, int(args[0])))
+            return
+        await self.send(
+            context,
+            _chat_id(update),
+            [
+                render.Para(
+                    "There are seven golden rules: send /rule followed by a number from 1 "
+                    "to 7, for example /rule 4, or /rules for all of them."
+                )
+            ],
+        )
+
+    def topic_handler(self, topic: str) -> Callable[[Update, Context], object]:
+        async def handler(update: Update, context: Context) -> None:
+            await self.send(
+                context, _chat_id(update), render.topic(self.library.reference.topics[topic])
+            )
+
+        return handler
+
+    async def on_contacts(self, update: Update, context: Context) -> None:
+        await self.send(context, _chat_id(update), render.contact_blocks(self.config.contacts))
+
+    async def on_record(self, update: Update, context: Context) -> None:
+        chat = await self.load(_chat_id(update))
+        record = chat.stored.last_record if chat.stored else None
+        if record is None:
+            await self.send(
+                context,
+                _chat_id(update),
+                [
+                    render.Para(
+                        "There is no decision record yet: finish a decision (/advice) first."
+                    )
+                ],
+            )
+            return
+        await self.send(
+            context,
+            _chat_id(update),
+            [render.Heading("Your last decision record"), render.Copyable(record)],
+        )
+
+    async def on_help(self, update: Update, context: Context) -> None:
+        lines = tuple(f"/{name}: {text}" for name, text in COMMANDS)
+        await self.send(
+            context,
+            _chat_id(update),
+            [
+                render.Para(
+                    "I walk you through the government's key questions on sharing "
+                    "information and finish with the golden rules that apply, next steps "
+                    "and a record for your case notes. I never ask who anyone is."
+                ),
+                render.Bullets(lines),
+                render.Para("Answer with the buttons, or type yes, no or not sure."),
+            ],
+        )
+
+    async def on_privacy(self, update: Update, context: Context) -> None:
+        await self.send(context, _chat_id(update), render.privacy(self.config.retention_days))
+
+    async def on_unknown_command(self, update: Update, context: Context) -> None:
+        await self.send(
+            context,
+            _chat_id(update),
+            [render.Para("I don't know that command. /help lists what I can do.")],
+        )
+
+    # ---- answers ---------------------------------------------------------------------------
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        chat_id = _chat_id(update)
+        chat = await self.load(chat_id)
+        if chat.state is None or chat.stored is None:
+            await self.send(context, chat_id, [render.Para(NO_DECISION)])
+            return
+        if self.dialogue.is_outcome(chat.state.step):
+            await self.show(context, chat.stored)
+            return
+        result = answer(self.dialogue, chat.state, message.text if message and message.text else "")
+        if isinstance(result, Moved):
+            await self.move(context, chat, result.state, chat_id)
+            return
+        await self.show(context, chat.stored, NOT_AN_ANSWER)
+
+    async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        press = decode(query.data)
+        chat_id = _chat_id(update)
+        if press is None:
+            await _answer_query(query, "This button doesn't work here.")
+            return
+        chat = await self.load(chat_id)
+        stored, state = chat.stored, chat.state
+        if press.action == "new":
+            await _answer_query(query)
+            await _clear_keyboard(query)
+            await self.start_decision(context, chat_id, chat)
+            return
+        if (
+            stored is None
+            or state is None
+            or (press.conversation, press.turn) != (stored.conversation_id, stored.turn)
+        ):
+            await _answer_query(query, STALE)
+            await _clear_keyboard(query)
+            if stored is not None:
+                await self.show(context, stored, STALE)
+            else:
+                await self.send(context, chat_id, [render.Para(NO_DECISION)])
+            return
+        if press.action == "explain":
+            node = self.dialogue.node(state.step)
+            await _answer_query(query)
+            if isinstance(node, Question):
+                await self.send(context, chat_id, render.explain(node), self.keyboard(stored))
+            return
+        if press.action == "back":
+            arrival, note = await self.commit(chat_id, chat, back(state)), "« Back"
+        else:
+            result = answer(self.dialogue, state, press.answer)
+            question = self.dialogue.node(state.step)
+            if not isinstance(result, Moved) or not isinstance(question, Question):
+                await _answer_query(query, "This button doesn't work here.")
+                return
+            arrival = await self.commit(chat_id, chat, result.state)
+            chosen = next(a.label for a in question.answers if a.id == press.answer)
+            note = f"Your answer: {chosen}"
+        await _answer_query(query)
+        await _mark(query, note)
+        await self.reply(context, arrival)
+
+    async def on_media(self, update: Update, context: Context) -> None:
+        chat_id = _chat_id(update)
+        chat = await self.load(chat_id)
+        if chat.stored is not None and chat.state is not None:
+            await self.show(context, chat.stored, NO_FILES)
+        else:
+            await self.send(context, chat_id, [render.Para(NO_FILES), render.Para(NO_DECISION)])
+
+    async def on_not_private(self, update: Update, context: Context) -> None:
+        """Groups and channels: say once that the bot only works privately, then stay silent."""
+        chat = update.effective_chat
+        if update.callback_query is not None:
+            await _answer_query(update.callback_query, PRIVATE_ONLY[:200])
+        if chat is None or chat.id in self.told_groups:
+            return
+        self.told_groups.add(chat.id)
+        try:
+            await context.bot.send_message(
+                chat.id, html.escape(PRIVATE_ONLY), parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.info(
+                "could not tell a group chat that I only work privately: %s", type(exc).__name__
+            )
+
+    # ---- failures --------------------------------------------------------------------------
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the failure without message text, then tell the practitioner where they are."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, StaleWrite | StorageUnavailable):
+            log.warning("update %s not saved: %s", update_id, type(error).__name__)
+        else:
+            frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+            log.error("update %s failed with %s\n%s", update_id, type(error).__name__, frames)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != "private":
+            return
+        chat_id = update.effective_chat.id
+        if update.callback_query is not None:
+            await _answer_query(update.callback_query)
+        try:
+            if isinstance(error, StaleWrite | StorageUnavailable):
+                await self.send(context, chat_id, [render.Para(UNAVAILABLE)])
+                return
+            chat = await self.load(chat_id)
+            if chat.stored is not None:
+                await self.show(context, chat.stored, SORRY)
+            else:
+                await self.send(context, chat_id, [render.Para(SORRY), render.Para(NO_DECISION)])
+        except (TelegramError, StorageUnavailable) as exc:
+            log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
+
+
+async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; an old or already answered query is not an error."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        log.debug("callback answer refused: %s", type(exc).__name__)
+
+
+async def _clear_keyboard(query: CallbackQuery) -> None:
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_reply_markup(None)
+    except (BadRequest, Forbidden) as exc:
+        log.debug("could not clear an old keyboard: %s", type(exc).__name__)
+
+
+async def _mark(query: CallbackQuery, note: str) -> None:
+    """Edit the pressed question to show the choice, keyboard removed: the chat is the record."""
+    message = query.message
+    if not isinstance(message, Message) or not message.text_html:
+        return
+    text = f"{message.text_html}\n\n<i>{html.escape(note)}</i>"
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    except (BadRequest, Forbidden) as exc:
+        log.debug("could not mark the answered question: %s", type(exc).__name__)
