@@ -85,6 +85,7 @@ class Outcome(_Content):
     rules: tuple[StrictInt, ...] = Field(min_length=1)
     next_steps: tuple[str, ...] = Field(min_length=1)
     record: str = Field(min_length=1)
+    record_fields: tuple[str, ...] = Field(min_length=1)
     source: str = Field(min_length=1)
     checklist: str | None = None
     contacts: bool = False
@@ -191,7 +192,7 @@ class DecisionRecord:
     reasons: tuple[str, ...]
     answers: tuple[tuple[str, str], ...]
     rules: tuple[int, ...]
-    shares: bool | None
+    fields: tuple[str, ...]
     content_version: str
     on: date
 
@@ -306,7 +307,7 @@ def decision_record(dialogue: Dialogue, state: State, on: date) -> DecisionRecor
         reasons=tuple(reasons),
         answers=tuple(answered),
         rules=outcome.rules,
-        shares=outcome.shares,
+        fields=outcome.record_fields,
         content_version=dialogue.content.content_version,
         on=on,
     )

@@ -147,11 +147,8 @@ def _footer(library: Library, found: Outcome) -> list[Block]:
     reference = library.reference
     return [
         Para(reference.disclaimer, italic=True),
-        Para(
-            f"Content version {reference.content_version}. Sources: {found.source}. "
-            f"{reference.law_update}",
-            italic=True,
-        ),
+        Para(f"Content version {reference.content_version}. Sources: {found.source}.", True),
+        Para(reference.law_update, italic=True),
     ]
 
 
@@ -168,12 +165,7 @@ def record_text(library: Library, record: DecisionRecord) -> str:
         *(f"- {short}: {label}" for short, label in record.answers),
         f"Golden rules applied: {', '.join(str(n) for n in record.rules)}",
     ]
-    if record.shares is True:
-        lines += ["What I shared: ", "With whom (role and organisation): ", "For what purpose: "]
-    elif record.shares is False:
-        lines += ["Why I decided not to share (in my own words): "]
-    else:
-        lines += ["Advice sought from (role): ", "Advice given: "]
+    lines += [f"{field}: " for field in record.fields]
     lines += [
         f"Guidance used: infoshare-bot content version {record.content_version} "
         "(guidance, not legal advice).",

@@ -254,7 +254,7 @@ def test_the_decision_record_holds_reasons_and_answers_but_no_free_text(library:
     assert record.reasons == ("It is not so.", "Really so.")
     assert record.answers == (("First question", "No"), ("Second question", "Yes"))
     assert record.rules == (6, 7)
-    assert record.shares is True
+    assert record.fields == ("What I shared",)
     assert record.content_version == "2026-11-21"
 
 

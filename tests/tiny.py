@@ -57,6 +57,7 @@ outcomes:
     next_steps: [Share securely.]
     checklist: share_appropriately
     record: Share
+    record_fields: [What I shared]
     shares: true
     source: 003.txt
   seek_advice:
@@ -67,6 +68,7 @@ outcomes:
     next_steps: [Ask your safeguarding lead.]
     contacts: true
     record: Seek advice
+    record_fields: [Advice sought from]
     source: 003.txt
     variants:
       from: [first]

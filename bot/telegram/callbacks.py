@@ -8,7 +8,6 @@ as stale and can never move the conversation wrongly. Anything that does not par
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,8 +42,3 @@ def decode(data: str | None) -> Press | None:
     if (action == "answer") != bool(answer):
         return None
     return Press(action, conversation, int(turn), answer)
-
-
-def new_conversation_id() -> str:
-    """8 URL-safe characters: unguessable enough that old buttons never collide."""
-    return secrets.token_urlsafe(6)

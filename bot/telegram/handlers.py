@@ -28,8 +28,8 @@ from telegram.ext import ContextTypes
 from bot import render
 from bot.config import Config
 from bot.errors import StaleWrite, StorageUnavailable
-from bot.storage import ConversationStore, StoredConversation
-from bot.telegram.callbacks import Press, decode, new_conversation_id
+from bot.storage import ConversationStore, StoredConversation, new_conversation_id
+from bot.telegram.callbacks import Press, decode
 from states import Dialogue, Library, Moved, Question, State, answer, back
 
 log = logging.getLogger(__name__)
