@@ -1,0 +1,30 @@
+"""Loading the readable conversation transcripts in tests/transcripts/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FOLDER = Path(__file__).parent / "transcripts"
+
+
+@dataclass(frozen=True)
+class Transcript:
+    name: str
+    description: str
+    turns: tuple[tuple[str, str], ...]
+    outcome: str
+
+
+def load_all() -> list[Transcript]:
+    found = []
+    for path in sorted(FOLDER.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        turns = tuple((str(step), str(said)) for step, said in raw["conversation"])
+        found.append(Transcript(path.stem, raw["description"], turns, raw["outcome"]))
+    return found
+
+
+TRANSCRIPTS = load_all()
