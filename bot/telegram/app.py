@@ -25,24 +25,25 @@ from telegram.request import BaseRequest
 from bot import logs
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.storage import ConversationStore, open_store
-from bot.telegram.handlers import COMMANDS, AdviceBot, Context
+from bot.storage import open_store
+from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context
 from bot.telegram.ordering import PerChatUpdateProcessor
 from states import Library
 
 log = logging.getLogger(__name__)
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-TOPIC_COMMANDS = {"consent": "consent", "definitions": "definitions"}
 
 
 def build_application(
     config: Config,
     library: Library,
-    store: ConversationStore,
     token: str,
     request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The Application with every handler; `request` swaps the network for tests."""
+    """The Application with every handler; `request` swaps the network for tests.
+
+    The store is opened in `post_init`, inside the event loop the Application runs on.
+    """
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -57,7 +58,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
-    advice = AdviceBot(config, library, store)
+    advice = AdviceBot(config, library)
     app.bot_data["advice"] = advice
     register(app, advice)
     return app
@@ -105,7 +106,9 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Register the command list with Telegram; a failure is logged, never fatal."""
+    """Open the store, then register the command list (a failure there is only logged)."""
+    advice: AdviceBot = app.bot_data["advice"]
+    advice.attach(await open_store(advice.config.storage.url))
     try:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as exc:
@@ -114,7 +117,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     advice: AdviceBot = app.bot_data["advice"]
-    await advice.store.close()
+    await advice.close()
 
 
 def _webhook_secret(config: Config) -> str:
@@ -138,8 +141,7 @@ def run_bot(config: Config, library: Library, *, webhook: bool) -> int:
             "telegram.webhook.public_url: set the HTTPS address Telegram should call."
         )
     logs.configure(config.logging.level, secrets=[token, secret])
-    store = open_store(config.storage.url)
-    app = build_application(config, library, store, token)
+    app = build_application(config, library, token)
     log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
     if webhook:
         app.run_webhook(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -46,6 +47,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("consent", "Whose consent, and when not to seek it"),
     ("definitions", "Confidential information, harm, serious crime, public interest"),
     ("contacts", "Local safeguarding contacts"),
+    ("myths", "Myth buster: data protection is not a barrier"),
+    ("whotoask", "Who to ask for advice"),
     ("record", "Show the last decision record again"),
     ("back", "Undo your last answer"),
     ("restart", "Start this decision again"),
@@ -54,6 +57,17 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "What I can do"),
     ("start", "Introduction"),
 )
+TOPIC_COMMANDS = {
+    "consent": "consent",
+    "definitions": "definitions",
+    "myths": "myth_buster",
+    "protocols": "protocols",
+    "whotoask": "seek_advice",
+    "checklist": "share_appropriately",
+    "about": "about",
+    "support": "support",
+}
+"""Commands that show a reference topic from dialogues/reference.yaml."""
 STALE = "That question was already answered. Here is where we are."
 FINISHED = (
     "This decision is finished. /record shows its record again, /advice starts a new one, "
@@ -100,15 +114,29 @@ class AdviceBot:
         self,
         config: Config,
         library: Library,
-        store: ConversationStore,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config
         self.library = library
         self.dialogue: Dialogue = library["advice"]
-        self.store = store
         self.now = now
         self.told_groups: set[int] = set()
+        self._store: ConversationStore | None = None
+
+    def attach(self, store: ConversationStore) -> None:
+        """Use `store` from now on (opened once the event loop runs)."""
+        self._store = store
+
+    async def close(self) -> None:
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> ConversationStore:
+        if self._store is None:
+            raise StorageUnavailable("the store is not open yet")
+        return self._store
 
     # ---- state -----------------------------------------------------------------------------
 
@@ -229,7 +257,7 @@ class AdviceBot:
         await self.reply(context, await self.commit(chat_id, chat, state))
 
     async def start_decision(self, context: Context, chat_id: int, chat: Chat) -> None:
-        intro = [
+        intro: list[render.Block] = [
             render.Heading(self.dialogue.content.title),
             render.Para(self.dialogue.content.intro),
         ]
@@ -303,7 +331,7 @@ class AdviceBot:
             ],
         )
 
-    def topic_handler(self, topic: str) -> Callable[[Update, Context], object]:
+    def topic_handler(self, topic: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         async def handler(update: Update, context: Context) -> None:
             await self.send(
                 context, _chat_id(update), render.topic(self.library.reference.topics[topic])
@@ -346,7 +374,13 @@ class AdviceBot:
                     "and a record for your case notes. I never ask who anyone is."
                 ),
                 render.Bullets(lines),
-                render.Para("Answer with the buttons, or type yes, no or not sure."),
+                render.Para(
+                    "More reference: "
+                    + ", ".join(
+                        f"/{name}" for name in TOPIC_COMMANDS if f"/{name}:" not in "".join(lines)
+                    )
+                    + ". Answer with the buttons, or type yes, no or not sure."
+                ),
             ],
         )
 

@@ -1,0 +1,47 @@
+"""Shared fixtures: storage backends (tests.conftest_storage) and the in-process Telegram bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, Contact
+from bot.storage import open_store
+from bot.telegram.app import build_application
+from bot.telegram.handlers import AdviceBot
+from states import Library, load_library
+from tests.emulator.world import World
+from tests.offline import TOKEN, Harness, WorldRequest
+
+pytest_plugins = ["tests.conftest_storage"]
+
+NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(
+        contacts=(Contact(name="Children's social care front door", phone="0118 908 8002"),),
+        storage={"url": f"sqlite:///{tmp_path / 'bot.db'}"},  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def harness(config: Config, library: Library) -> AsyncIterator[Harness]:
+    """The real Application and handlers over the in-process World, with SQLite storage."""
+    world = World(TOKEN, bot_name="Infoshare", bot_username="infoshare_bot", privacy_mode=True)
+    app = build_application(config, library, TOKEN, request=WorldRequest(world))
+    advice: AdviceBot = app.bot_data["advice"]
+    advice.now = lambda: NOW
+    advice.attach(await open_store(config.storage.url))
+    async with app:
+        yield Harness(app, world)
+    await advice.close()

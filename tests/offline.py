@@ -1,0 +1,138 @@
+"""python-telegram-bot's network swapped for the emulator's `World`, in process.
+
+PTB's own tests use an offline `BaseRequest`; ours hands every Bot API call to the emulator's
+`World.call`, which checks it as Telegram does (HTML, lengths, callback data, message ids) and
+records it. Users' messages and presses become updates that `Harness.pump` feeds to
+`Application.process_update`, so the whole bot runs with no sockets at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+from tests.emulator.world import World
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+
+
+class WorldRequest(BaseRequest):
+    """A `BaseRequest` whose 'network' is a `World`."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        """No connections to open."""
+
+    async def shutdown(self) -> None:
+        """No connections to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params: dict[str, Any] = dict(request_data.json_parameters) if request_data else {}
+        try:
+            result = await self.world.call(api_method, params)
+        except web.HTTPException as exc:
+            return exc.status, (exc.text or "{}").encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+@dataclass
+class Harness:
+    """The Application, the World and the updates waiting to be processed."""
+
+    app: Application  # type: ignore[type-arg]
+    world: World
+    offset: int = 0
+
+    async def pump(self) -> None:
+        """Process every queued update, in order, as the bot would receive them."""
+        while True:
+            updates = await self.world.call("getUpdates", {"offset": self.offset, "timeout": 0})
+            if not updates:
+                return
+            for raw in updates:
+                self.offset = raw["update_id"] + 1
+                await self.app.process_update(Update.de_json(raw, self.app.bot))
+
+    def user(self, first_name: str = "Sam") -> Practitioner:
+        return Practitioner(self, self.world.create_user(first_name, None, None, "en")["id"])
+
+    def failed_calls(self) -> list[dict[str, Any]]:
+        return [call for call in self.world.calls if not call["ok"]]
+
+    def bot_calls(self, after: int = 0) -> list[dict[str, Any]]:
+        """The bot's own Bot API calls (not the harness's getUpdates), from index `after`."""
+        return [c for c in self.world.calls[after:] if c["method"] != "getUpdates"]
+
+
+@dataclass
+class Practitioner:
+    """One user in a private chat with the bot."""
+
+    harness: Harness
+    id: int
+    seen: int = 0
+    sent: list[Any] = field(default_factory=list)
+
+    async def send(self, text: str) -> list[Any]:
+        """Type a message; return the bot's new messages."""
+        self.harness.world.user_message(self.id, self.id, {"text": text})
+        return await self._replies()
+
+    async def send_kind(self, spec: dict[str, Any]) -> list[Any]:
+        self.harness.world.user_message(self.id, self.id, spec)
+        return await self._replies()
+
+    async def press(self, button: str, message_id: int | None = None) -> list[Any]:
+        """Press a button (by its text or data) on a message, by default the newest with one."""
+        target = (
+            message_id if message_id is not None else self.keyboard_message().payload["message_id"]
+        )
+        self.harness.world.press(self.id, self.id, target, button, None)
+        return await self._replies()
+
+    async def forge(self, data: str, message_id: int) -> list[Any]:
+        self.harness.world.press(self.id, self.id, message_id, None, data)
+        return await self._replies()
+
+    async def _replies(self) -> list[Any]:
+        await self.harness.pump()
+        new = self.harness.world.bot_messages(self.id, self.seen)
+        if new:
+            self.seen = max(m.payload["message_id"] for m in new)
+        return [m.payload for m in new]
+
+    def keyboard_message(self) -> Any:
+        """The newest bot message that still has an inline keyboard."""
+        for message in reversed(self.harness.world.bot_messages(self.id, 0)):
+            if message.payload.get("reply_markup"):
+                return message
+        raise AssertionError("no message with a keyboard")
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        return dict(self.harness.world.stored(self.id, message_id).payload)
+
+    def buttons(self) -> list[str]:
+        rows = self.keyboard_message().payload["reply_markup"]["inline_keyboard"]
+        return [button["text"] for row in rows for button in row]

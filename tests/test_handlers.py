@@ -1,0 +1,348 @@
+"""The Telegram handlers, through the real Application, over the in-process emulator World."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from bot.telegram import handlers
+from bot.telegram.app import _post_init, build_application
+from bot.telegram.handlers import AdviceBot
+from states import Library, normalise
+from tests.emulator.world import World, api_error
+from tests.offline import TOKEN, Harness, Practitioner, WorldRequest
+from tests.transcripts import TRANSCRIPTS, Transcript
+
+
+def texts(messages: list[Any]) -> str:
+    return "\n".join(str(m.get("text", "")) for m in messages)
+
+
+def label_for(library: Library, step: str, said: str) -> str:
+    """The button a practitioner presses for what the transcript types at `step`."""
+    if said == "back":
+        return "« Back"
+    question = library["advice"].content.steps[step]
+    chosen = library["advice"].typed[step][normalise(said)]
+    return next(a.label for a in question.answers if a.id == chosen)
+
+
+async def started(harness: Harness) -> Practitioner:
+    user = harness.user()
+    await user.send("/start")
+    return user
+
+
+async def test_start_introduces_and_asks_the_first_question(harness: Harness) -> None:
+    user = harness.user()
+    replies = await user.send("/start")
+    assert "Should I share this information?" in replies[0]["text"]
+    assert "never asks who anyone is" in replies[0]["text"]
+    assert "immediate danger" in replies[-1]["text"]
+    assert user.buttons() == ["Yes", "No", "Not sure", "What does this mean?"]
+    assert harness.failed_calls() == []
+
+
+@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda t: t.name)
+async def test_transcripts_by_button(
+    harness: Harness, library: Library, transcript: Transcript
+) -> None:
+    user = await started(harness)
+    for step, said in transcript.turns:
+        await user.press(label_for(library, step, said))
+    final = user.keyboard_message().payload
+    outcome = library["advice"].content.outcomes[transcript.outcome]
+    everything = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
+    assert outcome.title in everything
+    assert "INFORMATION SHARING DECISION RECORD" in everything
+    assert [b["text"] for row in final["reply_markup"]["inline_keyboard"] for b in row] == [
+        "« Back",
+        "New decision",
+    ]
+    assert harness.failed_calls() == []
+
+
+@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=lambda t: t.name)
+async def test_transcripts_typed(
+    harness: Harness, library: Library, transcript: Transcript
+) -> None:
+    user = await started(harness)
+    for _step, said in transcript.turns:
+        await user.send("/back" if said == "back" else said)
+    everything = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
+    assert library["advice"].content.outcomes[transcript.outcome].title in everything
+    assert harness.failed_calls() == []
+
+
+async def test_a_pressed_question_shows_the_answer_and_loses_its_keyboard(harness: Harness) -> None:
+    user = await started(harness)
+    question = user.keyboard_message().payload["message_id"]
+    await user.press("No")
+    edited = user.message(question)
+    assert edited["text"].endswith("Your answer: No")
+    assert "reply_markup" not in edited
+    answered = [c for c in harness.world.calls if c["method"] == "answerCallbackQuery"]
+    assert len(answered) == 1 and answered[0]["ok"]
+
+
+async def test_the_outcome_has_rules_steps_record_and_disclaimer_within_limits(
+    harness: Harness,
+) -> None:
+    user = await started(harness)
+    replies = await user.press("Yes")
+    whole = texts(replies)
+    assert "Call 999" in whole or "999" in whole
+    assert "Rule 5" in whole and "Rule 7" in whole
+    assert "Children's social care front door: 0118 908 8002" in whole
+    assert "guidance, not legal advice" in whole.lower()
+    assert "Data Protection Act 2018" in whole
+    assert all(len(m["text"]) <= 4096 for m in replies)
+    record = [e for m in replies for e in m.get("entities", []) if e["type"] == "pre"]
+    assert len(record) == 1
+
+
+async def test_record_shows_the_last_decision_record_again(harness: Harness) -> None:
+    user = harness.user()
+    assert "no decision record yet" in texts(await user.send("/record"))
+    await user.send("/start")
+    await user.press("Yes")
+    again = texts(await user.send("/record"))
+    assert "INFORMATION SHARING DECISION RECORD" in again
+    assert "Decision: Refer without delay" in again
+
+
+async def test_explain_answers_what_the_question_means(harness: Harness) -> None:
+    user = await started(harness)
+    replies = await user.press("What does this mean?")
+    assert "What this means: Immediate danger" in replies[0]["text"]
+    assert "Not sure" in [
+        b["text"] for row in replies[0]["reply_markup"]["inline_keyboard"] for b in row
+    ]
+
+
+async def test_back_button_and_command_undo_the_last_answer(harness: Harness) -> None:
+    user = await started(harness)
+    await user.press("No")
+    assert "« Back" in user.buttons()
+    replies = await user.press("« Back")
+    assert "immediate danger" in replies[-1]["text"]
+    await user.press("No")
+    replies = await user.send("/back")
+    assert "immediate danger" in replies[-1]["text"]
+
+
+async def test_a_stale_button_says_so_and_never_moves_the_conversation(harness: Harness) -> None:
+    user = await started(harness)
+    first = user.keyboard_message().payload["message_id"]
+    old_yes = _data_of(harness, "Yes")
+    await user.press("No")  # now at about_whom; the first question's keyboard is gone
+    replies = await user.forge(old_yes, first)  # a second device, or a double tap
+    assert handlers.STALE in texts(replies)
+    assert "Who is the information about?" in replies[-1]["text"]
+    popups = [c for c in harness.world.calls if c["method"] == "answerCallbackQuery"]
+    assert popups[-1]["params"].get("text") == handlers.STALE
+
+
+def _data_of(harness: Harness, label: str) -> str:
+    """Callback data of the first button called `label` the bot has sent so far."""
+    for chat in harness.world.chats.values():
+        for message in chat.messages.values():
+            for row in (message.payload.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        return str(button["callback_data"])
+    raise AssertionError(label)
+
+
+async def test_buttons_of_an_old_conversation_are_stale(harness: Harness) -> None:
+    user = await started(harness)
+    old = user.keyboard_message().payload["message_id"]
+    old_data = _data_of(harness, "Yes")
+    await user.send("/advice")
+    replies = await user.forge(old_data, old)
+    assert handlers.STALE in texts(replies)
+    assert "immediate danger" in replies[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "junk",
+        "a:AAAAAAAA:1:",
+        "a:short:1:yes",
+        "x" * 64,
+        "n:AAAAAAAA:1:yes",
+        "a:AAAAAAAA:1:Yes",
+        "q:AAAAAAAA:1:yes",
+    ],
+)
+async def test_forged_callback_data_is_answered_and_ignored(harness: Harness, data: str) -> None:
+    user = await started(harness)
+    message = user.keyboard_message().payload["message_id"]
+    before = await harness.app.bot_data["advice"].store.load(user.id)
+    calls = len(harness.world.calls)
+    await user.forge(data, message)
+    after = await harness.app.bot_data["advice"].store.load(user.id)
+    assert before == after
+    assert [c["method"] for c in harness.bot_calls(calls)] == ["answerCallbackQuery"]
+
+
+async def test_other_users_buttons_do_not_cross_chats(harness: Harness) -> None:
+    alice, bob = harness.user("Alice"), harness.user("Bob")
+    await alice.send("/start")
+    await bob.send("/start")
+    alice_data = _data_of(harness, "Yes")
+    bob_question = bob.keyboard_message().payload["message_id"]
+    await bob.forge(alice_data, bob_question)
+    store = harness.app.bot_data["advice"].store
+    assert (await store.load(bob.id)).step == "immediate_danger"
+    assert (await store.load(alice.id)).step == "immediate_danger"
+
+
+async def test_free_text_that_is_not_an_answer_asks_to_choose(harness: Harness) -> None:
+    user = await started(harness)
+    replies = await user.send("I think so, probably")
+    assert handlers.NOT_AN_ANSWER in replies[0]["text"]
+    assert "immediate danger" in replies[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "photo"},
+        {"kind": "document", "file_name": "notes.pdf"},
+        {"kind": "voice"},
+        {"kind": "video"},
+        {"kind": "sticker"},
+        {"kind": "location", "latitude": 51.4, "longitude": -0.8},
+        {"kind": "contact", "phone_number": "+447700900123", "first_name": "Someone"},
+        {
+            "kind": "text",
+            "text": "yes",
+            "forward_origin": {"type": "hidden_user", "sender_user_name": "X"},
+        },
+    ],
+)
+async def test_files_and_forwards_are_refused_never_downloaded(
+    harness: Harness, spec: dict[str, Any]
+) -> None:
+    user = await started(harness)
+    replies = await user.send_kind(spec)
+    assert handlers.NO_FILES in replies[0]["text"]
+    assert all(c["method"] != "getFile" for c in harness.world.calls)
+    store = harness.app.bot_data["advice"].store
+    assert (await store.load(user.id)).step == "immediate_danger"
+
+
+async def test_groups_and_channels_are_told_once_and_get_nothing_else(harness: Harness) -> None:
+    user = harness.user()
+    group = harness.world.create_chat("supergroup", "Team", None)
+    for text in ["/start", "/advice", "/start@infoshare_bot yes"]:
+        harness.world.user_message(group["id"], user.id, {"text": text})
+    channel = harness.world.create_chat("channel", "News", None)
+    harness.world.user_message(channel["id"], None, {"text": "hello"})
+    harness.world.user_message(channel["id"], None, {"text": "again"})
+    await harness.pump()
+    sent = [c for c in harness.world.calls if c["method"] == "sendMessage"]
+    assert [c["params"]["chat_id"] for c in sent] == [group["id"], channel["id"]]
+    assert all("only work in a private chat" in c["params"]["text"] for c in sent)
+
+
+async def test_edited_messages_are_not_answers(harness: Harness) -> None:
+    user = await started(harness)
+    message, _ = harness.world.user_message(user.id, user.id, {"text": "hello"})
+    await harness.pump()
+    harness.world.user_edit(user.id, message["message_id"], "yes")
+    before = len(harness.world.calls)
+    await harness.pump()
+    assert harness.bot_calls(before) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/rules", "The seven golden rules"),
+        ("/rule 4", "Share with consent"),
+        ("/rule 9", "There are seven golden rules"),
+        ("/rule", "There are seven golden rules"),
+        ("/consent", "informed consent"),
+        ("/definitions", "Confidential information"),
+        ("/contacts", "0118 908 8002"),
+        ("/myths", "not a barrier"),
+        ("/protocols", "protocol"),
+        ("/whotoask", "Caldicott Guardian"),
+        ("/checklist", "necessary"),
+        ("/privacy", "For how long"),
+        ("/help", "/advice"),
+        ("/frobnicate", "I don't know that command"),
+        ("/back", "There is no decision in progress"),
+    ],
+)
+async def test_commands(harness: Harness, command: str, expected: str) -> None:
+    replies = await harness.user().send(command)
+    assert expected in texts(replies)
+    assert harness.failed_calls() == []
+
+
+async def test_cancel_stops_and_advice_starts_again(harness: Harness) -> None:
+    user = await started(harness)
+    await user.press("No")
+    assert "Stopped" in texts(await user.send("/cancel"))
+    assert "There is no decision in progress" in texts(await user.send("yes"))
+    replies = await user.send("/restart")
+    assert "immediate danger" in replies[-1]["text"]
+
+
+async def test_start_mid_conversation_resumes(harness: Harness) -> None:
+    user = await started(harness)
+    await user.press("No")
+    replies = await user.send("/start")
+    assert "decision in progress" in replies[0]["text"]
+    assert "Who is the information about?" in replies[0]["text"]
+
+
+async def test_a_restart_continues_at_the_same_question(
+    config: Config, library: Library, harness: Harness
+) -> None:
+    user = await started(harness)
+    await user.press("No")
+    await user.press("An adult")
+    question = user.keyboard_message().payload["message_id"]
+    await harness.app.bot_data["advice"].close()
+    # A new process: a new Application and store on the same database and the same Telegram.
+    app = build_application(config, library, TOKEN, request=WorldRequest(harness.world))
+    advice: AdviceBot = app.bot_data["advice"]
+    from bot.storage import open_store
+
+    advice.attach(await open_store(config.storage.url))
+    async with app:
+        again = Harness(app, harness.world, harness.offset)
+        user.harness = again
+        replies = await user.press("Yes", message_id=question)
+        assert "statutory duty" in replies[-1]["text"].lower()
+    await advice.close()
+    harness.app.bot_data["advice"].attach(await open_store(config.storage.url))
+
+
+async def test_post_init_registers_commands_and_survives_a_refusal(
+    config: Config, library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = World(TOKEN, bot_name="I", bot_username="i_bot", privacy_mode=True)
+    app = build_application(config, library, TOKEN, request=WorldRequest(world))
+    async with app:
+        await _post_init(app)
+        registered = await world.call("getMyCommands", {})
+        assert [c["command"] for c in registered] == [name for name, _ in handlers.COMMANDS]
+
+        async def refuse(params: dict[str, Any]) -> None:
+            raise api_error(500, "Internal Server Error")
+
+        world._methods["setmycommands"] = refuse
+        with caplog.at_level(logging.WARNING):
+            await _post_init(app)
+        assert "could not register the command list" in caplog.text
+        await app.bot_data["advice"].close()
