@@ -73,7 +73,7 @@ def telegram_html(blocks: Iterable[Block]) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
     size = 0
-    for block in blocks:
+    for block in (piece for whole in blocks for piece in _fit(whole)):
         text, visible = _html(block), len(_plain(block))
         if current and size + visible + 2 > TELEGRAM_TEXT_LIMIT:
             parts.append("\n\n".join(current))
@@ -83,6 +83,24 @@ def telegram_html(blocks: Iterable[Block]) -> list[str]:
     if current:
         parts.append("\n\n".join(current))
     return parts
+
+
+def _fit(block: Block, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Block]:
+    """Split a block too long for one message: lists by item, text by line, then by length."""
+    if len(_plain(block)) <= limit:
+        return [block]
+    if isinstance(block, Bullets) and len(block.items) > 1:
+        half = len(block.items) // 2
+        return [
+            *_fit(Bullets(block.items[:half], block.numbered), limit),
+            *_fit(Bullets(block.items[half:], block.numbered), limit),
+        ]
+    text = _plain(block)
+    cut = text.rfind("\n", 0, limit)
+    cut = cut if cut > 0 else limit
+    head, tail = text[:cut], text[cut:].lstrip("\n")
+    kind = Copyable if isinstance(block, Copyable) else Para
+    return [kind(head), *_fit(kind(tail), limit)]
 
 
 def _html(block: Block) -> str:
