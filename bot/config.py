@@ -64,6 +64,7 @@ class Webhook(_Section):
 class Telegram(_Section):
     token_env: str = "TELEGRAM_BOT_TOKEN"
     base_url: str | None = None
+    rate_limit: bool = True
     webhook: Webhook = Webhook()
 
 

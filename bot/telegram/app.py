@@ -48,10 +48,11 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .concurrent_updates(PerChatUpdateProcessor())
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if config.telegram.rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if config.telegram.base_url:
         builder = builder.base_url(config.telegram.base_url.rstrip("/") + "/bot")
         builder = builder.base_file_url(config.telegram.base_url.rstrip("/") + "/file/bot")
