@@ -346,3 +346,19 @@ async def test_post_init_registers_commands_and_survives_a_refusal(
             await _post_init(app)
         assert "could not register the command list" in caplog.text
         await app.bot_data["advice"].close()
+
+
+async def test_the_daily_purge_deletes_conversations_past_retention(harness: Harness) -> None:
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+
+    user = await started(harness)
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    assert [job.name for job in harness.app.job_queue.jobs()] == ["purge"]
+    advice.now = lambda: NOW + timedelta(days=advice.config.retention_days - 1)
+    await advice.purge_old(None)  # type: ignore[arg-type]
+    assert await advice.store.load(user.id) is not None
+    advice.now = lambda: NOW + timedelta(days=advice.config.retention_days, seconds=1)
+    await advice.purge_old(None)  # type: ignore[arg-type]
+    assert await advice.store.load(user.id) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from datetime import timedelta
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
@@ -31,6 +32,7 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from states import Library
 
 log = logging.getLogger(__name__)
+PURGE_EVERY = timedelta(days=1)
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -52,7 +54,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if config.telegram.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The builder's type parameter records "no limiter"; choosing one at run time is fine.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if config.telegram.base_url:
         builder = builder.base_url(config.telegram.base_url.rstrip("/") + "/bot")
         builder = builder.base_file_url(config.telegram.base_url.rstrip("/") + "/file/bot")
@@ -62,6 +65,8 @@ def build_application(
     advice = AdviceBot(config, library)
     app.bot_data["advice"] = advice
     register(app, advice)
+    assert app.job_queue is not None  # the job-queue extra is a dependency
+    app.job_queue.run_repeating(advice.purge_old, interval=PURGE_EVERY, first=60, name="purge")
     return app
 
 

@@ -12,7 +12,7 @@ import logging
 import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -484,6 +484,22 @@ class AdviceBot:
             log.info(
                 "could not tell a group chat that I only work privately: %s", type(exc).__name__
             )
+
+    # ---- housekeeping ----------------------------------------------------------------------
+
+    async def purge_old(self, context: Context) -> None:
+        """Daily: delete conversations idle for longer than `retention_days`."""
+        cut_off = self.now() - timedelta(days=self.config.retention_days)
+        try:
+            gone = await self.store.purge(cut_off)
+        except StorageUnavailable as exc:
+            log.warning("retention purge skipped: %s", type(exc).__name__)
+            return
+        log.info(
+            "retention purge: %d conversation(s) idle for over %d days deleted",
+            gone,
+            self.config.retention_days,
+        )
 
     # ---- failures --------------------------------------------------------------------------
 

@@ -1,0 +1,311 @@
+"""Benchmark the Telegram front end against a bare bot making the same Bot API calls.
+
+    python benchmarks/bench_telegram.py [--chats 2000] [--memory-chats 100000]
+        [--postgres postgresql://postgres@127.0.0.1:5432/test]
+
+Complete conversations (/start, then a button press per question to an outcome) go through
+`Application.process_update` with an offline request that answers every Bot API call at once,
+so what is measured is the bot: handlers, the pure core, rendering and durable storage. The
+floor, measured in the same run, is a bare bot that makes the same calls per update (answer the
+press, edit the question, send the next message) with no logic and no storage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler
+from telegram.request import BaseRequest, RequestData
+
+from bot.config import Config
+from bot.storage import open_store
+from bot.telegram.app import build_application
+from bot.telegram.handlers import AdviceBot
+from states import load_library
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+BOT = {"id": 123456789, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+
+
+class CannedRequest(BaseRequest):
+    """Answers every Bot API call at once, and remembers each chat's newest keyboard."""
+
+    def __init__(self) -> None:
+        self.next_id = 1
+        self.keyboards: dict[int, list[str]] = {}
+        self.calls = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *_: Any, **__: Any
+    ) -> tuple[int, bytes]:
+        self.calls += 1
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        result: Any = True
+        if name == "getMe":
+            result = BOT
+        elif name in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
+            chat_id = int(params.get("chat_id", 0) or 0)
+            markup = params.get("reply_markup")
+            if name == "sendMessage":
+                rows = markup["inline_keyboard"] if isinstance(markup, dict) else []
+                self.keyboards[chat_id] = [b["callback_data"] for row in rows for b in row]
+            self.next_id += 1
+            result = {
+                "message_id": self.next_id,
+                "date": 1,
+                "text": "x",
+                "chat": {"id": chat_id or 1, "type": "private"},
+            }
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def start_update(update_id: int, chat_id: int, bot: Any) -> Update:
+    """What Telegram sends when a practitioner types /start."""
+    person = {"id": chat_id, "is_bot": False, "first_name": "P"}
+    message = {
+        "message_id": update_id,
+        "date": 1,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": person,
+        "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
+    return Update.de_json({"update_id": update_id, "message": message}, bot)
+
+
+def press_update(update_id: int, chat_id: int, data: str, bot: Any) -> Update:
+    """What Telegram sends when a practitioner presses a button on the bot's last question."""
+    person = {"id": chat_id, "is_bot": False, "first_name": "P"}
+    message = {
+        "message_id": update_id,
+        "date": 1,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": BOT,
+        "text": "Question?",
+    }
+    query = {
+        "id": str(update_id),
+        "from": person,
+        "chat_instance": "ci",
+        "message": message,
+        "data": data,
+    }
+    return Update.de_json({"update_id": update_id, "callback_query": query}, bot)
+
+
+Choose = Callable[[list[str], int], str | None]
+ROUTE = ("no", "child", "age_12_15", "yes", "no", "yes", "yes", "refused", "yes")
+"""The longest path: nine questions to share_without_consent."""
+
+
+async def conversations(
+    app: Application,
+    request: CannedRequest,
+    chats: range,  # type: ignore[type-arg]
+    choose: Choose,
+    max_presses: int,
+) -> list[float]:
+    """Run one conversation per chat, round-robin like real traffic; return per-update ms."""
+    timings: list[float] = []
+    update_id = 1
+
+    async def timed(update: Update) -> None:
+        start = time.perf_counter()
+        await app.process_update(update)
+        timings.append((time.perf_counter() - start) * 1000)
+
+    for chat_id in chats:
+        update_id += 1
+        await timed(start_update(update_id, chat_id, app.bot))
+    for index in range(max_presses):
+        for chat_id in chats:
+            data = choose(request.keyboards.get(chat_id, []), index)
+            if data is None:
+                continue
+            update_id += 1
+            await timed(press_update(update_id, chat_id, data, app.bot))
+    return timings
+
+
+def along_route(keyboard: list[str], index: int) -> str | None:
+    """The button for the route's answer at this press; None once the route is done."""
+    if index >= len(ROUTE):
+        return None
+    return next(
+        (d for d in keyboard if d.startswith("a:") and d.endswith(":" + ROUTE[index])), None
+    )
+
+
+def bare_application(request: CannedRequest) -> Application:  # type: ignore[type-arg]
+    """The floor: the same Bot API calls per update, no logic and no storage."""
+    app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
+    turns: dict[int, int] = {}
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(a, callback_data=f"a:bare0000:1:{a}") for a in set(ROUTE)]]
+    )
+
+    async def on_start(update: Update, _: Any) -> None:
+        assert update.effective_chat is not None
+        turns[update.effective_chat.id] = 0
+        await update.effective_chat.send_message("Intro")
+        await update.effective_chat.send_message("Question?", reply_markup=keyboard)
+
+    async def on_press(update: Update, _: Any) -> None:
+        query, chat = update.callback_query, update.effective_chat
+        assert query is not None and chat is not None and isinstance(query.message, Message)
+        turns[chat.id] += 1
+        await query.answer()
+        await query.message.edit_text("Question?\n\nYour answer: Yes")
+        await chat.send_message(
+            "Next?", reply_markup=keyboard if turns[chat.id] < len(ROUTE) else None
+        )
+
+    app.add_handler(CommandHandler("start", on_start))
+    app.add_handler(CallbackQueryHandler(on_press))
+    return app
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="utf-8") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def real_application(url: str, request: CannedRequest) -> tuple[Application, AdviceBot]:  # type: ignore[type-arg]
+    # Telegram's flood limits are the rate limiter's job, not the bot's cost: measured without.
+    config = Config(storage={"url": url}, telegram={"rate_limit": False})  # type: ignore[arg-type]
+    app = build_application(config, load_library(), TOKEN, request=request)
+    advice: AdviceBot = app.bot_data["advice"]
+    advice.attach(await open_store(url))
+    await app.initialize()
+    return app, advice
+
+
+def summary(name: str, timings: list[float], seconds: float) -> dict[str, float]:
+    ordered = sorted(timings)
+    return {
+        "updates": len(timings),
+        "per_second": len(timings) / seconds,
+        "p50": statistics.median(ordered),
+        "p99": ordered[int(len(ordered) * 0.99) - 1],
+    }
+
+
+async def measure(
+    make: Callable[[], Awaitable[tuple[Application, Any]]],
+    chats: int,  # type: ignore[type-arg]
+    request: CannedRequest,
+) -> dict[str, float]:
+    app, extra = await make()
+    gc.collect()
+    start = time.perf_counter()
+    timings = await conversations(app, request, range(1, chats + 1), along_route, len(ROUTE))
+    seconds = time.perf_counter() - start
+    await app.shutdown()
+    if isinstance(extra, AdviceBot):
+        await extra.close()
+    return summary("", timings, seconds)
+
+
+async def memory(url: str, chats: int) -> tuple[float, float, float]:
+    """RSS before and after `chats` distinct chats each start and answer twice."""
+    request = CannedRequest()
+    app, advice = await real_application(url, request)
+    await conversations(app, request, range(10_000_000, 10_000_000 + 1_000), along_route, 2)
+    gc.collect()
+    before = rss_mb()
+    await conversations(app, request, range(20_000_000, 20_000_000 + chats // 2), along_route, 2)
+    middle = rss_mb()
+    await conversations(app, request, range(30_000_000, 30_000_000 + chats // 2), along_route, 2)
+    gc.collect()
+    after = rss_mb()
+    await app.shutdown()
+    await advice.close()
+    return before, middle, after
+
+
+def row(name: str, result: dict[str, float], floor: dict[str, float]) -> str:
+    ratio = result["per_second"] / floor["per_second"]
+    return (
+        f"| {name} | {result['updates']:,.0f} | {result['per_second']:,.0f} | "
+        f"{result['p50']:.2f} | {result['p99']:.2f} | {ratio:.0%} |"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=2_000)
+    parser.add_argument("--memory-chats", type=int, default=100_000)
+    parser.add_argument("--postgres", default=os.environ.get("INFOSHARE_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="infoshare-bench-"))
+
+    async def bare() -> tuple[Application, None]:  # type: ignore[type-arg]
+        app = bare_application(bare_request)
+        await app.initialize()
+        return app, None
+
+    bare_request = CannedRequest()
+    floor = await measure(bare, args.chats, bare_request)
+    sqlite_request = CannedRequest()
+    sqlite_url = f"sqlite:///{folder / 'bench.db'}"
+    sqlite = await measure(
+        lambda: real_application(sqlite_url, sqlite_request), args.chats, sqlite_request
+    )
+    results = [("infoshare-bot, SQLite (synchronous=FULL)", sqlite)]
+    if args.postgres:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"))
+        with admin.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS conversations, alembic_version"))
+        pg_request = CannedRequest()
+        postgres = await measure(
+            lambda: real_application(args.postgres, pg_request), args.chats, pg_request
+        )
+        results.append(("infoshare-bot, PostgreSQL", postgres))
+    memory_url = f"sqlite:///{folder / 'memory.db'}"
+    before, middle, after = await memory(memory_url, args.memory_chats)
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"{args.chats:,} complete conversations per row (/start + a press per question)\n")
+    print("| bot | updates | updates/s | p50 ms | p99 ms | of floor |")
+    print("|---|---|---|---|---|---|")
+    print(row("floor: bare bot, same Bot API calls, no logic or storage", floor, floor))
+    for name, result in results:
+        print(row(name, result, floor))
+    print(
+        f"\nmemory over {args.memory_chats:,} distinct chats (SQLite): RSS {before:.1f} MB "
+        f"before, {middle:.1f} MB halfway, {after:.1f} MB after; growth {after - before:.1f} MB"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

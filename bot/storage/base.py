@@ -1,0 +1,105 @@
+"""Conversation state at rest: the stored record, the store interface and its errors.
+
+The front ends keep nothing in memory between updates. Each update loads the chat's
+`StoredConversation`, applies one move, and saves it with the version it loaded, so two replicas
+handling the same chat can never silently drop one another's answer: the loser gets `StaleWrite`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.errors import StaleWrite, StorageError, StorageUnavailable
+
+__all__ = [
+    "ConversationStore",
+    "StaleWrite",
+    "StorageError",
+    "StorageUnavailable",
+    "StoredConversation",
+    "new_conversation_id",
+]
+
+
+def new_conversation_id() -> str:
+    """A short random id for one conversation (a new one on /restart); 8 URL-safe characters."""
+    return secrets.token_urlsafe(6)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConversation:
+    """One chat's conversation as stored: the core's `State` plus what the front end needs."""
+
+    chat_id: int
+    dialogue: str
+    """Dialogue id, e.g. "advice"."""
+    step: str
+    """Current step or outcome id."""
+    history: tuple[tuple[str, str], ...]
+    """The answers so far, in order, as (step id, answer id)."""
+    conversation_id: str
+    turn: int
+    """+1 on every change (answer, back, restart), so a button from an older turn is stale."""
+    content_version: str
+    started_at: datetime
+    updated_at: datetime
+    version: int
+    """Set by the store on save; a conversation that was never saved has version 0."""
+    last_record: str | None = None
+    """The last decision record, plain and already anonymous."""
+
+    def __post_init__(self) -> None:
+        # A naive datetime is ambiguous once it has left this process; refuse it here, once.
+        for name in ("started_at", "updated_at"):
+            if getattr(self, name).utcoffset() is None:
+                raise ValueError(f"StoredConversation.{name} must be timezone-aware")
+
+    @classmethod
+    def start(
+        cls, chat_id: int, dialogue: str, step: str, content_version: str, now: datetime
+    ) -> StoredConversation:
+        """A new, unsaved conversation at `step`; save it with `expected_version=None`."""
+        return cls(
+            chat_id=chat_id,
+            dialogue=dialogue,
+            step=step,
+            history=(),
+            conversation_id=new_conversation_id(),
+            turn=0,
+            content_version=content_version,
+            started_at=now,
+            updated_at=now,
+            version=0,
+        )
+
+
+class ConversationStore(Protocol):
+    """Durable per-chat conversation state. Every method may raise `StorageUnavailable`."""
+
+    async def load(self, chat_id: int) -> StoredConversation | None:
+        """The chat's conversation, or None if it has none."""
+
+    async def save(
+        self, conv: StoredConversation, *, expected_version: int | None
+    ) -> StoredConversation:
+        """Insert or update `conv`, committed durably before this returns.
+
+        `expected_version` is the version that was loaded (None: the chat must have no row yet).
+        If the stored row has another version, nothing is written and `StaleWrite` is raised.
+        `conv.version` is ignored; the returned copy carries the new stored version.
+        """
+
+    async def delete(self, chat_id: int) -> None:
+        """Forget the chat's conversation (no error if there is none)."""
+
+    async def purge(self, before: datetime) -> int:
+        """Delete conversations last changed before `before`; return how many went."""
+
+    async def ping(self) -> None:
+        """Return if the database answers; raise `StorageUnavailable` if it does not."""
+
+    async def close(self) -> None:
+        """Release connections; the store must not be used afterwards."""

@@ -1,0 +1,363 @@
+"""`ConversationStore` on SQLAlchemy Core, for SQLite (aiosqlite) and PostgreSQL (psycopg 3).
+
+The statements are the same on both databases; the differences are all at connection time:
+the URL a user writes is mapped to the async driver, SQLite gets WAL, synchronous=FULL and a busy
+timeout, PostgreSQL a connect timeout. `open_store` brings the schema to the newest migration
+before returning, so an upgrade of the bot upgrades its database by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from bot.errors import ConfigError
+from bot.storage.base import StaleWrite, StorageUnavailable, StoredConversation
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_S: Final = 5.0
+"""How long SQLite waits for another writer's lock; `?timeout=` in the URL overrides it."""
+POSTGRES_CONNECT_TIMEOUT_S: Final = 5
+"""How long to wait for the server; `?connect_timeout=` in the URL overrides it."""
+_MIGRATION_LOCK: Final = 0x1AF054A2E
+"""PostgreSQL advisory lock key: replicas starting together migrate one after the other."""
+_WRITE: Final = "infoshare_write"
+"""Execution option marking write transactions (SQLite takes the write lock up front)."""
+_alembic_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+"""Alembic's `context` and `op` are module globals: one migration at a time per event loop."""
+_DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timestamps come back tz-aware in UTC whatever the backend or session time zone.
+
+    SQLite stores the UTC wall time without an offset; PostgreSQL stores `timestamptz`.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("dialogue", sa.Text, nullable=False),
+    sa.Column("step", sa.Text, nullable=False),
+    sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("conversation_id", sa.Text, nullable=False),
+    sa.Column("turn", sa.Integer, nullable=False),
+    sa.Column("content_version", sa.Text, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("last_record", sa.Text, nullable=True),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening: URL, engine, migrations
+
+
+def async_url(url: str) -> URL:
+    """The URL a user writes (`sqlite:///path`, `postgresql://...`) for our async drivers."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError:
+        raise ConfigError(
+            "storage.url is not a database URL: write sqlite:///path/to/file.db "
+            "or postgresql://user@host/dbname"
+        ) from None
+    backend = parsed.drivername.partition("+")[0]
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in _DRIVERS:
+        raise ConfigError(
+            f"storage.url: '{backend}' databases are not supported; use sqlite or postgresql"
+        )
+    return parsed.set(drivername=_DRIVERS[backend])
+
+
+def migration_config() -> AlembicConfig:
+    """Alembic's configuration without an ini file: the migrations ship inside this package."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", "bot.storage:migrations")
+    config.set_main_option("file_template", "%%(rev)s")
+    return config
+
+
+async def open_store(url: str) -> SqlStore:
+    """Connect, create the SQLite file (and its folder) if needed, and migrate to the head.
+
+    Raises `ConfigError` for a URL of the wrong kind and `StorageUnavailable` if the database
+    cannot be reached or written.
+    """
+    target = async_url(url)
+    if target.get_backend_name() == "sqlite":
+        target = _prepare_sqlite_file(target)
+    engine = _engine(target)
+    try:
+        async with _unavailable_on_driver_errors("open the database"):
+            await _migrate(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    log.info("storage: opened %s", target.render_as_string(hide_password=True))
+    return SqlStore(engine)
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:")
+
+
+def _prepare_sqlite_file(url: URL) -> URL:
+    """Expand `~` and create the database's folder; `uri=true` URLs are left as written."""
+    if _is_memory(url) or url.query.get("uri") in ("true", "1"):
+        return url
+    assert url.database is not None  # _is_memory is False
+    path = Path(url.database).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"cannot create the folder for the database {path}: {exc.strerror or exc}"
+        ) from exc
+    return url.set(database=str(path))
+
+
+def _engine(url: URL) -> AsyncEngine:
+    options: dict[str, Any] = {"hide_parameters": True}
+    if url.get_backend_name() == "sqlite":
+        # A local file has no connection to lose, so no ping; reads run in autocommit (no BEGIN),
+        # so there is nothing to roll back when a connection goes back to the pool.
+        options["pool_reset_on_return"] = None
+        options["connect_args"] = (
+            {} if "timeout" in url.query else {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        )
+        if _is_memory(url):
+            # One connection IS the database; queue for it instead of sharing it mid-transaction.
+            options.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
+        engine = create_async_engine(url, **options)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    if "connect_timeout" not in url.query:
+        options["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    # A server can restart under us: check each pooled connection before use, so the bot
+    # recovers by itself when the database comes back.
+    return create_async_engine(url, pool_pre_ping=True, **options)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Durable commits (WAL + synchronous=FULL), and SQLAlchemy, not sqlite3, emits BEGIN."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    """Writers take the lock at BEGIN, so waiting for it obeys the busy timeout.
+
+    A read is one SELECT, which SQLite runs atomically on its own; no BEGIN saves a round trip.
+    """
+    if connection.get_execution_options().get(_WRITE, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _writer(engine: AsyncEngine) -> AsyncEngine:
+    return engine.execution_options(**{_WRITE: True})
+
+
+async def _migrate(engine: AsyncEngine) -> None:
+    """Upgrade to the head, one process at a time (database lock) and one task at a time."""
+    lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, _writer(engine).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+        await conn.run_sync(_upgrade_to_head)
+
+
+def _upgrade_to_head(connection: sa.Connection) -> None:
+    config = migration_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+@asynccontextmanager
+async def _unavailable_on_driver_errors(action: str) -> AsyncIterator[None]:
+    """Turn "the database cannot be used right now" driver errors into `StorageUnavailable`.
+
+    Other database errors are bugs and pass through unchanged.
+    """
+    try:
+        yield
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        raise StorageUnavailable(f"cannot {action}: {_reason(exc)}") from exc
+    except sa_exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        raise StorageUnavailable(f"cannot {action}: {_reason(exc)}") from exc
+    except (sa_exc.TimeoutError, OSError) as exc:
+        raise StorageUnavailable(f"cannot {action}: {exc}") from exc
+
+
+def _reason(exc: sa_exc.DBAPIError) -> str:
+    """The driver's own first line: never the SQL or its parameters (they hold answers)."""
+    lines = str(exc.orig).strip().splitlines()
+    return lines[0] if lines else type(exc.orig).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+
+
+class SqlStore:
+    """A `ConversationStore` over one SQLAlchemy engine; safe to share between tasks."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._write = _writer(engine)
+        insert: Callable[..., Any] = (
+            sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+        )
+        self._insert_new: Any = insert(conversations).on_conflict_do_nothing(
+            index_elements=[conversations.c.chat_id]
+        )
+
+    async def load(self, chat_id: int) -> StoredConversation | None:
+        query = sa.select(conversations).where(conversations.c.chat_id == chat_id)
+        async with (
+            _unavailable_on_driver_errors("load the conversation"),
+            self._engine.connect() as conn,
+        ):
+            row = (await conn.execute(query)).one_or_none()
+        return None if row is None else _from_row(row)
+
+    async def save(
+        self, conv: StoredConversation, *, expected_version: int | None
+    ) -> StoredConversation:
+        stored = replace(conv, version=(expected_version or 0) + 1)
+        values = _to_row(stored)
+        if expected_version is None:
+            statement = self._insert_new.values(values)
+        else:
+            statement = (
+                sa.update(conversations)
+                .where(conversations.c.chat_id == conv.chat_id)
+                .where(conversations.c.version == expected_version)
+                .values(values)
+            )
+        # RETURNING, not rowcount: psycopg reports -1 rows for a compiled INSERT .. ON CONFLICT.
+        async with (
+            _unavailable_on_driver_errors("save the conversation"),
+            self._write.begin() as conn,
+        ):
+            written = (await conn.execute(statement.returning(conversations.c.chat_id))).first()
+        if written is None:
+            expected = "no row" if expected_version is None else f"version {expected_version}"
+            raise StaleWrite(f"another update of this chat was saved first (expected {expected})")
+        return stored
+
+    async def delete(self, chat_id: int) -> None:
+        statement = sa.delete(conversations).where(conversations.c.chat_id == chat_id)
+        async with (
+            _unavailable_on_driver_errors("delete the conversation"),
+            self._write.begin() as conn,
+        ):
+            await conn.execute(statement)
+
+    async def purge(self, before: datetime) -> int:
+        statement = (
+            sa.delete(conversations)
+            .where(conversations.c.updated_at < before)
+            .returning(conversations.c.chat_id)
+        )
+        async with (
+            _unavailable_on_driver_errors("delete old conversations"),
+            self._write.begin() as conn,
+        ):
+            return len((await conn.execute(statement)).all())
+
+    async def ping(self) -> None:
+        async with (
+            _unavailable_on_driver_errors("reach the database"),
+            self._engine.connect() as conn,
+        ):
+            await conn.execute(sa.select(1))
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+def _to_row(conv: StoredConversation) -> dict[str, Any]:
+    return {
+        "chat_id": conv.chat_id,
+        "dialogue": conv.dialogue,
+        "step": conv.step,
+        "history": [list(pair) for pair in conv.history],
+        "conversation_id": conv.conversation_id,
+        "turn": conv.turn,
+        "content_version": conv.content_version,
+        "started_at": conv.started_at,
+        "updated_at": conv.updated_at,
+        "version": conv.version,
+        "last_record": conv.last_record,
+    }
+
+
+def _from_row(row: sa.Row[Any]) -> StoredConversation:
+    return StoredConversation(
+        chat_id=row.chat_id,
+        dialogue=row.dialogue,
+        step=row.step,
+        history=tuple((step, answer) for step, answer in row.history),
+        conversation_id=row.conversation_id,
+        turn=row.turn,
+        content_version=row.content_version,
+        started_at=row.started_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        last_record=row.last_record,
+    )
