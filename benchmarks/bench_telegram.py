@@ -292,9 +292,8 @@ async def main() -> None:
     memory_url = f"sqlite:///{folder / 'memory.db'}"
     before, middle, after = await memory(memory_url, args.memory_chats)
 
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    machine = f"{platform.platform()}, {os.cpu_count()} cores"
+    print(f"machine: {machine}, Python {platform.python_version()}")
     print(f"{args.chats:,} complete conversations per row (/start + a press per question)\n")
     print("| bot | updates | updates/s | p50 ms | p99 ms | of floor |")
     print("|---|---|---|---|---|---|")
