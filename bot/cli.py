@@ -7,6 +7,7 @@ nothing here prints a traceback at a practitioner or an administrator.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -62,6 +63,19 @@ def cmd_console(args: argparse.Namespace, config: Config) -> int:
     return run(Console(library, library["advice"], config.contacts), jsonl=args.jsonl)
 
 
+def cmd_redact(args: argparse.Namespace, config: Config) -> int:
+    """Redact UTF-8 text from standard input, one message per line, to standard output."""
+    from bot.anonymise import redact
+
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    for line in stdin:
+        ending = "\n" if line.endswith("\n") else ""
+        sys.stdout.write(redact(line.removesuffix("\n").removesuffix("\r")).text + ending)
+    sys.stdout.flush()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Start the Telegram bot (long polling, or a webhook with --webhook)."""
     from bot.telegram.app import run_bot
@@ -90,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("console", cmd_console, "talk to the bot in this terminal").add_argument(
         "--jsonl", action="store_true", help="JSON lines in and out, for scripts"
+    )
+    add(
+        "redact", cmd_redact, "remove identifying details from text, line by line (stdin to stdout)"
     )
     add("run", cmd_run, "start the Telegram bot").add_argument(
         "--webhook", action="store_true", help="receive updates by webhook (see config)"

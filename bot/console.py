@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from bot import render
+from bot.anonymise import redact
 from bot.config import Contact
 from states import Dialogue, Library, Moved, Question, answer, back
 
@@ -129,6 +130,9 @@ class Console:
             return [self.current()]
         result = answer(self.dialogue, self.state, words)
         if not isinstance(result, Moved):
+            found = redact(words).kinds
+            if found:
+                return [self.current(render.redaction_notice(found))]
             node = self.dialogue.node(self.state.step)
             assert isinstance(node, Question)
             count = len(node.answers)

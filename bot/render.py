@@ -231,6 +231,33 @@ def topic(found: Topic) -> list[Block]:
     return blocks
 
 
+KIND_WORDS = {
+    "NAME": "names",
+    "PHONE": "phone numbers",
+    "EMAIL": "email addresses",
+    "POSTCODE": "postcodes",
+    "NHS_NUMBER": "NHS numbers",
+    "NI_NUMBER": "National Insurance numbers",
+    "DATE": "dates",
+    "ADDRESS": "addresses",
+    "URL": "web addresses",
+    "HANDLE": "social media handles",
+    "CASE_REF": "case or record numbers",
+    "SCHOOL": "names of schools, nurseries or GP practices",
+}
+
+
+def redaction_notice(kinds: Iterable[str]) -> str:
+    """Tell the practitioner, kindly, what was taken out of their message and why (rule 3)."""
+    words = [KIND_WORDS.get(kind, "identifying details") for kind in sorted(kinds)]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return (
+        f"I removed what looked like {listed} from your message, and I don't keep what you "
+        "type. Golden rule 3: seek advice without disclosing the identity of the person where "
+        "possible. I only need your answers to my questions."
+    )
+
+
 def privacy(retention_days: int) -> list[Block]:
     """What the bot keeps, for how long, who may see it, and how to remove it."""
     return [

@@ -144,3 +144,27 @@ def test_check_reports_problems_with_exit_code_1(tmp_path: Path) -> None:
         in done.stderr
     )
     assert "advice.yaml: refer_now: cannot be reached from the start" in done.stderr
+
+
+def test_redact_command_keeps_one_line_per_message() -> None:
+    lines = "Chloe's mum rang on 07700 900123\nshe is 14; Children Act 2004 applies\n\nEnd"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "redact"],
+        input=lines.encode(),
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0
+    out = done.stdout.decode().split("\n")
+    assert out == [
+        "[NAME]'s mum rang on [PHONE]",
+        "she is 14; Children Act 2004 applies",
+        "",
+        "End",
+    ]
+
+
+def test_console_names_what_it_removed_from_free_text() -> None:
+    out = console(stdin="ring Aisha on 07700 900123\n").stdout
+    assert "I removed what looked like names and phone numbers" in out

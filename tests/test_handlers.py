@@ -362,3 +362,19 @@ async def test_the_daily_purge_deletes_conversations_past_retention(harness: Har
     advice.now = lambda: NOW + timedelta(days=advice.config.retention_days, seconds=1)
     await advice.purge_old(None)  # type: ignore[arg-type]
     assert await advice.store.load(user.id) is None
+
+
+async def test_identifying_details_in_free_text_are_named_never_kept_or_logged(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await started(harness)
+    store = harness.app.bot_data["advice"].store
+    before = await store.load(user.id)
+    with caplog.at_level(logging.DEBUG):
+        replies = await user.send("Chloe Smith's mum rang me on 07700 900123, is that ok?")
+    note = replies[0]["text"]
+    assert "I removed what looked like names and phone numbers" in note
+    assert "Golden rule 3" in note
+    assert "immediate danger" in note  # then the current question again
+    assert await store.load(user.id) == before
+    assert "Chloe" not in caplog.text and "07700" not in caplog.text

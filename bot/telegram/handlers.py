@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import render
+from bot.anonymise import redact
 from bot.config import Config
 from bot.errors import StaleWrite, StorageUnavailable
 from bot.storage import ConversationStore, StoredConversation, new_conversation_id
@@ -400,17 +401,22 @@ class AdviceBot:
         message = update.effective_message
         chat_id = _chat_id(update)
         chat = await self.load(chat_id)
-        if chat.state is None or chat.stored is None:
-            await self.send(context, chat_id, [render.Para(NO_DECISION)])
-            return
-        if self.dialogue.is_outcome(chat.state.step):
-            await self.show(context, chat.stored)
-            return
-        result = answer(self.dialogue, chat.state, message.text if message and message.text else "")
-        if isinstance(result, Moved):
-            await self.move(context, chat, result.state, chat_id)
-            return
-        await self.show(context, chat.stored, NOT_AN_ANSWER)
+        text = message.text if message and message.text else ""
+        if chat.state is not None and not self.dialogue.is_outcome(chat.state.step):
+            result = answer(self.dialogue, chat.state, text)
+            if isinstance(result, Moved):
+                await self.move(context, chat, result.state, chat_id)
+                return
+        # Not an answer: free text. Only the kinds of detail it held outlive this handler.
+        found = redact(text).kinds
+        note = render.redaction_notice(found) if found else NOT_AN_ANSWER
+        if chat.stored is None or chat.state is None:
+            notes = [render.Para(note)] if found else []
+            await self.send(context, chat_id, [*notes, render.Para(NO_DECISION)])
+        elif self.dialogue.is_outcome(chat.state.step):
+            await self.show(context, chat.stored, note if found else "")
+        else:
+            await self.show(context, chat.stored, note)
 
     async def on_press(self, update: Update, context: Context) -> None:
         query = update.callback_query
