@@ -378,3 +378,47 @@ async def test_identifying_details_in_free_text_are_named_never_kept_or_logged(
     assert "immediate danger" in note  # then the current question again
     assert await store.load(user.id) == before
     assert "Chloe" not in caplog.text and "07700" not in caplog.text
+
+
+async def test_an_unexpected_error_gets_an_apology_and_the_current_question(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await started(harness)
+    calls = {"n": 0}
+    real = handlers.render.question
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("Zebedee-Unicorn-4471")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.render, "question", flaky)
+    with caplog.at_level(logging.DEBUG):
+        replies = await user.press("No")
+    assert handlers.SORRY in replies[-1]["text"]
+    assert "Who is the information about?" in replies[-1]["text"]
+    assert "RuntimeError" in caplog.text
+    assert "Zebedee-Unicorn-4471" not in caplog.text  # the exception's text is not logged
+
+
+async def test_a_storage_outage_is_not_pretended_away(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.errors import StorageUnavailable
+
+    user = await started(harness)
+    store = harness.app.bot_data["advice"].store
+    before = await store.load(user.id)
+
+    async def down(*args: Any, **kwargs: Any) -> None:
+        raise StorageUnavailable("database is locked")
+
+    monkeypatch.setattr(store, "save", down)
+    replies = await user.press("No")
+    assert handlers.UNAVAILABLE in texts(replies)
+    assert "Your answer" not in user.message(replies[0]["message_id"] - 1).get("text", "")
+    monkeypatch.undo()
+    assert await store.load(user.id) == before
+    again = await user.press("No")  # the same button works once the database is back
+    assert "Who is the information about?" in again[-1]["text"]

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -516,8 +517,11 @@ class AdviceBot:
         if isinstance(error, StaleWrite | StorageUnavailable):
             log.warning("update %s not saved: %s", update_id, type(error).__name__)
         else:
-            frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-            log.error("update %s failed with %s\n%s", update_id, type(error).__name__, frames)
+            frames = " <- ".join(
+                f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+                for f in reversed(traceback.extract_tb(error.__traceback__ if error else None))
+            )
+            log.error("update %s failed with %s at %s", update_id, type(error).__name__, frames)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         if update.effective_chat.type != "private":

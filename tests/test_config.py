@@ -1,0 +1,90 @@
+"""Configuration: the example documents every key, and mistakes name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from bot.config import Config, load_config
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    found = set()
+    for name, field in model.model_fields.items():
+        found.add(prefix + name)
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            found |= keys(kind, f"{prefix}{name}.")
+    return found
+
+
+def documented(data: dict[str, Any], prefix: str = "") -> set[str]:
+    found = set()
+    for name, value in data.items():
+        found.add(prefix + name)
+        if isinstance(value, dict):
+            found |= documented(value, f"{prefix}{name}.")
+    return found
+
+
+def test_the_example_documents_every_key_and_loads() -> None:
+    example = ROOT / "config.example.yaml"
+    assert documented(yaml.safe_load(example.read_text())) == keys(Config)
+    config = load_config(example)
+    assert config.telegram.token_env == "TELEGRAM_BOT_TOKEN"
+    assert len(config.contacts) == 4
+
+
+def test_defaults_match_the_example_except_contacts() -> None:
+    example = load_config(ROOT / "config.example.yaml")
+    assert example.model_copy(update={"contacts": ()}) == Config()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("retention_days: 0", "retention_days: Input should be greater than or equal to 1"),
+        ("telegram: {webhook: {port: 99999}}", "telegram.webhook.port"),
+        ("logging: {level: LOUD}", "logging.level: Value error, must be DEBUG"),
+        ("surprise: 1", "surprise: Extra inputs are not permitted"),
+        ("- a list", "must be a mapping"),
+        ("key: [unclosed", "is not valid YAML"),
+    ],
+)
+def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        ("", "Set the bot token in the environment variable TELEGRAM_BOT_TOKEN."),
+        ("not-a-token", "is malformed"),
+    ],
+)
+def test_the_token_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, token: str, problem: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    with pytest.raises(ConfigError, match=problem):
+        Config().token()
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0")
+    assert Config().token().startswith("123456789:")
+
+
+def test_a_relative_dialogues_folder_is_taken_from_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("dialogues: content\n")
+    assert load_config(path).dialogues == tmp_path / "content"
