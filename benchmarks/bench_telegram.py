@@ -150,6 +150,43 @@ async def conversations(
     return timings
 
 
+def text_update(update_id: int, chat_id: int, text: str, bot: Any) -> Update:
+    """A practitioner types free text (not an answer) at a question."""
+    person = {"id": chat_id, "is_bot": False, "first_name": "P"}
+    message = {
+        "message_id": update_id,
+        "date": 1,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": person,
+        "text": text,
+    }
+    return Update.de_json({"update_id": update_id, "message": message}, bot)
+
+
+IDENTIFYING = "Chloe Smith's mum rang me on 07700 900123 from 22 Mill Road, RG41 2AB. OK to share?"
+PLAIN = "The family's support worker rang me this morning about the plan. Is it fine to share?"
+
+
+async def free_text(url: str, chats: int) -> dict[str, list[float]]:
+    """Per-update ms for free text with identifiers (redacted) and without, same handler path."""
+    request = CannedRequest()
+    app, advice = await real_application(url, request)
+    await conversations(app, request, range(1, chats + 1), along_route, 0)
+    timings: dict[str, list[float]] = {IDENTIFYING: [], PLAIN: []}
+    update_id = 10_000_000
+    for _ in range(3):
+        for chat_id in range(1, chats + 1):
+            for text, found in timings.items():
+                update_id += 1
+                update = text_update(update_id, chat_id, text, app.bot)
+                start = time.perf_counter()
+                await app.process_update(update)
+                found.append((time.perf_counter() - start) * 1000)
+    await app.shutdown()
+    await advice.close()
+    return timings
+
+
 def along_route(keyboard: list[str], index: int) -> str | None:
     """The button for the route's answer at this press; None once the route is done."""
     if index >= len(ROUTE):
@@ -289,6 +326,7 @@ async def main() -> None:
             lambda: real_application(args.postgres, pg_request), args.chats, pg_request
         )
         results.append(("infoshare-bot, PostgreSQL", postgres))
+    texts = await free_text(f"sqlite:///{folder / 'text.db'}", min(args.chats, 500))
     memory_url = f"sqlite:///{folder / 'memory.db'}"
     before, middle, after = await memory(memory_url, args.memory_chats)
 
@@ -300,6 +338,12 @@ async def main() -> None:
     print(row("floor: bare bot, same Bot API calls, no logic or storage", floor, floor))
     for name, result in results:
         print(row(name, result, floor))
+    redacted, plain = (statistics.median(texts[t]) for t in (IDENTIFYING, PLAIN))
+    print(
+        f"\nfree text at a question ({len(texts[PLAIN]):,} updates each, SQLite): p50 "
+        f"{plain:.2f} ms without identifiers, {redacted:.2f} ms with identifiers redacted "
+        f"(redaction adds {redacted - plain:.2f} ms per update)"
+    )
     print(
         f"\nmemory over {args.memory_chats:,} distinct chats (SQLite): RSS {before:.1f} MB "
         f"before, {middle:.1f} MB halfway, {after:.1f} MB after; growth {after - before:.1f} MB"

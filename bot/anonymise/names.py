@@ -1,0 +1,407 @@
+"""People's names, found with name lists plus the cues practitioners write around them.
+
+One pass splits the message into words and rates each word on its own:
+
+- STRONG: in the first-name or surname lists and not an ordinary word (Chloe, Oluwaseun, Kowalski):
+  a name wherever it is, in any case;
+- CAPITAL: a name that is also a word (Will, Grace, Summer) or a two-letter name (Li, Mo): a name
+  when capitalised in mid-sentence;
+- UNKNOWN: capitalised in mid-sentence and in no word list (a name missing from the lists);
+- WEAK: a name that is also a word (Brown, Hall, Hyacinth) or a proper noun that is not only a name
+  (Lomax, Leeds); VOCAB: a name that is also a guidance term, place, month or faith (Devon, June,
+  Christian). Both need a cue.
+
+Then cues promote weaker words: a title (Mrs Hall), a naming verb (called Will), a relation (her son
+Jack, Hope's mum), an age (Summer (aged 9)), a reporting verb (Grace said), an initial (J. Brown),
+"the Walker family", and, repeated until nothing changes, a neighbouring name (Chloe Brown) or a
+name across "and" (Chloe and Grace).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+
+from bot.anonymise.lexicon import (
+    AMBIGUOUS_FIRST_NAMES,
+    ENGLISH_WORDS,
+    FIRST_NAMES,
+    PHRASES,
+    PROPER_NOUNS,
+    STOPWORDS,
+    SURNAMES,
+    VOCABULARY,
+    WORD_NAMES,
+    word_set,
+)
+from bot.anonymise.spans import Span
+
+NONE, VOCAB, WEAK, CAPITAL, UNKNOWN, STRONG = range(6)
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
+_CLITIC = re.compile(r"'(?:s|d|ll|re|ve|m)$", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"[.!?:;\n•]")
+_TITLES = word_set(
+    "mr mrs ms miss mx dr prof professor pc dc ds di dci dsi sgt sergeant insp inspector rev revd "
+    "father sister nurse sir dame lord lady cllr councillor imam pastor"
+)
+_RELATIONS = word_set(
+    "mum mam mom mummy mommy mother dad daddy father stepdad step-dad stepmum step-mum stepfather "
+    "stepmother nan nana nanna nanny gran granny grandma grandad granddad grandpa grandmother "
+    "grandfather aunt auntie aunty uncle cousin sister brother sis bro son daughter stepson "
+    "stepdaughter grandson granddaughter niece nephew baby partner husband wife boyfriend "
+    "girlfriend bf gf fiance fiancé fiancee ex carer friend mate pal bestie neighbour neighbor "
+    "colleague pupil student learner patient client resident tenant child toddler infant twin "
+    "sibling lad girl boy kid teen teenager youngster victim suspect perpetrator claimant offender "
+    "mentor coach parent parents carers guardian abbu ammi baba mama papa nani dadi amma appa"
+)
+_NAMING_VERBS = word_set("called named nicknamed aka alias name surname forename nickname")
+_NAMING_PAIRS = frozenset(
+    {("known", "as"), ("goes", "by"), ("name", "is"), ("calls", "herself"), ("calls", "himself")}
+)
+# What can follow "X's" to make X a person: "Hope's mum", "Grace's older brother", "Will's phone".
+_POSSESSED = _RELATIONS | word_set(
+    "house home place room flat phone number mobile address car school class birthday party "
+    "account snap insta mates friends family case file records bed"
+)
+_POSSESSED_ADJECTIVES = word_set(
+    "older younger little big baby twin new step ex eldest youngest oldest real birth foster"
+)
+_REPORTING_VERBS = word_set(
+    "said says told tells disclosed discloses reported mentioned explained admitted alleged "
+    "confided texted messaged rang phoned emailed shouted screamed punched kicked slapped "
+    "threatened asked wants"
+)
+_GROUP_NOUNS = word_set("family household kids children twins siblings boys girls")
+_COORDINATORS = frozenset({"and", "or", "&"})
+_SAINTS = frozenset({"st", "saint"})
+# Words of places and organisations: "Hope Street" or "Rose Cottage" is not a pair of names.
+_STRUCTURE = word_set(
+    "road street lane avenue close drive way court crescent place grove gardens terrace walk mews "
+    "square park rise hill view row green parade vale mount wharf yard croft fold gate chase "
+    "meadow meadows boulevard heights side bank end cottage house farm lodge barn manor hall "
+    "vicarage mill grange school academy college primary nursery surgery centre practice infants "
+    "juniors high university hospital trust council police church mosque day term"
+)
+_AGE_AFTER = re.compile(
+    r"\s*(?:\(\s*|,\s*)?(?:aged?\s*\d|\d{1,2}\s*(?:\)|,|yo\b|y/o|years?\b|yrs?\b|months?\b)"
+    r"|dob\b|d\.o\.b|born\b|y(?:ea)?r\s*\d|y\d{1,2}\b)",
+    re.IGNORECASE,
+)
+_IS_AGE_AFTER = re.compile(r"\s+(?:is|who is|,? who'?s)\s+\d{1,2}\b(?!\s*(?:am|pm|%|:|/|\.\d))")
+_ANY_NAME = FIRST_NAMES | SURNAMES | AMBIGUOUS_FIRST_NAMES
+_PHRASE_HEADS: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+for _phrase in PHRASES:
+    _PHRASE_HEADS[_phrase[0]].append(_phrase)
+
+
+class _Token:
+    """One word of the message with what the lists and its position say about it."""
+
+    __slots__ = (
+        "cap",
+        "end",
+        "full",
+        "level",
+        "low",
+        "name",
+        "poss",
+        "protected",
+        "sent",
+        "start",
+        "upper",
+    )
+
+    def __init__(self, match: re.Match[str]) -> None:
+        word = match.group()
+        if "’" in word:
+            word = word.replace("’", "'")
+        self.start = match.start()
+        self.full = full = word.lower()
+        self.poss = full.endswith("'s") and len(word) > 3
+        base = word
+        if "'" in word and len(word) > 3:
+            clitic = _CLITIC.search(word)  # "Chloe's", "DM'd", "Jack'll": the name, not the verb
+            if clitic:
+                base = word[: clitic.start()]
+        self.end = self.start + len(base)
+        self.low = base.lower() if base is not word else full
+        # An acronym ("MASH", "DSLs"), or a name typed in capitals.
+        self.upper = len(base) > 1 and (base.isupper() or (base[-1] == "s" and base[:-1].isupper()))
+        self.cap = base[0].isupper() and not self.upper
+        self.sent = False
+        self.protected = False
+        self.name = False
+        self.level = NONE
+
+
+@lru_cache(maxsize=1 << 16)
+def _rate(low: str, full: str, cap: bool, upper: bool) -> int:
+    """A token's level from the word lists alone (cached: most words recur across messages)."""
+    if low in _RELATIONS or low in _TITLES or low in _SAINTS or len(low) < 2:
+        return NONE
+    if upper and len(low) < 4:
+        return NONE  # MASH, DSL, ALI: acronyms unless a cue says otherwise
+    if low in STOPWORDS and not cap:
+        return NONE
+    strong = low in FIRST_NAMES or low in SURNAMES
+    if full in VOCABULARY or low in VOCABULARY:
+        return VOCAB if strong or low in AMBIGUOUS_FIRST_NAMES or low in WORD_NAMES else NONE
+    if strong:
+        return STRONG if len(low) > 2 else CAPITAL
+    if low in AMBIGUOUS_FIRST_NAMES:
+        return CAPITAL
+    if low in WORD_NAMES:
+        return WEAK
+    if "-" in low:
+        return _rate_hyphenated(low, cap)
+    if low in ENGLISH_WORDS or low in STOPWORDS:
+        return NONE
+    if low in PROPER_NOUNS:
+        return WEAK
+    return UNKNOWN if cap else NONE
+
+
+def _rate_hyphenated(low: str, cap: bool) -> int:
+    """Mary-Jane, Al-Sayed, tia-rose, Summer-Rose are names; step-dad and follow-up are not."""
+    parts = low.split("-")
+    names = all(_is_name_word(p) for p in parts)
+    if any(p in FIRST_NAMES or p in SURNAMES for p in parts) and (cap or names):
+        return STRONG  # Isla-Rose, Al-Sayed, lily-mae
+    if cap and names:
+        return CAPITAL  # Summer-Rose: names that are also words, joined
+    if all(p in ENGLISH_WORDS or p in STOPWORDS or p in _RELATIONS for p in parts):
+        return NONE
+    return UNKNOWN if cap else NONE
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Split into rated tokens, marking sentence starts and protected phrases."""
+    tokens = [_Token(m) for m in _TOKEN.finditer(text)]
+    if "[" in text:  # leave placeholders of an earlier pass alone: "[NAME]" is not a word here
+        tokens = [t for t in tokens if not _is_placeholder(text, t)]
+    previous_end = 0
+    previous: _Token | None = None
+    for i, token in enumerate(tokens):
+        if previous is None:
+            token.sent = True
+        elif token.start - previous_end > 1 or text[previous_end] != " ":
+            between = text[previous_end : token.start]
+            # "Mrs. Khan", "J. Khan": the full stop does not end a sentence.
+            after_title = previous.low in _TITLES or (len(previous.low) == 1 and previous.cap)
+            token.sent = not after_title and _SENTENCE_BREAK.search(between) is not None
+        token.level = _rate(token.low, token.full, token.cap, token.upper)
+        if previous is not None and previous.low in _SAINTS:
+            token.protected = True
+        if (
+            token.poss
+            and i + 1 < len(tokens)
+            and text[tokens[i + 1].start : tokens[i + 1].end] == "Law"
+        ):
+            token.protected = True  # Clare's Law, Sarah's Law
+        for phrase in _PHRASE_HEADS.get(token.full, ()):
+            words = tuple(t.full for t in tokens[i : i + len(phrase)])
+            if words == phrase:
+                for t in tokens[i : i + len(phrase)]:
+                    t.protected = True
+        previous_end = token.end
+        previous = token
+    return tokens
+
+
+def _is_placeholder(text: str, token: _Token) -> bool:
+    """The token is the NAME of an earlier pass's "[NAME]"."""
+    return (
+        token.upper
+        and token.start > 0
+        and text[token.start - 1] == "["
+        and text[token.end : token.end + 1] == "]"
+    )
+
+
+def _cue_ok(token: _Token, naming: bool = False) -> bool:
+    """After a cue, a capitalised word that is a name or unknown, or a lower-case name word."""
+    if token.protected or token.low in _RELATIONS or token.low in _TITLES:
+        return False
+    if token.cap:
+        return token.level > NONE or token.low not in ENGLISH_WORDS
+    if token.low in STOPWORDS:
+        return False
+    return token.level > NONE or (naming and token.low not in ENGLISH_WORDS)
+
+
+def _joined(text: str, left: _Token, right: _Token) -> bool:
+    """Only spaces (or a hyphen) between two tokens on the same line."""
+    between = text[left.end : right.start]
+    return between.strip(" -") == "" and left.full == left.low
+
+
+def _mark_intrinsic(tokens: list[_Token]) -> None:
+    """Names by their own rating: strong ones anywhere, capitalised ones mid-sentence."""
+    for token in tokens:
+        if token.protected:
+            continue
+        if token.level == STRONG or (
+            token.level in (CAPITAL, UNKNOWN) and token.cap and not token.sent
+        ):
+            token.name = True
+
+
+def _mark_cued(text: str, tokens: list[_Token]) -> None:
+    """Names made by the words around them."""
+    count = len(tokens)
+    for i, token in enumerate(tokens):
+        if token.name or token.protected:
+            continue
+        if (
+            token.level == NONE
+            and not (token.low.endswith("s") and token.low[:-1] in _ANY_NAME)
+            and not (i > 0 and _named(tokens, i))
+        ):
+            continue  # only "chloes mum" and "known as tazzy" make names of unlisted words
+        prev = tokens[i - 1] if i > 0 else None
+        nxt = tokens[i + 1] if i + 1 < count else None
+        gap = text[prev.end : token.start].strip() if prev is not None else "?"
+        if prev is not None and gap in {"", ",", ".", ":"}:
+            if prev.low in _TITLES and (prev.full == prev.low) and _cue_ok(token):
+                token.name = True
+            elif prev.low in _RELATIONS and prev.full == prev.low and _cue_ok(token):
+                token.name = token.cap or token.level in (STRONG, CAPITAL)
+            elif gap in {"", ":"} and _named(tokens, i) and _cue_ok(token, naming=True):
+                token.name = True
+            elif (
+                len(prev.low) == 1
+                and prev.cap
+                and token.cap
+                and token.level > NONE
+                and (prev.low not in {"a", "i"} or (i > 1 and tokens[i - 2].low in _TITLES))
+            ):
+                token.name = prev.name = True  # J. Brown
+        if token.name or nxt is None:
+            continue
+        after = _skip_adjectives(tokens, i + 1)
+        if token.poss and after is not None and after.low in _POSSESSED and _cue_ok(token):
+            token.name = True
+        elif (
+            not token.poss
+            and token.level == NONE
+            and token.low.endswith("s")
+            and token.low not in ENGLISH_WORDS
+            and token.low not in STOPWORDS
+            and after is not None
+            and after.low in _POSSESSED
+            and _is_name_word(token.low[:-1])
+        ):
+            token.name = True  # "chloes mum": the apostrophe left out
+        elif not token.poss and _AGE_AFTER.match(text, token.end) and _cue_ok(token):
+            token.name = True
+        elif _IS_AGE_AFTER.match(text, token.end) and token.level > VOCAB and _cue_ok(token):
+            token.name = True  # Blessing is 12
+        elif (
+            _joined(text, token, nxt)
+            and token.level > NONE
+            and (token.cap or token.low not in STOPWORDS)
+        ):
+            if nxt.low in _REPORTING_VERBS and (token.level != VOCAB or token.cap):
+                token.name = True
+            elif nxt.low == "from" and token.level == CAPITAL and token.cap:
+                token.name = True  # Sue from housing
+            elif nxt.low in _GROUP_NOUNS and token.cap and token.level != VOCAB:
+                token.name = True  # the Walker family
+            elif token.cap and nxt.cap and not nxt.protected and _pair(token, nxt):
+                token.name = nxt.name = True
+
+
+def _named(tokens: list[_Token], i: int) -> bool:
+    """Token i follows a naming cue: "called X", "surname: X", "known as X"."""
+    if tokens[i - 1].low in _NAMING_VERBS:
+        return True
+    return i > 1 and (tokens[i - 2].low, tokens[i - 1].low) in _NAMING_PAIRS
+
+
+def _skip_adjectives(tokens: list[_Token], i: int) -> _Token | None:
+    """The first token from i on that is not an adjective like "older" or "little"."""
+    while i < len(tokens) and tokens[i].low in _POSSESSED_ADJECTIVES:
+        i += 1
+    return tokens[i] if i < len(tokens) else None
+
+
+def _is_name_word(low: str) -> bool:
+    """In any of the name lists that a cue can promote."""
+    return low in _ANY_NAME
+
+
+def _pair(first: _Token, second: _Token) -> bool:
+    """Two capitalised words that read as first name and surname (Grace Hall, Jordan Smith)."""
+    if second.low in _STRUCTURE or first.low in _STRUCTURE:
+        return False
+    given = first.low in FIRST_NAMES or first.low in AMBIGUOUS_FIRST_NAMES
+    family = _is_name_word(second.low) or second.low in WORD_NAMES
+    return given and family
+
+
+def _neighbour_ok(token: _Token, listed: bool = False, before: bool = False) -> bool:
+    """Next to a name: a capitalised name-like word, or a lower-case name word. Before a name, a
+    lower-case word or a sentence's first word must not be a mere word-name ("Dawn Hughes", not
+    "ring Chloe" or "Ring Chloe"). In a list ("Chloe, grace and hope") a lower-case word must be
+    a first name, not a word that is also a surname."""
+    if token.protected or token.name or token.level == NONE:
+        return False
+    if before and (token.sent or not token.cap) and token.level == WEAK:
+        return False
+    if listed and not token.cap and token.level not in (STRONG, CAPITAL):
+        return False
+    if token.cap:
+        return True
+    if token.low in _POSSESSED or token.low in _STRUCTURE:
+        return False  # "dominiks house", "chloe park" is more likely a place
+    return token.level != VOCAB and token.low not in STOPWORDS
+
+
+def _spread(text: str, tokens: list[_Token]) -> None:
+    """Grow names to their neighbours (Chloe Brown), across lists (Chloe, Grace and Amber), and
+    to the same word elsewhere in the message ("... and Jack were fighting. Jack is ...")."""
+    changed = True
+    while changed:
+        changed = False
+        known = {t.low for t in tokens if t.name and t.level > NONE}
+        for i, token in enumerate(tokens):
+            if not token.name:
+                if token.low in known and not token.protected and (token.cap or token.upper):
+                    token.name = changed = True
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(tokens) and _neighbour_ok(tokens[j], before=j < i):
+                    left, right = (tokens[j], token) if j < i else (token, tokens[j])
+                    joined = _joined(text, left, right)
+                    listed = text[left.end : right.start].strip() in {",", "&", "/"}
+                    if joined or (listed and _neighbour_ok(tokens[j], listed=True)):
+                        tokens[j].name = changed = True
+            for j in (i - 2, i + 2):
+                if 0 <= j < len(tokens) and _neighbour_ok(tokens[j], listed=True):
+                    left, right = (tokens[j], token) if j < i else (token, tokens[j])
+                    between = text[left.end : right.start].strip().lower()
+                    if between in _COORDINATORS:
+                        tokens[j].name = changed = True
+
+
+def find(text: str) -> list[Span]:
+    """Spans of people's names; neighbouring name words become one span."""
+    tokens = _tokens(text)
+    _mark_intrinsic(tokens)
+    _mark_cued(text, tokens)
+    _spread(text, tokens)
+    spans: list[Span] = []
+    for token in tokens:
+        if not token.name:
+            continue
+        if (
+            spans
+            and text[spans[-1].end : token.start].strip(" -.") == ""
+            and "\n" not in text[spans[-1].end : token.start]
+        ):
+            spans[-1] = Span(spans[-1].start, token.end, "NAME")
+        else:
+            spans.append(Span(token.start, token.end, "NAME"))
+    return spans
