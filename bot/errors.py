@@ -3,6 +3,7 @@
     InfoshareError              root: catch this at the edges (CLI, Telegram error handler)
     ├── ContentError            dialogue YAML is invalid; carries every problem found
     ├── ConfigError             the config file or environment is invalid; names the key
+    ├── TelegramUnavailable     Telegram refused the token or could not be reached at start-up
     └── StorageError            the database refused or failed
         ├── StorageUnavailable  cannot reach or write the database right now (retry later)
         └── StaleWrite          another update of the same chat won the race (retry the update)
@@ -31,6 +32,10 @@ class ContentError(InfoshareError):
 
 class ConfigError(InfoshareError):
     """The configuration is invalid; the message names the file, key and what is wrong."""
+
+
+class TelegramUnavailable(InfoshareError):
+    """Start-up failed at Telegram's end; the message never contains the token."""
 
 
 class StorageError(InfoshareError):

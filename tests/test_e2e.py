@@ -40,8 +40,7 @@ from tests.e2e import (
     text_of,
 )
 from tests.emulator import BotMessage, EmulatorClient, Sent, spawn
-from tests.test_handlers import label_for
-from tests.transcripts import TRANSCRIPTS, Transcript
+from tests.transcripts import TRANSCRIPTS, Transcript, label_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

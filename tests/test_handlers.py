@@ -11,23 +11,14 @@ from bot.config import Config
 from bot.telegram import handlers
 from bot.telegram.app import _post_init, build_application
 from bot.telegram.handlers import AdviceBot
-from states import Library, normalise
+from states import Library
 from tests.emulator.world import World, api_error
 from tests.offline import TOKEN, Harness, Practitioner, WorldRequest
-from tests.transcripts import TRANSCRIPTS, Transcript
+from tests.transcripts import TRANSCRIPTS, Transcript, label_for
 
 
 def texts(messages: list[Any]) -> str:
     return "\n".join(str(m.get("text", "")) for m in messages)
-
-
-def label_for(library: Library, step: str, said: str) -> str:
-    """The button a practitioner presses for what the transcript types at `step`."""
-    if said == "back":
-        return "« Back"
-    question = library["advice"].content.steps[step]
-    chosen = library["advice"].typed[step][normalise(said)]
-    return next(a.label for a in question.answers if a.id == chosen)
 
 
 async def started(harness: Harness) -> Practitioner:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from states import Library, normalise
+
 FOLDER = Path(__file__).parent / "transcripts"
 
 
@@ -28,3 +30,12 @@ def load_all() -> list[Transcript]:
 
 
 TRANSCRIPTS = load_all()
+
+
+def label_for(library: Library, step: str, said: str) -> str:
+    """The button a practitioner presses for what a transcript types at `step`."""
+    if said == "back":
+        return "« Back"
+    question = library["advice"].content.steps[step]
+    chosen = library["advice"].typed[step][normalise(said)]
+    return next(a.label for a in question.answers if a.id == chosen)

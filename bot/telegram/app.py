@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,7 +25,7 @@ from telegram.request import BaseRequest
 
 from bot import logs
 from bot.config import Config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, TelegramUnavailable
 from bot.storage import open_store
 from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context
 from bot.telegram.ordering import PerChatUpdateProcessor
@@ -149,17 +149,29 @@ def run_bot(config: Config, library: Library, *, webhook: bool) -> int:
     logs.configure(config.logging.level, secrets=[token, secret])
     app = build_application(config, library, token)
     log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
-    if webhook:
-        app.run_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.url_path,
-            webhook_url=hook.public_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if webhook:
+            app.run_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=hook.url_path,
+                webhook_url=hook.public_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        raise TelegramUnavailable(
+            f"Telegram rejected the bot token in {config.telegram.token_env}: check it with "
+            "@BotFather."
+        ) from None
+    except TelegramError as exc:
+        where = config.telegram.base_url or "api.telegram.org"
+        raise TelegramUnavailable(
+            f"Cannot reach the Telegram Bot API at {where} ({type(exc).__name__}): check the "
+            "network and telegram.base_url."
+        ) from None
     return 0
 
 
