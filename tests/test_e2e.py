@@ -382,8 +382,8 @@ async def test_the_command_list_is_registered_at_start_up(
 # ---- 9. the log ---------------------------------------------------------------------------------
 
 
-async def test_the_debug_log_holds_neither_the_token_nor_anything_users_typed(
-    telegram: EmulatorClient, bot: BotProcess, library: Library
+async def test_the_debug_log_and_the_database_hold_neither_the_token_nor_anything_users_typed(
+    telegram: EmulatorClient, bot: BotProcess, launcher: Launcher, library: Library
 ) -> None:
     typed = [
         "Zebedee-Unicorn-4471",
@@ -438,6 +438,13 @@ async def test_the_debug_log_holds_neither_the_token_nor_anything_users_typed(
     assert "starting (polling, storage sqlite)" in log
     words = [*typed, "Chloe", "07700", "900123", "Quetzal"]
     assert_log_free_of(log, [TOKEN, TOKEN.split(":", 1)[1], *words])
+    # Every byte the bot wrote to its database (the file, its WAL and shared memory).
+    files = sorted(launcher.database.parent.glob(launcher.database.name + "*"))
+    assert files, "the bot wrote no database"
+    stored = b"".join(path.read_bytes() for path in files)
+    assert b"immediate_danger" in stored, "the conversation was not stored where we looked"
+    for word in words:
+        assert word.encode() not in stored, f"{word!r} reached the database"
 
 
 # ---- 10. webhook mode and start-up errors -------------------------------------------------------
