@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import platform
 import random
 import statistics
 import time
@@ -19,6 +18,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+from machine import describe
 from transitions import Machine
 
 from states import Dialogue, Moved, State, answer, load_library, machine_config
@@ -122,17 +122,6 @@ def load_times(runs: int) -> list[float]:
     return times
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=300_000)
@@ -150,7 +139,7 @@ def main() -> None:
     state_bytes = memory_per_item(idle_state(dialogue, routes), args.idle)
     machine_bytes = memory_per_item(idle_machine(dialogue), min(args.idle, 2_000))
 
-    print(f"machine: {platform.platform()}, {cpu_model()}, Python {platform.python_version()}")
+    print(f"machine: {describe()}")
     print(f"paths through the advice dialogue: {len(routes)}")
     print("| measure | core (shared machine) | baseline (machine per conversation) | ratio |")
     print("|---|---|---|---|")

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from machine import describe
 
 from bot.anonymise import redact
 
@@ -36,17 +37,6 @@ def load_messages() -> list[str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         messages += [m["text"] for m in data["messages"]]
     return messages
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo, or what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def pin_to_one_core() -> str:
@@ -86,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     pinning = pin_to_one_core()
     chars = sum(len(m) for m in messages)
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"machine: {platform.platform()}; CPU: {cpu_model()}; {os.cpu_count()} CPUs, {pinning}")
+    print(f"machine: {describe()}; {pinning}")
     print(f"python:  {platform.python_implementation()} {platform.python_version()}")
     average = chars / len(messages)
     print(

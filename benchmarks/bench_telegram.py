@@ -17,7 +17,6 @@ import asyncio
 import gc
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -25,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from machine import describe
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler
 from telegram.request import BaseRequest, RequestData
@@ -82,17 +82,18 @@ class CannedRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-def start_update(update_id: int, chat_id: int, bot: Any) -> Update:
-    """What Telegram sends when a practitioner types /start."""
+def message_update(update_id: int, chat_id: int, text: str, bot: Any) -> Update:
+    """What Telegram sends when a practitioner types `text` (a /command gets its entity)."""
     person = {"id": chat_id, "is_bot": False, "first_name": "P"}
-    message = {
+    message: dict[str, Any] = {
         "message_id": update_id,
         "date": 1,
         "chat": {"id": chat_id, "type": "private"},
         "from": person,
-        "text": "/start",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        "text": text,
     }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
     return Update.de_json({"update_id": update_id, "message": message}, bot)
 
 
@@ -139,7 +140,7 @@ async def conversations(
 
     for chat_id in chats:
         update_id += 1
-        await timed(start_update(update_id, chat_id, app.bot))
+        await timed(message_update(update_id, chat_id, "/start", app.bot))
     for index in range(max_presses):
         for chat_id in chats:
             data = choose(request.keyboards.get(chat_id, []), index)
@@ -150,19 +151,6 @@ async def conversations(
     for chat_id in chats:  # the harness's own memory is not the bot's
         request.keyboards.pop(chat_id, None)
     return timings
-
-
-def text_update(update_id: int, chat_id: int, text: str, bot: Any) -> Update:
-    """A practitioner types free text (not an answer) at a question."""
-    person = {"id": chat_id, "is_bot": False, "first_name": "P"}
-    message = {
-        "message_id": update_id,
-        "date": 1,
-        "chat": {"id": chat_id, "type": "private"},
-        "from": person,
-        "text": text,
-    }
-    return Update.de_json({"update_id": update_id, "message": message}, bot)
 
 
 IDENTIFYING = "Chloe Smith's mum rang me on 07700 900123 from 22 Mill Road, RG41 2AB. OK to share?"
@@ -180,7 +168,7 @@ async def free_text(url: str, chats: int) -> dict[str, list[float]]:
         for chat_id in range(1, chats + 1):
             for text, found in timings.items():
                 update_id += 1
-                update = text_update(update_id, chat_id, text, app.bot)
+                update = message_update(update_id, chat_id, text, app.bot)
                 start = time.perf_counter()
                 await app.process_update(update)
                 found.append((time.perf_counter() - start) * 1000)
@@ -343,8 +331,7 @@ async def main() -> None:
     texts = await free_text(f"sqlite:///{folder / 'text.db'}", min(args.chats, 500))
     memory_text = await memory_line(folder, args.memory_chats)
 
-    machine = f"{platform.platform()}, {os.cpu_count()} cores"
-    print(f"machine: {machine}, Python {platform.python_version()}")
+    print(f"machine: {describe()}")
     print(f"{args.chats:,} complete conversations per row (/start + a press per question)\n")
     print("| bot | updates | updates/s | p50 ms | p99 ms | of floor |")
     print("|---|---|---|---|---|---|")
