@@ -43,5 +43,16 @@ async def harness(config: Config, library: Library) -> AsyncIterator[Harness]:
     advice.now = lambda: NOW
     advice.attach(await open_store(config.storage.url))
     async with app:
-        yield Harness(app, world)
+        harness = Harness(app, world)
+        yield harness
     await advice.close()
+    # Every payload the bot sent was checked by the World as Telegram would; none may have
+    # been refused, except what the bot tolerates on purpose: clearing a keyboard already gone,
+    # the error handler answering a press that was answered before the failure, flood control.
+    tolerated = ("message is not modified", "query is too old", "Too Many Requests")
+    refused = [
+        c
+        for c in harness.failed_calls()
+        if not any(reason in str(c["description"]) for reason in tolerated)
+    ]
+    assert refused == [], refused

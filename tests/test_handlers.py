@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -413,3 +414,29 @@ async def test_a_storage_outage_is_not_pretended_away(
     assert await store.load(user.id) == before
     again = await user.press("No")  # the same button works once the database is back
     assert "Who is the information about?" in again[-1]["text"]
+
+
+async def test_retry_after_is_honoured_and_the_message_still_arrives(harness: Harness) -> None:
+    from aiohttp import web
+
+    user = await started(harness)
+    real = harness.world._methods["sendmessage"]
+    refusals = {"left": 1}
+
+    async def flood(params: dict[str, Any]) -> Any:
+        if refusals["left"]:
+            refusals["left"] -= 1
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
+            raise web.HTTPTooManyRequests(text=json.dumps(body), content_type="application/json")
+        return await real(params)
+
+    harness.world._methods["sendmessage"] = flood
+    replies = await user.press("No")
+    assert "Who is the information about?" in replies[-1]["text"]
+    sends = [c for c in harness.bot_calls() if c["method"] == "sendMessage"]
+    assert [c["ok"] for c in sends[-2:]] == [False, True]
