@@ -440,3 +440,12 @@ async def test_retry_after_is_honoured_and_the_message_still_arrives(harness: Ha
     assert "Who is the information about?" in replies[-1]["text"]
     sends = [c for c in harness.bot_calls() if c["method"] == "sendMessage"]
     assert [c["ok"] for c in sends[-2:]] == [False, True]
+
+
+async def test_no_per_chat_bookkeeping_is_left_behind(harness: Harness) -> None:
+    for name in ("A", "B", "C"):
+        await harness.user(name).send("/start")
+    app = harness.app
+    assert app._chat_ids_to_be_updated_in_persistence == set()  # type: ignore[attr-defined]
+    assert app._user_ids_to_be_updated_in_persistence == set()  # type: ignore[attr-defined]
+    assert len(app.chat_data) == len(app.user_data) == 0

@@ -17,6 +17,7 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
+    Job,
     MessageHandler,
     TypeHandler,
     filters,
@@ -36,6 +37,24 @@ PURGE_EVERY = timedelta(days=1)
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
+class InfoshareApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application without a slow leak we would otherwise have.
+
+    PTB notes the id of every chat and user it sees "to be updated in persistence", and only a
+    persistence run empties those sets. This bot keeps its own state and has no PTB
+    persistence, so the sets would grow by one entry per distinct chat and user for ever.
+    """
+
+    def _mark_for_persistence_update(
+        self,
+        *,
+        update: object | None = None,
+        job: Job | None = None,  # type: ignore[type-arg]
+    ) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
+
+
 def build_application(
     config: Config,
     library: Library,
@@ -48,6 +67,7 @@ def build_application(
     """
     builder = (
         ApplicationBuilder()
+        .application_class(InfoshareApplication)
         .token(token)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
