@@ -65,6 +65,10 @@ class Question(_Content):
     explain: str = Field(min_length=1)
     source: str = Field(min_length=1)
     answers: tuple[Answer, ...] = Field(min_length=1)
+    numbered: bool = True
+    """False where a typed number means something else (an age): no choosing by number."""
+    unrecognised: str | None = None
+    """Said first whenever typed input is not one of the answers (e.g. 'call 999 now')."""
 
 
 class Variants(_Content):
@@ -444,7 +448,7 @@ def _graph_problems(file: str, content: DialogueFile, problems: _Problems) -> No
                     f"answer id '{choice.id}' is {len(choice.id.encode())} bytes; "
                     f"Telegram button data allows {CALLBACK_ANSWER_BYTES}",
                 )
-            for word in _typed_forms(content, choice, index):
+            for word in _typed_forms(content, question, choice, index):
                 if typed.setdefault(word, choice.id) != choice.id:
                     problems.add(
                         file,
@@ -492,9 +496,13 @@ def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
     return seen
 
 
-def _typed_forms(content: DialogueFile, choice: Answer, number: int) -> set[str]:
+def _typed_forms(
+    content: DialogueFile, question: Question, choice: Answer, number: int
+) -> set[str]:
     """What a practitioner may type for an answer: its number, id, label or an alias."""
-    words = {str(number), normalise(choice.id), normalise(choice.label)}
+    words = {normalise(choice.id), normalise(choice.label)}
+    if question.numbered:
+        words.add(str(number))
     words.update(normalise(alias) for alias in content.aliases.get(choice.id, ()))
     return words
 
@@ -527,7 +535,7 @@ def _build(file: str, content: DialogueFile) -> Dialogue:
         typed[step] = {
             word: choice.id
             for number, choice in enumerate(question.answers, 1)
-            for word in _typed_forms(content, choice, number)
+            for word in _typed_forms(content, question, choice, number)
         }
     return Dialogue(content.id, file, content, machine, moves, typed)
 

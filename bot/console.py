@@ -130,18 +130,14 @@ class Console:
             return [self.current()]
         result = answer(self.dialogue, self.state, words)
         if not isinstance(result, Moved):
-            found = redact(words).kinds
-            if found:
-                return [self.current(render.redaction_notice(found))]
             node = self.dialogue.node(self.state.step)
             assert isinstance(node, Question)
-            count = len(node.answers)
-            return [
-                self.current(
-                    f"Sorry, I did not recognise that. Please choose one of the options "
-                    f"(type 1 to {count}, or the answer), or type help."
-                )
-            ]
+            how = f"type 1 to {len(node.answers)}, or the answer" if node.numbered else "type it"
+            sorry = (
+                "Sorry, I did not recognise that. Please choose one of the options "
+                f"({how}), or type help."
+            )
+            return [self.current(render.not_an_answer(node, redact(words).kinds, sorry))]
         self.state = result.state
         return [self._arrived()]
 

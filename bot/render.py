@@ -117,7 +117,7 @@ def _html(block: Block) -> str:
 def question(q: Question, *, numbered: bool) -> list[Block]:
     """The question itself; the front end shows the choices (buttons or numbers)."""
     blocks: list[Block] = [Para(q.question)]
-    if numbered:
+    if numbered and q.numbered:
         labels = [a.label for a in q.answers]
         blocks.append(Bullets(tuple(labels), numbered=True))
     return blocks
@@ -256,6 +256,14 @@ def redaction_notice(kinds: Iterable[str]) -> str:
         "type. Golden rule 3: seek advice without disclosing the identity of the person where "
         "possible. I only need your answers to my questions."
     )
+
+
+def not_an_answer(q: Question | None, found: Iterable[str], fallback: str) -> str:
+    """What to say to typed text that is not an answer: the question's urgent reminder first
+    (e.g. call 999), then what was removed from it, or the fallback."""
+    kinds = list(found)
+    said = redaction_notice(kinds) if kinds else fallback
+    return f"{q.unrecognised} {said}" if q is not None and q.unrecognised else said
 
 
 def privacy(retention_days: int) -> list[Block]:

@@ -168,3 +168,17 @@ def test_redact_command_keeps_one_line_per_message() -> None:
 def test_console_names_what_it_removed_from_free_text() -> None:
     out = console(stdin="ring Aisha on 07700 900123\n").stdout
     assert "I removed what looked like names and phone numbers" in out
+
+
+def test_the_danger_question_repeats_999_for_anything_it_does_not_understand() -> None:
+    out = console(stdin="yes he has a knife\nyes, Jayden's dad threatened him\n").stdout
+    # once in the introduction, then once for each reply it did not understand
+    assert out.count("If anyone is in immediate danger, call 999 now.") == 3
+    assert "I removed what looked like names" in out
+
+
+def test_the_age_question_is_not_numbered() -> None:
+    turns = jsonl("no", "child")
+    age = turns[-1]
+    assert age["step"] == "age_band"
+    assert "1. Under 12" not in str(age["text"]) and "type the age in years" in str(age["text"])

@@ -165,3 +165,42 @@ def test_transcripts_through_the_core(advice: Dialogue, transcript: Transcript) 
 
 def test_transcripts_cover_every_outcome() -> None:
     assert {t.outcome for t in TRANSCRIPTS} == CONTRACT_OUTCOMES
+
+
+@pytest.mark.parametrize(
+    ("typed", "band"),
+    [
+        ("3", "under_12"),
+        ("0", "under_12"),
+        ("11", "under_12"),
+        ("12", "age_12_15"),
+        ("14", "age_12_15"),
+        ("16", "age_16_17"),
+        ("17", "age_16_17"),
+        ("18", "adult"),
+        ("Under 12", "under_12"),
+        ("16 or 17", "age_16_17"),
+    ],
+)
+def test_a_typed_number_at_the_age_question_is_an_age_not_a_menu_choice(
+    advice: Dialogue, typed: str, band: str
+) -> None:
+    state = State("advice", "age_band", (("immediate_danger", "no"), ("about_whom", "child")))
+    result = answer(advice, state, typed)
+    assert isinstance(result, Moved)
+    assert result.state.history[-1] == ("age_band", band)
+
+
+def test_a_question_mark_is_not_an_answer(advice: Dialogue) -> None:
+    assert not isinstance(answer(advice, advice.start, "?"), Moved)
+
+
+def test_unsure_about_danger_gets_urgent_advice(library: Library, advice: Dialogue) -> None:
+    from states import variant_text
+
+    assert advice.content.steps["immediate_danger"].unrecognised == (
+        "If anyone is in immediate danger, call 999 now."
+    )
+    unsure = State("advice", "seek_advice", (("immediate_danger", "not_sure"),))
+    text = variant_text(advice, advice.content.outcomes["seek_advice"], unsure)
+    assert text is not None and "now" in text and "999" in text

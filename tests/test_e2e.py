@@ -152,7 +152,7 @@ class TestConversationsOnOneBot:
         script = [
             ("N", "about_whom"),
             ("1", "age_band"),
-            ("3", "legitimate_purpose"),
+            ("16", "legitimate_purpose"),  # at the age question a number is an age in years
             ("yes", "statutory_duty"),
             ("2", "identifiable"),
             ("YES.", "confidential"),

@@ -410,7 +410,9 @@ class AdviceBot:
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds
-        note = render.redaction_notice(found) if found else NOT_AN_ANSWER
+        here = self.dialogue.node_or_none(chat.state.step) if chat.state else None
+        question = here if isinstance(here, Question) else None
+        note = render.not_an_answer(question, found, NOT_AN_ANSWER)
         if chat.stored is None or chat.state is None:
             notes = [render.Para(note)] if found else []
             await self.send(context, chat_id, [*notes, render.Para(NO_DECISION)])
