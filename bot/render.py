@@ -157,8 +157,15 @@ def outcome(
 
 
 def _rule_line(library: Library, number: int) -> str:
+    return f"Rule {number}: {_titled(library, number)}"
+
+
+def _titled(library: Library, number: int) -> str:
+    """'Title: text', or just the text where the rule's own words already start with it."""
     rule = library.reference.rules[number]
-    return f"Rule {number} ({rule.title}): {rule.text}"
+    if rule.text.casefold().startswith(rule.title.casefold()):
+        return rule.text
+    return f"{rule.title}: {rule.text}"
 
 
 def _footer(library: Library, found: Outcome) -> list[Block]:
@@ -213,7 +220,7 @@ def rules(library: Library, only: int | None = None) -> list[Block]:
     blocks: list[Block] = [Heading("The seven golden rules for information sharing")]
     for number in numbers:
         rule = reference.rules[number]
-        blocks.append(Para(f"{number}. {rule.title}: {rule.text}"))
+        blocks.append(Para(f"{number}. {_titled(library, number)}"))
         if rule.note:
             blocks.append(Para(rule.note, italic=True))
     blocks.append(Para(f"Source: {reference.rules[numbers[0]].source}", italic=True))
