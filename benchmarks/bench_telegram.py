@@ -35,7 +35,7 @@ from bot.telegram.app import build_application
 from bot.telegram.handlers import AdviceBot
 from states import load_library
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+TOKEN = "123456789:" + "BenchOnlyNotARealToken_" * 2  # fake; built so no token is committed
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 
 

