@@ -30,6 +30,7 @@ from bot.storage import (
     StorageError,
     StorageUnavailable,
     StoredConversation,
+    new_conversation_id,
     open_store,
     sql,
 )
@@ -120,13 +121,10 @@ async def test_naive_datetimes_are_refused_before_reaching_a_store() -> None:
         conversation(updated_at=datetime(2026, 1, 1))
 
 
-def test_start_makes_a_fresh_unsaved_conversation() -> None:
-    first = StoredConversation.start(7, "advice", "immediate_danger", "v1", T0)
-    second = StoredConversation.start(7, "advice", "immediate_danger", "v1", T0)
-    assert (first.version, first.turn, first.history, first.last_record) == (0, 0, (), None)
-    assert first.started_at == first.updated_at == T0
-    assert first.conversation_id != second.conversation_id
-    assert len(first.conversation_id) == 8
+def test_new_conversation_ids_are_short_and_distinct() -> None:
+    ids = {new_conversation_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(len(i) == 8 for i in ids)
 
 
 async def test_update_replaces_every_field_and_bumps_the_version(store: SqlStore) -> None:

@@ -57,24 +57,6 @@ class StoredConversation:
             if getattr(self, name).utcoffset() is None:
                 raise ValueError(f"StoredConversation.{name} must be timezone-aware")
 
-    @classmethod
-    def start(
-        cls, chat_id: int, dialogue: str, step: str, content_version: str, now: datetime
-    ) -> StoredConversation:
-        """A new, unsaved conversation at `step`; save it with `expected_version=None`."""
-        return cls(
-            chat_id=chat_id,
-            dialogue=dialogue,
-            step=step,
-            history=(),
-            conversation_id=new_conversation_id(),
-            turn=0,
-            content_version=content_version,
-            started_at=now,
-            updated_at=now,
-            version=0,
-        )
-
 
 class ConversationStore(Protocol):
     """Durable per-chat conversation state. Every method may raise `StorageUnavailable`."""
