@@ -14,17 +14,23 @@ from tests.transcripts import TRANSCRIPTS, Transcript
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def console(*args: str, stdin: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    options = ["--config", str(config)] if config else []
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `infoshare-bot ARGS` as a real process from the repository root."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *options, "console", *args],
+        [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=60,
         cwd=ROOT,
         check=False,
     )
+
+
+def console(*args: str, stdin: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    options = ["--config", str(config)] if config else []
+    return cli(*options, "console", *args, stdin=stdin)
 
 
 def jsonl(*answers: str) -> list[dict[str, object]]:
@@ -108,21 +114,9 @@ def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path: Path) -> Non
 
 
 def test_check_and_diagram_commands() -> None:
-    check = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "check"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    check = cli("check")
     assert check.returncode == 0 and check.stdout.startswith("OK:")
-    diagram = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "diagram"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    diagram = cli("diagram")
     assert "stateDiagram-v2" in diagram.stdout
     assert "immediate_danger --> refer_now: yes" in diagram.stdout
 
@@ -131,13 +125,7 @@ def test_check_reports_problems_with_exit_code_1(tmp_path: Path) -> None:
     for path in (ROOT / "dialogues").glob("*.yaml"):
         text = path.read_text()
         (tmp_path / path.name).write_text(text.replace("next: refer_now", "next: refer_later"))
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--dialogues", str(tmp_path), "check"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    done = cli("--dialogues", str(tmp_path), "check")
     assert done.returncode == 1
     assert (
         "advice.yaml: immediate_danger: answer 'yes' leads to unknown step 'refer_later'"
@@ -148,15 +136,9 @@ def test_check_reports_problems_with_exit_code_1(tmp_path: Path) -> None:
 
 def test_redact_command_keeps_one_line_per_message() -> None:
     lines = "Chloe's mum rang on 07700 900123\nshe is 14; Children Act 2004 applies\n\nEnd"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "redact"],
-        input=lines.encode(),
-        capture_output=True,
-        cwd=ROOT,
-        check=False,
-    )
+    done = cli("redact", stdin=lines)
     assert done.returncode == 0
-    out = done.stdout.decode().split("\n")
+    out = done.stdout.split("\n")
     assert out == [
         "[NAME]'s mum rang on [PHONE]",
         "she is 14; Children Act 2004 applies",

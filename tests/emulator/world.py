@@ -608,9 +608,9 @@ class World:
         chat.add(StoredMessage(payload, from_bot=True, markup=markup, **stored))
         return payload
 
-    async def _send_message(self, p: JSON) -> JSON:
-        chat = self._recipient(p.get("chat_id"))
-        text, entities = self._format(
+    def _message_text(self, p: JSON) -> tuple[str, list[Entity]]:
+        """A message's text and entities as Telegram parses them for sendMessage and edits."""
+        return self._format(
             p.get("text"),
             p.get("parse_mode"),
             p.get("entities"),
@@ -618,6 +618,10 @@ class World:
             too_long="Bad Request: message is too long",
             empty="Bad Request: message must be non-empty",
         )
+
+    async def _send_message(self, p: JSON) -> JSON:
+        chat = self._recipient(p.get("chat_id"))
+        text, entities = self._message_text(p)
         markup = self._markup(p.get("reply_markup"))
         content = {"text": text, **({"entities": entities} if entities else {})}
         return self._deliver_message(
@@ -731,14 +735,7 @@ class World:
         message = self._editable(p)
         if "text" not in message.payload:
             raise api_error(400, "Bad Request: there is no text in the message to edit")
-        text, entities = self._format(
-            p.get("text"),
-            p.get("parse_mode"),
-            p.get("entities"),
-            limit=TEXT_LIMIT,
-            too_long="Bad Request: message is too long",
-            empty="Bad Request: message must be non-empty",
-        )
+        text, entities = self._message_text(p)
         markup = self._markup(p.get("reply_markup"))
         result = self._apply_edit(message, {"text": text, "entities": entities or None}, markup)
         message.source, message.parse_mode = p.get("text"), p.get("parse_mode")
