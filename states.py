@@ -8,6 +8,9 @@ and builds ONE `transitions.Machine` per dialogue, shared by every conversation.
 A conversation is a small immutable `State` (dialogue id, current step, answers so far). `answer`
 and `back` take a state and return the next one as data: no I/O, no clock, no Telegram. The
 front ends (console, Telegram) and storage are adapters around these functions.
+
+The training content (true/false quizzes, case studies walked through a dialogue) is validated
+in the same pass, so one `check` reports every problem in every file the same way.
 """
 
 from __future__ import annotations
@@ -15,13 +18,21 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 from transitions import Machine
 
 from bot.errors import ContentError
@@ -32,6 +43,16 @@ TELEGRAM_TEXT_LIMIT = 4096
 CALLBACK_ANSWER_BYTES = 40
 """Bytes an answer id may take: 64 bytes of callback data less the front end's turn prefix."""
 ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+TRAINING_ID_BYTES = 24
+"""Bytes a quiz or case id may take in a button's data (64 bytes less the front end's fields)."""
+TRAINING_MAX_ITEMS = 40
+"""Statements per quiz, and key questions per case, that a button's data can keep track of."""
+BUTTON_TEXT_CHARS = 60
+"""Quiz and case titles are button labels: longer ones are cut off on a phone."""
+ONE_LINE_CHARS = 300
+"""A quiz explanation is one line of at most this many characters."""
+KINDS = ("dialogue", "reference", "quizzes", "cases")
+"""What a file's `kind:` may be."""
 
 # --------------------------------------------------------------------------------------------
 # Content: the YAML schema, as strict immutable models (unknown keys and wrong types are errors)
@@ -152,6 +173,74 @@ class Reference(_Content):
     checklists: dict[str, Checklist] = Field(default_factory=dict)
 
 
+class Statement(_Content):
+    """One true/false statement of a quiz, with the course's answer and why."""
+
+    id: str
+    text: str = Field(min_length=1)
+    answer: StrictBool
+    explain: str = Field(min_length=1)
+    """One line, drawn from the guidance: shown after every answer."""
+    quote: str = Field(min_length=1)
+    """The guidance's own words that settle the answer (tests find them in `source`)."""
+    source: str = Field(min_length=1)
+    rules: tuple[StrictInt, ...] = Field(min_length=1)
+    """The golden rules to revisit after a wrong answer."""
+    topic: str | None = None
+    """A reference page to revisit as well (e.g. consent)."""
+    law_note: str | None = None
+    """What has changed in the law since, where the statement names it."""
+
+
+class Quiz(_Content):
+    title: str = Field(min_length=1)
+    intro: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    statements: tuple[Statement, ...] = Field(min_length=1)
+
+
+class QuizFile(_Content):
+    """The schema of a `kind: quizzes` file."""
+
+    kind: Literal["quizzes"]
+    quizzes: dict[str, Quiz] = Field(min_length=1)
+
+
+class CaseStep(_Content):
+    """One answer of a case's walk through the dialogue; with `says`, a key question."""
+
+    step: str
+    answer: str
+    says: str | None = None
+    """What the guidance says here: the practitioner decides first, then sees this."""
+    quote: str | None = None
+    """The guidance's own words behind `says` (tests find them in `source`)."""
+    source: str | None = None
+
+    @property
+    def key(self) -> bool:
+        return self.says is not None
+
+
+class Case(_Content):
+    """An anonymised case study: a story, its walk through the advice, and its outcome."""
+
+    title: str = Field(min_length=1)
+    story: str = Field(min_length=1)
+    walk: tuple[CaseStep, ...] = Field(min_length=1)
+    outcome: str
+    lesson: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    dialogue: str = "advice"
+
+
+class CaseFile(_Content):
+    """The schema of a `kind: cases` file."""
+
+    kind: Literal["cases"]
+    cases: dict[str, Case] = Field(min_length=1)
+
+
 # --------------------------------------------------------------------------------------------
 # Conversation state and what a move returns: plain data, cheap to store and compare
 
@@ -251,6 +340,8 @@ class Library:
 
     reference: Reference
     dialogues: Mapping[str, Dialogue]
+    quizzes: Mapping[str, Quiz] = field(default_factory=dict)
+    cases: Mapping[str, Case] = field(default_factory=dict)
 
     def __getitem__(self, dialogue_id: str) -> Dialogue:
         return self.dialogues[dialogue_id]
@@ -315,6 +406,16 @@ def decision_record(dialogue: Dialogue, state: State, on: date) -> DecisionRecor
         content_version=dialogue.content.content_version,
         on=on,
     )
+
+
+def case_states(dialogue: Dialogue, case: Case) -> tuple[State, ...]:
+    """Where a (validated) case's walk stands before each of its answers, then at its outcome."""
+    states = [dialogue.start]
+    for item in case.walk:
+        here = states[-1]
+        dest, pair = dialogue.moves[(here.step, item.answer)]
+        states.append(State(here.dialogue, dest, (*here.history, pair)))
+    return tuple(states)
 
 
 def machine_config(content: DialogueFile) -> dict[str, Any]:
@@ -389,7 +490,15 @@ def _duplicate_keys(text: str) -> Iterator[tuple[str, int]]:
 def _where(loc: tuple[int | str, ...]) -> tuple[str, str]:
     """Split a pydantic error location into (step, the rest) for `file: step: message`."""
     parts = [str(p) for p in loc]
-    if len(parts) >= 2 and parts[0] in {"steps", "outcomes", "rules", "topics", "checklists"}:
+    if len(parts) >= 2 and parts[0] in {
+        "steps",
+        "outcomes",
+        "rules",
+        "topics",
+        "checklists",
+        "quizzes",
+        "cases",
+    }:
         return parts[1], ".".join(parts[2:])
     return "(file)", ".".join(parts)
 
@@ -522,6 +631,119 @@ def _reference_problems(
             problems.add(file, name, "a decision to share or not to share must cite rule 7")
 
 
+def _training_id_problems(file: str, kind: str, ident: str, problems: _Problems) -> None:
+    if not ID_PATTERN.match(ident):
+        problems.add(file, ident, f"{kind} id must be lower-case letters, digits and _ only")
+    if len(ident.encode()) > TRAINING_ID_BYTES:
+        problems.add(
+            file,
+            ident,
+            f"{kind} id is {len(ident.encode())} bytes; Telegram button data allows "
+            f"{TRAINING_ID_BYTES}",
+        )
+
+
+def _title_problems(file: str, where: str, title: str, problems: _Problems) -> None:
+    if len(title) > BUTTON_TEXT_CHARS:
+        problems.add(
+            file,
+            where,
+            f"title is {len(title)} characters; a button shows {BUTTON_TEXT_CHARS} at most",
+        )
+
+
+def _quiz_problems(
+    file: str, content: QuizFile, reference: Reference | None, problems: _Problems
+) -> None:
+    """Ids, rule numbers, topics, one-line explanations and the button data budget."""
+    for quiz_id, quiz in content.quizzes.items():
+        _training_id_problems(file, "quiz", quiz_id, problems)
+        _title_problems(file, quiz_id, quiz.title, problems)
+        if len(quiz.statements) > TRAINING_MAX_ITEMS:
+            problems.add(
+                file,
+                quiz_id,
+                f"has {len(quiz.statements)} statements; a quiz can have {TRAINING_MAX_ITEMS}",
+            )
+        seen: set[str] = set()
+        for statement in quiz.statements:
+            where = f"{quiz_id}.{statement.id}"
+            if not ID_PATTERN.match(statement.id):
+                problems.add(file, where, "statement id must be lower-case letters, digits and _")
+            if statement.id in seen:
+                problems.add(file, where, f"statement id '{statement.id}' appears twice")
+            seen.add(statement.id)
+            if "\n" in statement.explain.strip():
+                problems.add(file, where, "explain: must be one line (no line breaks)")
+            if len(statement.explain) > ONE_LINE_CHARS:
+                problems.add(
+                    file,
+                    where,
+                    f"explain: is {len(statement.explain)} characters; keep it to one line of "
+                    f"at most {ONE_LINE_CHARS}",
+                )
+            if reference is None:
+                continue
+            for number in statement.rules:
+                if number not in reference.rules:
+                    problems.add(file, where, f"rule {number} does not exist (rules are 1 to 7)")
+            if statement.topic is not None and statement.topic not in reference.topics:
+                problems.add(file, where, f"topic '{statement.topic}' is not in the reference file")
+
+
+def _case_problems(
+    file: str, content: CaseFile, dialogues: Mapping[str, DialogueFile], problems: _Problems
+) -> None:
+    """Each case's answers must walk its dialogue from the start to the outcome it states."""
+    for case_id, case in content.cases.items():
+        _training_id_problems(file, "case", case_id, problems)
+        _title_problems(file, case_id, case.title, problems)
+        dialogue = dialogues.get(case.dialogue)
+        if dialogue is None:
+            problems.add(file, case_id, f"dialogue '{case.dialogue}' does not exist")
+            continue
+        if case.outcome not in dialogue.outcomes:
+            problems.add(
+                file, case_id, f"outcome '{case.outcome}' is not an outcome of the dialogue"
+            )
+        keys = [item for item in case.walk if item.key]
+        if not keys:
+            problems.add(file, case_id, "needs at least one key question (an answer with 'says')")
+        if len(keys) > TRAINING_MAX_ITEMS:
+            problems.add(
+                file,
+                case_id,
+                f"has {len(keys)} key questions; a case can have {TRAINING_MAX_ITEMS}",
+            )
+        here = dialogue.start
+        for number, item in enumerate(case.walk, 1):
+            where = f"{case_id}.walk {number} ({item.step})"
+            if item.key and (item.quote is None or item.source is None):
+                problems.add(file, where, "a key question ('says') needs 'quote' and 'source' too")
+            if not item.key and (item.quote is not None or item.source is not None):
+                problems.add(file, where, "'quote' and 'source' belong with 'says'")
+            question = dialogue.steps.get(here)
+            if question is None:
+                problems.add(file, where, f"the walk has already reached the outcome '{here}' here")
+                break
+            if item.step != here:
+                problems.add(file, where, f"the dialogue is at '{here}' here, not '{item.step}'")
+                break
+            chosen = next((a for a in question.answers if a.id == item.answer), None)
+            if chosen is None:
+                known = ", ".join(a.id for a in question.answers)
+                problems.add(
+                    file, where, f"'{item.answer}' is not an answer of '{here}' (answers: {known})"
+                )
+                break
+            here = chosen.next
+        else:
+            if here != case.outcome:
+                problems.add(
+                    file, case_id, f"the walk ends at '{here}', not at its outcome '{case.outcome}'"
+                )
+
+
 def _build(file: str, content: DialogueFile) -> Dialogue:
     moves: dict[tuple[str, str], tuple[str, tuple[str, str]]] = {}
     typed: dict[str, dict[str, str]] = {}
@@ -551,8 +773,8 @@ def _parse(name: str, text: str, problems: _Problems) -> dict[str, Any] | None:
         return None
     for key, line in duplicates:
         problems.add(name, f"line {line}", f"key '{key}' appears twice in the same place")
-    if not isinstance(raw, dict) or raw.get("kind") not in {"dialogue", "reference"}:
-        problems.add(name, "(file)", "kind: must be 'dialogue' or 'reference'")
+    if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
+        problems.add(name, "(file)", "kind: must be 'dialogue', 'reference', 'quizzes' or 'cases'")
         return None
     return raw
 
@@ -579,6 +801,8 @@ def validate(texts: Mapping[str, str]) -> tuple[Library | None, list[str]]:
     problems = _Problems()
     references: list[tuple[str, Reference]] = []
     dialogues: list[tuple[str, DialogueFile]] = []
+    quiz_files: list[tuple[str, QuizFile]] = []
+    case_files: list[tuple[str, CaseFile]] = []
     reference_files = 0
     for name, text in texts.items():
         raw = _parse(name, text, problems)
@@ -589,6 +813,10 @@ def validate(texts: Mapping[str, str]) -> tuple[Library | None, list[str]]:
         try:
             if raw["kind"] == "reference":
                 references.append((name, Reference.model_validate(raw)))
+            elif raw["kind"] == "quizzes":
+                quiz_files.append((name, QuizFile.model_validate(raw)))
+            elif raw["kind"] == "cases":
+                case_files.append((name, CaseFile.model_validate(raw)))
             else:
                 dialogues.append((name, DialogueFile.model_validate(raw)))
         except ValidationError as exc:
@@ -613,10 +841,35 @@ def validate(texts: Mapping[str, str]) -> tuple[Library | None, list[str]]:
         _graph_problems(name, content, problems)
         if reference is not None:
             _reference_problems(name, content, reference, problems)
+    quizzes = _merged(problems, "quiz", [(n, f.quizzes) for n, f in quiz_files])
+    for name, quiz_file in quiz_files:
+        _quiz_problems(name, quiz_file, reference, problems)
+    cases = _merged(problems, "case", [(n, f.cases) for n, f in case_files])
+    by_id = {content.id: content for _, content in dialogues}
+    for name, case_file in case_files:
+        _case_problems(name, case_file, by_id, problems)
     if problems.items or reference is None:
         return None, problems.items
     built = {content.id: _build(name, content) for name, content in dialogues}
-    return Library(reference, built), []
+    return Library(reference, built, quizzes, cases), []
+
+
+_Item = TypeVar("_Item", "Quiz", "Case")
+
+
+def _merged(
+    problems: _Problems, kind: str, files: list[tuple[str, dict[str, _Item]]]
+) -> dict[str, _Item]:
+    """Quizzes (or cases) from every file of that kind; an id used twice is a problem."""
+    merged: dict[str, _Item] = {}
+    first: dict[str, str] = {}
+    for name, items in files:
+        for ident, item in items.items():
+            if ident in merged:
+                problems.add(name, ident, f"{kind} id '{ident}' is also used in {first[ident]}")
+                continue
+            merged[ident], first[ident] = item, name
+    return merged
 
 
 def load_library(directory: Path = DIALOGUES_DIR) -> Library:

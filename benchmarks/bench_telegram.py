@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,11 @@ from bot.config import Config
 from bot.storage import open_store
 from bot.telegram.app import build_application
 from bot.telegram.handlers import AdviceBot
+from bot.transcripts.pseudonym import Pseudonyms
 from states import load_library
 
 TOKEN = "123456789:" + "BenchOnlyNotARealToken_" * 2  # fake; built so no token is committed
+PSEUDONYMS = Pseudonyms(b"bench-only-pseudonym-key")
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 
 
@@ -223,14 +227,50 @@ def rss_mb() -> float:
     return 0.0
 
 
-async def real_application(url: str, request: CannedRequest) -> tuple[Application, AdviceBot]:  # type: ignore[type-arg]
+class WithoutTranscripts:
+    """The real store with transcript writes dropped: the baseline for what they cost."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def save(self, conv: Any, *, expected_version: int | None, transcript: Any = None) -> Any:
+        return await self._store.save(conv, expected_version=expected_version)
+
+    async def record(self, write: Any) -> None:
+        return None
+
+
+async def real_application(
+    url: str, request: CannedRequest, transcripts: bool = True
+) -> tuple[Application, AdviceBot]:  # type: ignore[type-arg]
     # Telegram's flood limits are the rate limiter's job, not the bot's cost: measured without.
     config = Config(storage={"url": url}, telegram={"rate_limit": False})  # type: ignore[arg-type]
-    app = build_application(config, load_library(), TOKEN, request=request)
+    app = build_application(config, load_library(), TOKEN, PSEUDONYMS, request=request)
     advice: AdviceBot = app.bot_data["advice"]
-    advice.attach(await open_store(url))
+    store = await open_store(url)
+    advice.attach(store if transcripts else WithoutTranscripts(store))  # type: ignore[arg-type]
     await app.initialize()
     return app, advice
+
+
+@contextlib.contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A URL confined to a fresh schema of its own, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def summary(name: str, timings: list[float], seconds: float) -> dict[str, float]:
@@ -311,23 +351,33 @@ async def main() -> None:
         return
     bare_request = CannedRequest()
     floor = await measure(bare, args.chats, bare_request)
-    sqlite_request = CannedRequest()
-    sqlite_url = f"sqlite:///{folder / 'bench.db'}"
-    sqlite = await measure(
-        lambda: real_application(sqlite_url, sqlite_request), args.chats, sqlite_request
-    )
-    results = [("infoshare-bot, SQLite (synchronous=FULL)", sqlite)]
-    if args.postgres:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"))
-        with admin.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS conversations, alembic_version"))
-        pg_request = CannedRequest()
-        postgres = await measure(
-            lambda: real_application(args.postgres, pg_request), args.chats, pg_request
+    results = []
+    for transcripts, label in ((False, "state only"), (True, "state + transcript")):
+        request = CannedRequest()
+        url = f"sqlite:///{folder / f'bench-{transcripts}.db'}"
+        results.append(
+            (
+                f"infoshare-bot, SQLite (synchronous=FULL), {label}",
+                await measure(
+                    lambda: real_application(url, request, transcripts),  # noqa: B023
+                    args.chats,
+                    request,
+                ),
+            )
         )
-        results.append(("infoshare-bot, PostgreSQL", postgres))
+        if args.postgres:
+            with postgres_schema(args.postgres) as pg_url:
+                request = CannedRequest()
+                results.append(
+                    (
+                        f"infoshare-bot, PostgreSQL, {label}",
+                        await measure(
+                            lambda: real_application(pg_url, request, transcripts),  # noqa: B023
+                            args.chats,
+                            request,
+                        ),
+                    )
+                )
     texts = await free_text(f"sqlite:///{folder / 'text.db'}", min(args.chats, 500))
     memory_text = await memory_line(folder, args.memory_chats)
 

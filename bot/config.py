@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 import yaml
@@ -89,10 +90,50 @@ class Config(_Section):
     area: str = "your area"
     dialogues: Path | None = None
     retention_days: int = Field(default=90, ge=1, le=3650)
+    timezone: str = "Europe/London"
+    leads: tuple[int, ...] = ()
+    pseudonym_key_file: Path | None = None
     storage: Storage = Storage()
     telegram: Telegram = Telegram()
     logging: Logging = Logging()
     contacts: tuple[Contact, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from None
+        return value
+
+    @field_validator("leads")
+    @classmethod
+    def _user_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(lead <= 0 for lead in value):
+            raise ValueError("leads are Telegram user ids: positive whole numbers")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Where 'today' and 'busiest hours' are reckoned for leads."""
+        return ZoneInfo(self.timezone)
+
+    def is_lead(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.leads
+
+    def key_file(self) -> Path:
+        """Where the pseudonym key lives when INFOSHARE_PSEUDONYM_SECRET is unset.
+
+        Beside an SQLite database; in the current folder for PostgreSQL (set the variable or
+        `pseudonym_key_file` there instead).
+        """
+        if self.pseudonym_key_file is not None:
+            return self.pseudonym_key_file
+        url = self.storage.url
+        if url.startswith("sqlite:///") and ":memory:" not in url and "?" not in url:
+            return Path(url.removeprefix("sqlite:///")).expanduser().parent / "pseudonym.key"
+        return Path("pseudonym.key")
 
     def token(self) -> str:
         """The bot token from the environment, or ConfigError with one clear sentence."""
@@ -130,6 +171,8 @@ def load_config(path: Path | None) -> Config:
             for err in exc.errors()
         ]
         raise ConfigError("\n".join(lines)) from None
-    if config.dialogues is not None and not config.dialogues.is_absolute():
-        config = config.model_copy(update={"dialogues": path.parent / config.dialogues})
+    for key in ("dialogues", "pseudonym_key_file"):
+        value = getattr(config, key)
+        if value is not None and not value.is_absolute():
+            config = config.model_copy(update={key: path.parent / value})
     return config

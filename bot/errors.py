@@ -4,6 +4,7 @@
     ├── ContentError            dialogue YAML is invalid; carries every problem found
     ├── ConfigError             the config file or environment is invalid; names the key
     ├── TelegramUnavailable     Telegram refused the token or could not be reached at start-up
+    ├── UsageError              a lead's command arguments (filters, period, id) are wrong
     └── StorageError            the database refused or failed
         ├── StorageUnavailable  cannot reach or write the database right now (retry later)
         └── StaleWrite          another update of the same chat won the race (retry the update)
@@ -18,6 +19,10 @@ from collections.abc import Iterable
 
 class InfoshareError(Exception):
     """Root of every error infoshare-bot raises on purpose."""
+
+
+class UsageError(InfoshareError):
+    """A command's arguments could not be understood; the message says how to write them."""
 
 
 class ContentError(InfoshareError):

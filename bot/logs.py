@@ -58,3 +58,11 @@ def configure(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     for name in CHATTY:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def scrub_also(secret: str) -> None:
+    """Add a secret learnt after `configure` (a generated key) to every handler's filter."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, ScrubSecrets) and secret:
+                found.secrets.append(secret)

@@ -110,7 +110,8 @@ def _html(block: Block) -> str:
         text = html.escape(block.text)
         return f"<i>{text}</i>" if block.italic else text
     if isinstance(block, Bullets):
-        return html.escape(_plain(block)).replace("\n- ", "\n• ").removeprefix("- ")
+        text = html.escape(_plain(block))
+        return text if block.numbered else "• " + text.removeprefix("- ").replace("\n- ", "\n• ")
     return f"<pre>{html.escape(block.text)}</pre>"
 
 
@@ -284,13 +285,44 @@ def privacy(retention_days: int) -> list[Block]:
         ),
         Bullets(
             (
-                "Kept: where you are in the current decision, the answers you chose, and your "
-                "last decision record, so you can carry on after a break and use /record.",
+                "Kept: where you are in the current decision and your last decision record, so "
+                "you can carry on after a break and use /record.",
+                "Kept for safeguarding leads: an anonymised transcript of each decision: the "
+                "questions, the answers you chose and when, the outcome and the rules cited. "
+                "It names you only by a code that cannot be turned back into your Telegram "
+                "account without a secret key. If you type something that is not an answer, "
+                "only the fact that you typed, and which kinds of detail (a name, a phone "
+                "number...) were removed, are kept: never the text itself.",
                 "Not kept: files, photos, voice notes, locations, contacts or forwarded messages. "
                 "I don't download them.",
-                f"For how long: at most {retention_days} days after your last message.",
-                "Who can see it: the service's administrators, and only to run and support it.",
-                "To remove your progress now: /cancel.",
+                f"For how long: at most {retention_days} days after your last message in that "
+                "decision, then deleted automatically.",
+                "Who can see it: your organisation's safeguarding leads, to support staff and "
+                "find training needs (every time they look is logged), and the service's "
+                "administrators, only to run it.",
+                "To stop the current decision: /cancel. To delete every transcript kept about "
+                "you, and your progress, now: /forget.",
             )
         ),
+    ]
+
+
+def forget_question() -> list[Block]:
+    return [
+        Heading("Delete what is kept about you?"),
+        Para(
+            "This deletes every anonymised transcript of your decisions, your quiz answers and "
+            "your current progress. Safeguarding leads will no longer see them, and they "
+            "cannot be brought back. Decision records you copied into your own notes are not "
+            "affected."
+        ),
+    ]
+
+
+def forgotten(count: int) -> list[Block]:
+    return [
+        Para(
+            f"Done: {count} transcript{'' if count == 1 else 's'} and your progress deleted. "
+            "Send /advice whenever you need to start a new decision."
+        )
     ]

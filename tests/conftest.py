@@ -14,7 +14,7 @@ from bot.telegram.app import build_application
 from bot.telegram.handlers import AdviceBot
 from states import Library, load_library
 from tests.emulator.world import World
-from tests.offline import TOKEN, Harness, WorldRequest
+from tests.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
 
 pytest_plugins = ["tests.conftest_storage"]
 
@@ -38,7 +38,7 @@ def config(tmp_path: Path) -> Config:
 async def harness(config: Config, library: Library) -> AsyncIterator[Harness]:
     """The real Application and handlers over the in-process World, with SQLite storage."""
     world = World(TOKEN, bot_name="Infoshare", bot_username="infoshare_bot", privacy_mode=True)
-    app = build_application(config, library, TOKEN, request=WorldRequest(world))
+    app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world))
     advice: AdviceBot = app.bot_data["advice"]
     advice.now = lambda: NOW
     advice.attach(await open_store(config.storage.url))

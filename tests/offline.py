@@ -17,9 +17,11 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from tests.emulator.world import World
+from bot.transcripts.pseudonym import Pseudonyms
+from tests.emulator.world import Upload, World
 
 TOKEN = "123456789:" + "TestOnlyNotARealToken_" * 2  # fake; built so no token is committed
+PSEUDONYMS = Pseudonyms(b"test-only-pseudonym-key")
 
 
 class WorldRequest(BaseRequest):
@@ -50,6 +52,10 @@ class WorldRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.json_parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # What the HTTP server makes of a multipart body: one Upload per file part.
+            for name, (filename, data, mime) in request_data.multipart_data.items():
+                params[name] = Upload(filename or name, mime or "", bytes(data))
         try:
             result = await self.world.call(api_method, params)
         except web.HTTPException as exc:

@@ -57,6 +57,9 @@ def test_defaults_match_the_example_except_contacts() -> None:
         ("surprise: 1", "surprise: Extra inputs are not permitted"),
         ("- a list", "must be a mapping"),
         ("key: [unclosed", "is not valid YAML"),
+        ("timezone: Mars/Olympus", "timezone: Value error, 'Mars/Olympus' is not a time zone"),
+        ("leads: [-5]", "leads: Value error, leads are Telegram user ids"),
+        ("leads: [alice]", "leads.0: Input should be a valid integer"),
     ],
 )
 def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -89,3 +92,23 @@ def test_a_relative_dialogues_folder_is_taken_from_the_config_file(tmp_path: Pat
     path = tmp_path / "config.yaml"
     path.write_text("dialogues: content\n")
     assert load_config(path).dialogues == tmp_path / "content"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:////srv/infoshare/bot.db", Path("/srv/infoshare/pseudonym.key")),
+        ("sqlite:///:memory:", Path("pseudonym.key")),
+        ("postgresql://bot@db/infoshare", Path("pseudonym.key")),
+    ],
+)
+def test_the_pseudonym_key_lives_beside_an_sqlite_database(url: str, expected: Path) -> None:
+    assert Config(storage={"url": url}).key_file() == expected  # type: ignore[arg-type]
+
+
+def test_a_relative_key_file_is_taken_from_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("pseudonym_key_file: secrets/pseudonym.key\nleads: [1234]\n")
+    config = load_config(path)
+    assert config.key_file() == tmp_path / "secrets" / "pseudonym.key"
+    assert config.is_lead(1234) and not config.is_lead(4321) and not config.is_lead(None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +14,11 @@ from bot.config import Config
 from bot.telegram import handlers
 from bot.telegram.app import _post_init, build_application
 from bot.telegram.handlers import AdviceBot
+from bot.transcripts.model import Filters
 from states import Library
+from tests.conftest import NOW
 from tests.emulator.world import World, api_error
-from tests.offline import TOKEN, Harness, Practitioner, WorldRequest
+from tests.offline import PSEUDONYMS, TOKEN, Harness, Practitioner, WorldRequest
 from tests.transcripts import TRANSCRIPTS, Transcript, label_for
 
 
@@ -306,7 +310,7 @@ async def test_a_restart_continues_at_the_same_question(
     question = user.keyboard_message().payload["message_id"]
     await harness.app.bot_data["advice"].close()
     # A new process: a new Application and store on the same database and the same Telegram.
-    app = build_application(config, library, TOKEN, request=WorldRequest(harness.world))
+    app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(harness.world))
     advice: AdviceBot = app.bot_data["advice"]
     from bot.storage import open_store
 
@@ -324,7 +328,7 @@ async def test_post_init_registers_commands_and_survives_a_refusal(
     config: Config, library: Library, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = World(TOKEN, bot_name="I", bot_username="i_bot", privacy_mode=True)
-    app = build_application(config, library, TOKEN, request=WorldRequest(world))
+    app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world))
     async with app:
         await _post_init(app)
         registered = await world.call("getMyCommands", {})
@@ -341,10 +345,6 @@ async def test_post_init_registers_commands_and_survives_a_refusal(
 
 
 async def test_the_daily_purge_deletes_conversations_past_retention(harness: Harness) -> None:
-    from datetime import timedelta
-
-    from tests.conftest import NOW
-
     user = await started(harness)
     advice: AdviceBot = harness.app.bot_data["advice"]
     assert [job.name for job in harness.app.job_queue.jobs()] == ["purge"]
@@ -449,3 +449,105 @@ async def test_no_per_chat_bookkeeping_is_left_behind(harness: Harness) -> None:
     assert app._chat_ids_to_be_updated_in_persistence == set()  # type: ignore[attr-defined]
     assert app._user_ids_to_be_updated_in_persistence == set()  # type: ignore[attr-defined]
     assert len(app.chat_data) == len(app.user_data) == 0
+
+
+# ---- transcripts and /forget --------------------------------------------------------------
+
+
+async def test_every_move_is_written_to_the_transcript_with_the_state(
+    harness: Harness, config: Config
+) -> None:
+    from bot.transcripts.model import BACK, FREE_TEXT
+
+    user = await started(harness)
+    await user.press("No")
+    await user.send("young person")
+    await user.send("Jane Smith, 14 Acacia Avenue, 07700 900123")
+    await user.press("« Back")
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    page = await advice.store.list_transcripts(Filters(), offset=0, limit=10)
+    assert page.total == 1 and page.items[0].practitioner == PSEUDONYMS.of(user.id)
+    found = await advice.store.get_transcript(page.items[0].id)
+    assert found is not None and found.outcome is None and found.ended_at is None
+    assert [(s.step, s.answer, s.redacted) for s in found.steps] == [
+        ("immediate_danger", "no", False),
+        ("about_whom", "child", False),
+        ("age_band", FREE_TEXT, True),
+        ("age_band", BACK, False),
+    ]
+    assert found.steps[2].removed is not None and "Jane" not in found.steps[2].removed
+    database = Path(config.storage.url.removeprefix("sqlite:///"))
+    stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    for detail in (b"Jane", b"Acacia", b"07700"):
+        assert detail not in stored
+
+
+async def test_an_outcome_ends_the_transcript_and_a_new_decision_starts_another(
+    harness: Harness,
+) -> None:
+    user = await started(harness)
+    await user.press("Yes")  # immediate danger: refer now
+    await user.press("New decision")
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    page = await advice.store.list_transcripts(Filters(), offset=0, limit=10)
+    assert [s.outcome for s in page.items] == [None, "refer_now"]
+    done = await advice.store.get_transcript(page.items[1].id)
+    assert done is not None and done.ended_at is not None and done.rules
+
+
+async def test_forget_asks_first_and_no_keeps_everything(harness: Harness) -> None:
+    user = await started(harness)
+    replies = await user.send("/forget")
+    assert "cannot be brought back" in replies[-1]["text"]
+    assert user.buttons() == ["Yes, delete them", "No, keep them"]
+    await user.press("No, keep them")
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    assert (await advice.store.count_transcripts(Filters())) == 1
+    assert await advice.store.load(user.id) is not None
+
+
+async def test_forget_deletes_only_the_senders_transcripts_and_progress(
+    harness: Harness,
+) -> None:
+    user, other = await started(harness), await started(harness)
+    await user.press("Yes")
+    await user.send("/forget")
+    replies = await user.press("Yes, delete them")
+    assert "Done: 1 transcript and your progress deleted" in texts(replies)
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    page = await advice.store.list_transcripts(Filters(), offset=0, limit=10)
+    assert [s.practitioner for s in page.items] == [PSEUDONYMS.of(other.id)]
+    assert await advice.store.load(user.id) is None
+    assert await advice.store.load(other.id) is not None
+
+
+async def test_an_old_forget_confirmation_expires(harness: Harness) -> None:
+    user = await started(harness)
+    await user.send("/forget")
+    question = user.keyboard_message().payload["message_id"]
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    advice.now = lambda: NOW + timedelta(minutes=16)
+    await user.press("Yes, delete them")
+    assert "expired" in user.message(question)["text"]
+    assert (await advice.store.count_transcripts(Filters())) == 1
+
+
+async def test_a_forged_forget_payload_deletes_nothing(harness: Harness) -> None:
+    user = await started(harness)
+    await user.forge("F:y:notanumber", user.keyboard_message().payload["message_id"])
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    assert (await advice.store.count_transcripts(Filters())) == 1
+
+
+async def test_the_daily_purge_deletes_old_transcripts_too(harness: Harness) -> None:
+    await started(harness)
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    advice.now = lambda: NOW + timedelta(days=advice.config.retention_days, seconds=1)
+    await advice.purge_old(None)  # type: ignore[arg-type]
+    assert await advice.store.count_transcripts(Filters()) == 0
+
+
+async def test_privacy_says_what_leads_see_and_how_to_forget(harness: Harness) -> None:
+    replies = await harness.user().send("/privacy")
+    text = texts(replies)
+    assert "safeguarding leads" in text and "/forget" in text and "never the text" in text

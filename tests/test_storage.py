@@ -34,7 +34,9 @@ from bot.storage import (
     open_store,
     sql,
 )
-from bot.storage.sql import async_url, metadata, migration_config
+from bot.storage.sql import async_url, migration_config
+from bot.storage.tables import metadata
+from bot.transcripts.model import Filters
 from tests.conftest_storage import postgres_only
 
 Reopen = Callable[[], Awaitable[SqlStore]]
@@ -269,7 +271,7 @@ async def test_migrations_are_idempotent_and_data_survives_a_restart(
     second = await reopen()  # two replicas starting on an up-to-date database
     assert await first.load(saved.chat_id) == saved
     assert await second.load(saved.chat_id) == saved
-    assert head() == "0001_conversations"
+    assert head() == "0002_transcripts"
     assert await stamped_version(store_url) == head()
 
 
@@ -349,23 +351,53 @@ async def test_migration_head_matches_the_models(store: SqlStore, store_url: str
         await engine.dispose()
 
 
+async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
+    store: SqlStore, store_url: str
+) -> None:
+    def to_first(connection: sa.Connection) -> None:
+        config = migration_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001_conversations")
+
+    await store.close()
+    engine = create_async_engine(async_url(store_url))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(to_first)
+        old = SqlStore(engine)  # the bot as it was: conversations only
+        saved = await old.save(conversation(), expected_version=None)
+    finally:
+        await engine.dispose()
+    store = await open_store(store_url)
+    try:
+        assert await stamped_version(store_url) == head()
+        assert await store.load(saved.chat_id) == saved
+        assert await store.count_transcripts(Filters()) == 0
+    finally:
+        await store.close()
+
+
 async def test_downgrade_to_base_and_back(store: SqlStore, store_url: str) -> None:
     def migrate(connection: sa.Connection, target: str) -> list[str]:
         config = migration_config()
         config.attributes["connection"] = connection
-        (command.downgrade if target == "base" else command.upgrade)(config, target)
+        (command.upgrade if target == "head" else command.downgrade)(config, target)
         return sa.inspect(connection).get_table_names()
 
     await store.close()
     engine = create_async_engine(async_url(store_url))
     try:
         async with engine.begin() as conn:
-            assert await conn.run_sync(migrate, "base") == ["alembic_version"]
-        async with engine.begin() as conn:
-            assert sorted(await conn.run_sync(migrate, "head")) == [
+            assert sorted(await conn.run_sync(migrate, "0001_conversations")) == [
                 "alembic_version",
                 "conversations",
             ]
+        async with engine.begin() as conn:
+            assert await conn.run_sync(migrate, "base") == ["alembic_version"]
+        async with engine.begin() as conn:
+            assert sorted(await conn.run_sync(migrate, "head")) == sorted(
+                ["alembic_version", *metadata.tables]
+            )
     finally:
         await engine.dispose()
 

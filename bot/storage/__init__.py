@@ -1,6 +1,9 @@
-"""Durable conversation state: `open_store(url)` returns a `ConversationStore`.
+"""Durable state: `open_store(url)` returns a `SqlStore`, the `ConversationStore` and the
+`TranscriptStore` (bot.transcripts.model) in one, so an answer and its transcript are saved in one
+transaction.
 
-One implementation (`SqlStore`) serves SQLite and PostgreSQL; see `bot.storage.sql`.
+One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections, the store),
+`bot.storage.tables` (the schema), `bot.storage.transcripts` (the transcript queries).
 """
 
 from bot.storage.base import (

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.errors import StaleWrite, StorageError, StorageUnavailable
+from bot.transcripts.model import TranscriptWrite
 
 __all__ = [
     "ConversationStore",
@@ -65,13 +66,19 @@ class ConversationStore(Protocol):
         """The chat's conversation, or None if it has none."""
 
     async def save(
-        self, conv: StoredConversation, *, expected_version: int | None
+        self,
+        conv: StoredConversation,
+        *,
+        expected_version: int | None,
+        transcript: TranscriptWrite | None = None,
     ) -> StoredConversation:
         """Insert or update `conv`, committed durably before this returns.
 
         `expected_version` is the version that was loaded (None: the chat must have no row yet).
         If the stored row has another version, nothing is written and `StaleWrite` is raised.
         `conv.version` is ignored; the returned copy carries the new stored version.
+        `transcript`, if given, is written in the same transaction (so only if `conv` is): the
+        header inserted or updated, its steps appended, and `conv.step` kept as where it stands.
         """
 
     async def delete(self, chat_id: int) -> None:

@@ -1,9 +1,10 @@
-"""`ConversationStore` on SQLAlchemy Core, for SQLite (aiosqlite) and PostgreSQL (psycopg 3).
+"""The store on SQLAlchemy Core, for SQLite (aiosqlite) and PostgreSQL (psycopg 3).
 
-The statements are the same on both databases; the differences are all at connection time:
-the URL a user writes is mapped to the async driver, SQLite gets WAL, synchronous=FULL and a busy
-timeout, PostgreSQL a connect timeout. `open_store` brings the schema to the newest migration
-before returning, so an upgrade of the bot upgrades its database by itself.
+The statements are (nearly: see `bot.storage.transcripts`) the same on both databases; the
+differences are at connection time: the URL a user writes is mapped to the async driver, SQLite
+gets WAL, synchronous=FULL and a busy timeout, PostgreSQL a connect timeout. `open_store` brings
+the schema to the newest migration before returning, so an upgrade of the bot upgrades its
+database by itself.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,13 +24,25 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.errors import ConfigError
+from bot.storage import transcripts
 from bot.storage.base import StaleWrite, StorageUnavailable, StoredConversation
+from bot.storage.tables import conversations, insert_for
+from bot.transcripts.model import (
+    Access,
+    Filters,
+    Note,
+    Page,
+    QuizAnswer,
+    QuizStats,
+    StatsInputs,
+    Transcript,
+    TranscriptWrite,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,53 +58,9 @@ _alembic_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Loc
     weakref.WeakKeyDictionary()
 )
 """Alembic's `context` and `op` are module globals: one migration at a time per event loop."""
+EVERY: Final = Filters()
+"""No filters: every transcript."""
 _DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
-
-metadata = sa.MetaData(
-    naming_convention={
-        "pk": "pk_%(table_name)s",
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-    }
-)
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """Timestamps come back tz-aware in UTC whatever the backend or session time zone.
-
-    SQLite stores the UTC wall time without an offset; PostgreSQL stores `timestamptz`.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-conversations = sa.Table(
-    "conversations",
-    metadata,
-    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("dialogue", sa.Text, nullable=False),
-    sa.Column("step", sa.Text, nullable=False),
-    sa.Column("history", sa.JSON, nullable=False),
-    sa.Column("conversation_id", sa.Text, nullable=False),
-    sa.Column("turn", sa.Integer, nullable=False),
-    sa.Column("content_version", sa.Text, nullable=False),
-    sa.Column("started_at", UTCDateTime, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("last_record", sa.Text, nullable=True),
-)
-
 
 # --------------------------------------------------------------------------------------------
 # Opening: URL, engine, migrations
@@ -254,47 +223,69 @@ def _reason(exc: sa_exc.DBAPIError) -> str:
 
 
 class SqlStore:
-    """A `ConversationStore` over one SQLAlchemy engine; safe to share between tasks."""
+    """`ConversationStore` and `TranscriptStore` over one engine; safe to share between tasks.
+
+    Each method is one connection (reads) or one transaction (writes); the transcript
+    statements are in `bot.storage.transcripts`.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._write = _writer(engine)
-        insert: Callable[..., Any] = (
-            sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+        # Built once, values bound at execution: building and cache-keying a statement per save
+        # costs as much as running it. RETURNING, not rowcount: psycopg reports -1 rows for a
+        # compiled INSERT .. ON CONFLICT.
+        c = conversations.c
+        self._insert_new: Any = (
+            insert_for(engine.dialect.name)(conversations)
+            .on_conflict_do_nothing(index_elements=[c.chat_id])
+            .returning(c.chat_id)
         )
-        self._insert_new: Any = insert(conversations).on_conflict_do_nothing(
-            index_elements=[conversations.c.chat_id]
+        self._update_from: Any = (
+            sa.update(conversations)
+            .where(c.chat_id == sa.bindparam("loaded_chat_id"))
+            .where(c.version == sa.bindparam("loaded_version"))
+            .returning(c.chat_id)
         )
+        self._transcripts = transcripts.Writer(engine.dialect.name)
+
+    @asynccontextmanager
+    async def _reading(self, action: str) -> AsyncIterator[AsyncConnection]:
+        async with _unavailable_on_driver_errors(action), self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _writing(self, action: str) -> AsyncIterator[AsyncConnection]:
+        """One transaction, committed on leaving the block (rolled back on an exception)."""
+        async with _unavailable_on_driver_errors(action), self._write.begin() as conn:
+            yield conn
+
+    # ---- conversations ---------------------------------------------------------------------
 
     async def load(self, chat_id: int) -> StoredConversation | None:
         query = sa.select(conversations).where(conversations.c.chat_id == chat_id)
-        async with (
-            _unavailable_on_driver_errors("load the conversation"),
-            self._engine.connect() as conn,
-        ):
+        async with self._reading("load the conversation") as conn:
             row = (await conn.execute(query)).one_or_none()
         return None if row is None else _from_row(row)
 
     async def save(
-        self, conv: StoredConversation, *, expected_version: int | None
+        self,
+        conv: StoredConversation,
+        *,
+        expected_version: int | None,
+        transcript: TranscriptWrite | None = None,
     ) -> StoredConversation:
         stored = replace(conv, version=(expected_version or 0) + 1)
         values = _to_row(stored)
         if expected_version is None:
-            statement = self._insert_new.values(values)
+            statement = self._insert_new
         else:
-            statement = (
-                sa.update(conversations)
-                .where(conversations.c.chat_id == conv.chat_id)
-                .where(conversations.c.version == expected_version)
-                .values(values)
-            )
-        # RETURNING, not rowcount: psycopg reports -1 rows for a compiled INSERT .. ON CONFLICT.
-        async with (
-            _unavailable_on_driver_errors("save the conversation"),
-            self._write.begin() as conn,
-        ):
-            written = (await conn.execute(statement.returning(conversations.c.chat_id))).first()
+            statement = self._update_from
+            values |= {"loaded_chat_id": conv.chat_id, "loaded_version": expected_version}
+        async with self._writing("save the conversation") as conn:
+            written = (await conn.execute(statement, values)).first()
+            if written is not None and transcript is not None:
+                await self._transcripts.write(conn, transcript, last_step=conv.step)
         if written is None:
             expected = "no row" if expected_version is None else f"version {expected_version}"
             raise StaleWrite(f"another update of this chat was saved first (expected {expected})")
@@ -302,33 +293,91 @@ class SqlStore:
 
     async def delete(self, chat_id: int) -> None:
         statement = sa.delete(conversations).where(conversations.c.chat_id == chat_id)
-        async with (
-            _unavailable_on_driver_errors("delete the conversation"),
-            self._write.begin() as conn,
-        ):
+        async with self._writing("delete the conversation") as conn:
             await conn.execute(statement)
 
     async def purge(self, before: datetime) -> int:
-        statement = (
-            sa.delete(conversations)
-            .where(conversations.c.updated_at < before)
-            .returning(conversations.c.chat_id)
-        )
-        async with (
-            _unavailable_on_driver_errors("delete old conversations"),
-            self._write.begin() as conn,
-        ):
-            return len((await conn.execute(statement)).all())
+        statement = sa.delete(conversations).where(conversations.c.updated_at < before)
+        async with self._writing("delete old conversations") as conn:
+            return (await conn.execute(statement)).rowcount
 
     async def ping(self) -> None:
-        async with (
-            _unavailable_on_driver_errors("reach the database"),
-            self._engine.connect() as conn,
-        ):
+        async with self._reading("reach the database") as conn:
             await conn.execute(sa.select(1))
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+    # ---- transcripts -----------------------------------------------------------------------
+
+    async def record(self, write: TranscriptWrite) -> None:
+        """Append steps without touching the conversation; `last_step` is the last one's step."""
+        if not write.steps:
+            raise ValueError("record() needs at least one step")
+        async with self._writing("save the transcript") as conn:
+            await self._transcripts.write(conn, write, last_step=write.steps[-1].step)
+
+    async def list_transcripts(self, filters: Filters, *, offset: int, limit: int) -> Page:
+        async with self._reading("list transcripts") as conn:
+            return await transcripts.page(conn, filters, offset, limit)
+
+    async def get_transcript(self, transcript_id: int) -> Transcript | None:
+        async with self._reading("read the transcript") as conn:
+            return await transcripts.one(conn, transcript_id)
+
+    async def iter_transcripts(
+        self, filters: Filters, *, batch: int = 500
+    ) -> AsyncIterator[Transcript]:
+        """Oldest first; no connection is held while the caller works on a batch."""
+        after: transcripts.Cursor | None = None
+        while True:
+            async with self._reading("read transcripts") as conn:
+                found = await transcripts.batch(conn, filters, after, batch)
+            for transcript in found:
+                yield transcript
+            if len(found) < batch:
+                return
+            after = (found[-1].started_at, found[-1].id)
+
+    async def count_transcripts(self, filters: Filters) -> int:
+        async with self._reading("count transcripts") as conn:
+            return await transcripts.count(conn, filters)
+
+    async def stats_inputs(self, filters: Filters) -> StatsInputs:
+        async with self._reading("compute transcript statistics") as conn:
+            return await transcripts.stats(conn, filters)
+
+    async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
+        async with self._writing("tag the transcript") as conn:
+            return await transcripts.set_tag(conn, transcript_id, tag, on)
+
+    async def add_note(self, transcript_id: int, note: Note) -> bool:
+        async with self._writing("add the note") as conn:
+            return await transcripts.add_note(conn, transcript_id, note)
+
+    async def forget_practitioner(self, practitioner: str) -> int:
+        async with self._writing("forget the practitioner") as conn:
+            return await transcripts.forget(conn, practitioner)
+
+    async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
+        async with self._writing("delete old transcripts") as conn:
+            return await transcripts.purge(conn, before, filters)
+
+    async def log_access(self, access: Access) -> None:
+        async with self._writing("write the access log") as conn:
+            await transcripts.log_access(conn, access)
+
+    async def accesses(self, *, since: datetime | None = None, limit: int = 1000) -> list[Access]:
+        async with self._reading("read the access log") as conn:
+            return await transcripts.accesses(conn, since, limit)
+
+    async def record_quiz_answer(self, answer: QuizAnswer) -> None:
+        async with self._writing("save the quiz answer") as conn:
+            await transcripts.record_quiz_answer(conn, answer)
+
+    async def quiz_stats(self, *, since: datetime | None = None) -> QuizStats:
+        async with self._reading("compute quiz statistics") as conn:
+            return await transcripts.quiz_stats(conn, since)
 
 
 def _to_row(conv: StoredConversation) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import os
 import re
 from datetime import timedelta
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -29,7 +29,10 @@ from bot.config import Config
 from bot.errors import ConfigError, TelegramUnavailable
 from bot.storage import open_store
 from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context
+from bot.telegram.leads import LEAD_COMMANDS, SHORTCUT, LeadDesk
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.training import register_training
+from bot.transcripts.pseudonym import Pseudonyms, load_pseudonyms
 from states import Library
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ def build_application(
     config: Config,
     library: Library,
     token: str,
+    pseudonyms: Pseudonyms,
     request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The Application with every handler; `request` swaps the network for tests.
@@ -82,7 +86,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
-    advice = AdviceBot(config, library)
+    advice = AdviceBot(config, library, pseudonyms)
     app.bot_data["advice"] = advice
     register(app, advice)
     assert app.job_queue is not None  # the job-queue extra is a dependency
@@ -117,11 +121,27 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
         "help": advice.on_help,
         "privacy": advice.on_privacy,
     }
+    desk = LeadDesk(advice)
+    commands.update(
+        {
+            "myid": advice.on_myid,
+            "forget": advice.on_forget,
+            "transcripts": desk.on_transcripts,
+            "transcript": desk.on_transcript,
+            "stats": desk.on_stats,
+            "tag": desk.on_tag,
+            "note": desk.on_note,
+        }
+    )
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler, filters=private & ~filters.FORWARDED))
+    app.add_handler(MessageHandler(private & filters.Regex(SHORTCUT), desk.on_transcript))
     for name, topic in TOPIC_COMMANDS.items():
         if topic in advice.library.reference.topics:
             app.add_handler(CommandHandler(name, advice.topic_handler(topic), filters=private))
+    app.add_handler(CallbackQueryHandler(advice.on_forget_press, pattern=r"^F:"))
+    app.add_handler(CallbackQueryHandler(desk.on_press, pattern=r"^[LT]:"))
+    register_training(app, advice)  # /quiz, /cases, /flowchart and their buttons (issue 7)
     app.add_handler(CallbackQueryHandler(advice.on_press))
     app.add_handler(
         MessageHandler(private & (filters.FORWARDED | filters.ATTACHMENT), advice.on_media)
@@ -132,11 +152,18 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Open the store, then register the command list (a failure there is only logged)."""
+    """Open the store, then register the command lists (a failure there is only logged).
+
+    Leads see their own commands too, in their private chat only; nobody else is shown them.
+    """
     advice: AdviceBot = app.bot_data["advice"]
     advice.attach(await open_store(advice.config.storage.url))
+    everyone = [BotCommand(name, text) for name, text in COMMANDS]
+    leads = everyone + [BotCommand(name, text) for name, text in LEAD_COMMANDS]
     try:
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await app.bot.set_my_commands(everyone)
+        for lead in advice.config.leads:
+            await app.bot.set_my_commands(leads, scope=BotCommandScopeChat(lead))
     except TelegramError as exc:
         log.warning("could not register the command list: %s", type(exc).__name__)
 
@@ -167,7 +194,9 @@ def run_bot(config: Config, library: Library, *, webhook: bool) -> int:
             "telegram.webhook.public_url: set the HTTPS address Telegram should call."
         )
     logs.configure(config.logging.level, secrets=[token, secret])
-    app = build_application(config, library, token)
+    pseudonyms = load_pseudonyms(config.key_file())
+    logs.scrub_also(pseudonyms.secret.decode())
+    app = build_application(config, library, token, pseudonyms)
     log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
     try:
         if webhook:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import (
     CallbackQuery,
@@ -33,7 +34,9 @@ from bot.config import Config
 from bot.errors import StaleWrite, StorageUnavailable
 from bot.storage import ConversationStore, StoredConversation, new_conversation_id
 from bot.telegram.callbacks import Press, decode
-from states import Dialogue, Library, Moved, Question, State, answer, back
+from bot.transcripts.model import BACK, FREE_TEXT, Step, TranscriptStore, TranscriptWrite
+from bot.transcripts.pseudonym import Pseudonyms
+from states import Dialogue, Library, Moved, Outcome, Question, State, answer, back
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +54,15 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("contacts", "Local safeguarding contacts"),
     ("myths", "Myth buster: data protection is not a barrier"),
     ("whotoask", "Who to ask for advice"),
+    ("quiz", "True or false: the course's quizzes"),
+    ("cases", "Case studies: decide, then see what the guidance says"),
+    ("flowchart", "The key questions as a picture"),
     ("record", "Show the last decision record again"),
     ("back", "Undo your last answer"),
     ("restart", "Start this decision again"),
     ("cancel", "Stop the current decision"),
     ("privacy", "What is kept, for how long, who can see it"),
+    ("forget", "Delete everything kept about your conversations"),
     ("help", "What I can do"),
     ("start", "Introduction"),
 )
@@ -91,6 +98,13 @@ UNAVAILABLE = (
     "minute or two."
 )
 SORRY = "Sorry, something went wrong on my side. Your answers so far are safe."
+FORGET_PAYLOAD = re.compile(r"^F:([yn]):(\d{1,12})$")
+FORGET_WITHIN_MINUTES = 15
+"""How long a /forget confirmation button stays valid."""
+
+
+class Store(ConversationStore, TranscriptStore, Protocol):
+    """What the bot needs of its database: conversation state and transcripts, together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +130,7 @@ class AdviceBot:
         self,
         config: Config,
         library: Library,
+        pseudonyms: Pseudonyms,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config
@@ -123,9 +138,10 @@ class AdviceBot:
         self.dialogue: Dialogue = library["advice"]
         self.now = now
         self.told_groups: set[int] = set()
-        self._store: ConversationStore | None = None
+        self.pseudonyms = pseudonyms
+        self._store: Store | None = None
 
-    def attach(self, store: ConversationStore) -> None:
+    def attach(self, store: Store) -> None:
         """Use `store` from now on (opened once the event loop runs)."""
         self._store = store
 
@@ -135,10 +151,15 @@ class AdviceBot:
             self._store = None
 
     @property
-    def store(self) -> ConversationStore:
+    def store(self) -> Store:
         if self._store is None:
             raise StorageUnavailable("the store is not open yet")
         return self._store
+
+    def practitioner(self, update: Update) -> str:
+        """The sender's pseudonym: stable across conversations, names nobody."""
+        user = update.effective_user
+        return self.pseudonyms.of(user.id if user is not None else 0)
 
     # ---- state -----------------------------------------------------------------------------
 
@@ -158,10 +179,15 @@ class AdviceBot:
         chat: Chat,
         state: State | None,
         *,
+        who: str | None,
+        steps: tuple[Step, ...] = (),
         fresh: bool = False,
         last_record: str | None = None,
     ) -> StoredConversation:
-        """Commit the new state; a new conversation id makes every older button stale."""
+        """Commit the new state and, with it, its transcript (unless `who` is None).
+
+        A new conversation id makes every older button stale and starts a new transcript.
+        """
         now = self.now()
         old = chat.stored
         stored = StoredConversation(
@@ -179,7 +205,28 @@ class AdviceBot:
             if last_record is not None
             else (old.last_record if old else None),
         )
-        return await self.store.save(stored, expected_version=old.version if old else None)
+        write = None if who is None or state is None else self.transcript(stored, who, steps)
+        return await self.store.save(
+            stored, expected_version=old.version if old else None, transcript=write
+        )
+
+    def transcript(
+        self, stored: StoredConversation, who: str, steps: tuple[Step, ...]
+    ) -> TranscriptWrite:
+        """The transcript's header as the conversation now stands, plus what just happened."""
+        node = self.dialogue.node_or_none(stored.step)
+        reached = isinstance(node, Outcome)
+        return TranscriptWrite(
+            conversation_id=stored.conversation_id,
+            practitioner=who,
+            dialogue=stored.dialogue,
+            content_version=stored.content_version,
+            started_at=stored.started_at,
+            at=self.now(),
+            outcome=stored.step if reached else None,
+            rules=node.rules if isinstance(node, Outcome) else (),
+            steps=steps,
+        )
 
     # ---- sending ---------------------------------------------------------------------------
 
@@ -237,15 +284,16 @@ class AdviceBot:
         else:
             await self.send(context, stored.chat_id, [*prefix, render.Para(NO_DECISION)])
 
-    async def commit(self, chat_id: int, chat: Chat, state: State) -> Arrival:
-        """Save a move; an outcome's decision record is saved with it for /record."""
+    async def commit(self, chat_id: int, chat: Chat, state: State, who: str, step: Step) -> Arrival:
+        """Save a move and its transcript step; an outcome's record is saved too, for /record."""
         blocks: list[render.Block] = []
         record: str | None = None
         if self.dialogue.is_outcome(state.step):
             today = self.now().date()
             blocks = render.outcome(self.library, self.dialogue, state, self.config.contacts, today)
             record = next(b.text for b in blocks if isinstance(b, render.Copyable))
-        return Arrival(await self.save(chat_id, chat, state, last_record=record), blocks)
+        saved = await self.save(chat_id, chat, state, who=who, steps=(step,), last_record=record)
+        return Arrival(saved, blocks)
 
     async def reply(self, context: Context, arrival: Arrival) -> None:
         """Show where a committed move arrived: the next question, or the outcome in full."""
@@ -255,22 +303,26 @@ class AdviceBot:
         else:
             await self.show(context, arrival.stored)
 
-    async def move(self, context: Context, chat: Chat, state: State, chat_id: int) -> None:
-        await self.reply(context, await self.commit(chat_id, chat, state))
+    async def move(
+        self, context: Context, chat: Chat, state: State, chat_id: int, who: str, step: Step
+    ) -> None:
+        await self.reply(context, await self.commit(chat_id, chat, state, who, step))
 
-    async def start_decision(self, context: Context, chat_id: int, chat: Chat) -> None:
+    async def start_decision(self, update: Update, context: Context, chat: Chat) -> None:
         intro: list[render.Block] = [
             render.Heading(self.dialogue.content.title),
             render.Para(self.dialogue.content.intro),
         ]
-        stored = await self.save(chat_id, chat, self.dialogue.start, fresh=True)
+        chat_id = chat_id_of(update)
+        who = self.practitioner(update)
+        stored = await self.save(chat_id, chat, self.dialogue.start, who=who, fresh=True)
         await self.send(context, chat_id, intro)
         await self.show(context, stored)
 
     # ---- commands --------------------------------------------------------------------------
 
     async def on_start(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         chat = await self.load(chat_id)
         if (
             chat.state is not None
@@ -283,25 +335,25 @@ class AdviceBot:
                 "You have a decision in progress. Here is where we were (/restart begins again).",
             )
             return
-        await self.start_decision(context, chat_id, chat)
+        await self.start_decision(update, context, chat)
 
     async def on_advice(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
-        await self.start_decision(context, chat_id, await self.load(chat_id))
+        await self.start_decision(update, context, await self.load(chat_id_of(update)))
 
     async def on_back(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         chat = await self.load(chat_id)
         if chat.state is None:
             await self.send(context, chat_id, [render.Para(NO_DECISION)])
             return
-        await self.move(context, chat, back(chat.state), chat_id)
+        step = Step(chat.state.step, BACK, self.now(), redacted=False)
+        await self.move(context, chat, back(chat.state), chat_id, self.practitioner(update), step)
 
     async def on_cancel(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         chat = await self.load(chat_id)
         if chat.state is not None:
-            await self.save(chat_id, chat, None)
+            await self.save(chat_id, chat, None, who=None)
         await self.send(
             context,
             chat_id,
@@ -314,17 +366,17 @@ class AdviceBot:
         )
 
     async def on_rules(self, update: Update, context: Context) -> None:
-        await self.send(context, _chat_id(update), render.rules(self.library))
+        await self.send(context, chat_id_of(update), render.rules(self.library))
 
     async def on_rule(self, update: Update, context: Context) -> None:
         args = context.args or []
         rules = self.library.reference.rules
         if len(args) == 1 and args[0].isdigit() and int(args[0]) in rules:
-            await self.send(context, _chat_id(update), render.rules(self.library, int(args[0])))
+            await self.send(context, chat_id_of(update), render.rules(self.library, int(args[0])))
             return
         await self.send(
             context,
-            _chat_id(update),
+            chat_id_of(update),
             [
                 render.Para(
                     "There are seven golden rules: send /rule followed by a number from 1 "
@@ -336,21 +388,21 @@ class AdviceBot:
     def topic_handler(self, topic: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         async def handler(update: Update, context: Context) -> None:
             await self.send(
-                context, _chat_id(update), render.topic(self.library.reference.topics[topic])
+                context, chat_id_of(update), render.topic(self.library.reference.topics[topic])
             )
 
         return handler
 
     async def on_contacts(self, update: Update, context: Context) -> None:
-        await self.send(context, _chat_id(update), render.contact_blocks(self.config.contacts))
+        await self.send(context, chat_id_of(update), render.contact_blocks(self.config.contacts))
 
     async def on_record(self, update: Update, context: Context) -> None:
-        chat = await self.load(_chat_id(update))
+        chat = await self.load(chat_id_of(update))
         record = chat.stored.last_record if chat.stored else None
         if record is None:
             await self.send(
                 context,
-                _chat_id(update),
+                chat_id_of(update),
                 [
                     render.Para(
                         "There is no decision record yet: finish a decision (/advice) first."
@@ -360,7 +412,7 @@ class AdviceBot:
             return
         await self.send(
             context,
-            _chat_id(update),
+            chat_id_of(update),
             [render.Heading("Your last decision record"), render.Copyable(record)],
         )
 
@@ -368,7 +420,7 @@ class AdviceBot:
         lines = tuple(f"/{name}: {text}" for name, text in COMMANDS)
         await self.send(
             context,
-            _chat_id(update),
+            chat_id_of(update),
             [
                 render.Para(
                     "I walk you through the government's key questions on sharing "
@@ -387,12 +439,61 @@ class AdviceBot:
         )
 
     async def on_privacy(self, update: Update, context: Context) -> None:
-        await self.send(context, _chat_id(update), render.privacy(self.config.retention_days))
+        await self.send(context, chat_id_of(update), render.privacy(self.config.retention_days))
+
+    async def on_myid(self, update: Update, context: Context) -> None:
+        """A user's own Telegram id, which an administrator needs to make them a lead."""
+        user = update.effective_user
+        await self.send(
+            context,
+            chat_id_of(update),
+            [
+                render.Para(
+                    f"Your Telegram user id is {user.id if user else 'unknown'}. A safeguarding "
+                    "lead gives it to the bot's administrator to be added to `leads` in the "
+                    "config. Practitioners never need it."
+                )
+            ],
+        )
+
+    async def on_forget(self, update: Update, context: Context) -> None:
+        """Ask before deleting: a practitioner's transcripts cannot be brought back."""
+        stamp = int(self.now().timestamp()) // 60
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Yes, delete them", callback_data=f"F:y:{stamp}"),
+                    InlineKeyboardButton("No, keep them", callback_data=f"F:n:{stamp}"),
+                ]
+            ]
+        )
+        await self.send(context, chat_id_of(update), render.forget_question(), markup)
+
+    async def on_forget_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        match = FORGET_PAYLOAD.match(query.data or "")
+        if match is None:
+            await answer_query(query, "This button doesn't work here.")
+            return
+        await answer_query(query)
+        age_minutes = int(self.now().timestamp()) // 60 - int(match[2])
+        if match[1] == "n":
+            await mark(query, "Kept. Nothing was deleted.")
+            return
+        if not 0 <= age_minutes <= FORGET_WITHIN_MINUTES:
+            await mark(query, "This confirmation has expired. Send /forget again.")
+            return
+        chat_id = chat_id_of(update)
+        gone = await self.store.forget_practitioner(self.practitioner(update))
+        await self.store.delete(chat_id)
+        await mark(query, "Deleted.")
+        await self.send(context, chat_id, render.forgotten(gone))
 
     async def on_unknown_command(self, update: Update, context: Context) -> None:
         await self.send(
             context,
-            _chat_id(update),
+            chat_id_of(update),
             [render.Para("I don't know that command. /help lists what I can do.")],
         )
 
@@ -400,16 +501,21 @@ class AdviceBot:
 
     async def on_text(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         chat = await self.load(chat_id)
         text = message.text if message and message.text else ""
         if chat.state is not None and not self.dialogue.is_outcome(chat.state.step):
             result = answer(self.dialogue, chat.state, text)
             if isinstance(result, Moved):
-                await self.move(context, chat, result.state, chat_id)
+                _, chosen = result.state.history[-1]
+                step = Step(chat.state.step, chosen, self.now(), redacted=False)
+                who = self.practitioner(update)
+                await self.move(context, chat, result.state, chat_id, who, step)
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds
+        if chat.stored is not None and chat.state is not None:
+            await self.note_free_text(update, chat.stored, found)
         here = self.dialogue.node_or_none(chat.state.step) if chat.state else None
         question = here if isinstance(here, Question) else None
         note = render.not_an_answer(question, found, NOT_AN_ANSWER)
@@ -421,27 +527,42 @@ class AdviceBot:
         else:
             await self.show(context, chat.stored, note)
 
+    async def note_free_text(
+        self, update: Update, stored: StoredConversation, found: frozenset[str]
+    ) -> None:
+        """Note in the transcript that they typed here, and which kinds of detail were removed.
+
+        The text itself is never kept, even redacted: a name the redactor missed must not
+        reach a lead. Failing to note it is not worth failing the reply for.
+        """
+        kinds = ", ".join(sorted(set(found))) if found else None
+        step = Step(stored.step, FREE_TEXT, self.now(), redacted=bool(found), removed=kinds)
+        try:
+            await self.store.record(self.transcript(stored, self.practitioner(update), (step,)))
+        except StorageUnavailable as exc:
+            log.warning("free text not noted in the transcript: %s", type(exc).__name__)
+
     async def on_press(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
         press = decode(query.data)
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         if press is None:
-            await _answer_query(query, "This button doesn't work here.")
+            await answer_query(query, "This button doesn't work here.")
             return
         chat = await self.load(chat_id)
         stored, state = chat.stored, chat.state
         if press.action == "new":
-            await _answer_query(query)
+            await answer_query(query)
             await _clear_keyboard(query)
-            await self.start_decision(context, chat_id, chat)
+            await self.start_decision(update, context, chat)
             return
         if (
             stored is None
             or state is None
             or (press.conversation, press.turn) != (stored.conversation_id, stored.turn)
         ):
-            await _answer_query(query, STALE)
+            await answer_query(query, STALE)
             await _clear_keyboard(query)
             if stored is not None:
                 await self.show(context, stored, STALE)
@@ -450,27 +571,30 @@ class AdviceBot:
             return
         if press.action == "explain":
             node = self.dialogue.node(state.step)
-            await _answer_query(query)
+            await answer_query(query)
             if isinstance(node, Question):
                 await self.send(context, chat_id, render.explain(node), self.keyboard(stored))
             return
+        who = self.practitioner(update)
         if press.action == "back":
-            arrival, note = await self.commit(chat_id, chat, back(state)), "« Back"
+            step = Step(state.step, BACK, self.now(), redacted=False)
+            arrival, note = await self.commit(chat_id, chat, back(state), who, step), "« Back"
         else:
             result = answer(self.dialogue, state, press.answer)
             question = self.dialogue.node(state.step)
             if not isinstance(result, Moved) or not isinstance(question, Question):
-                await _answer_query(query, "This button doesn't work here.")
+                await answer_query(query, "This button doesn't work here.")
                 return
-            arrival = await self.commit(chat_id, chat, result.state)
+            step = Step(state.step, press.answer, self.now(), redacted=False)
+            arrival = await self.commit(chat_id, chat, result.state, who, step)
             chosen = next(a.label for a in question.answers if a.id == press.answer)
             note = f"Your answer: {chosen}"
-        await _answer_query(query)
-        await _mark(query, note)
+        await answer_query(query)
+        await mark(query, note)
         await self.reply(context, arrival)
 
     async def on_media(self, update: Update, context: Context) -> None:
-        chat_id = _chat_id(update)
+        chat_id = chat_id_of(update)
         chat = await self.load(chat_id)
         if chat.stored is not None and chat.state is not None:
             await self.show(context, chat.stored, NO_FILES)
@@ -481,7 +605,7 @@ class AdviceBot:
         """Groups and channels: say once that the bot only works privately, then stay silent."""
         chat = update.effective_chat
         if update.callback_query is not None:
-            await _answer_query(update.callback_query, PRIVATE_ONLY[:200])
+            await answer_query(update.callback_query, PRIVATE_ONLY[:200])
         if chat is None or chat.id in self.told_groups:
             return
         self.told_groups.add(chat.id)
@@ -497,16 +621,19 @@ class AdviceBot:
     # ---- housekeeping ----------------------------------------------------------------------
 
     async def purge_old(self, context: Context) -> None:
-        """Daily: delete conversations idle for longer than `retention_days`."""
+        """Daily: delete conversations and transcripts idle for longer than `retention_days`."""
         cut_off = self.now() - timedelta(days=self.config.retention_days)
         try:
             gone = await self.store.purge(cut_off)
+            transcripts = await self.store.purge_transcripts(cut_off)
         except StorageUnavailable as exc:
             log.warning("retention purge skipped: %s", type(exc).__name__)
             return
         log.info(
-            "retention purge: %d conversation(s) idle for over %d days deleted",
+            "retention purge: %d conversation(s) and %d transcript(s) idle for over %d days "
+            "deleted",
             gone,
+            transcripts,
             self.config.retention_days,
         )
 
@@ -530,7 +657,7 @@ class AdviceBot:
             return
         chat_id = update.effective_chat.id
         if update.callback_query is not None:
-            await _answer_query(update.callback_query)
+            await answer_query(update.callback_query)
         try:
             if isinstance(error, StaleWrite | StorageUnavailable):
                 await self.send(context, chat_id, [render.Para(UNAVAILABLE)])
@@ -544,13 +671,13 @@ class AdviceBot:
             log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
 
 
-def _chat_id(update: Update) -> int:
+def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None
     return chat.id
 
 
-async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
+async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
     """Stop the button's spinner; an old or already answered query is not an error."""
     try:
         await query.answer(text)
@@ -568,7 +695,7 @@ async def _clear_keyboard(query: CallbackQuery) -> None:
         log.debug("could not clear an old keyboard: %s", type(exc).__name__)
 
 
-async def _mark(query: CallbackQuery, note: str) -> None:
+async def mark(query: CallbackQuery, note: str) -> None:
     """Edit the pressed question to show the choice, keyboard removed: the chat is the record."""
     message = query.message
     if not isinstance(message, Message) or not message.text_html:

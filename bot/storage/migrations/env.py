@@ -7,17 +7,17 @@ PostgreSQL, the advisory lock) that `open_store` holds.
 A new revision (ids are `NNNN_name`, each revising the previous one):
 
     python -c "from alembic import command; from bot.storage.sql import migration_config; \
-        command.revision(migration_config(), 'add transcripts', rev_id='0002_transcripts')"
+        command.revision(migration_config(), 'what it adds', rev_id='0003_name')"
 
-then write upgrade() and downgrade() in versions/0002_transcripts.py (and ruff format it), change
-the tables in bot/storage/sql.py to match; tests/test_storage.py checks that the two agree.
+then write upgrade() and downgrade() in versions/0003_name.py (and ruff format it), change
+the tables in bot/storage/tables.py to match; tests/test_storage.py checks that the two agree.
 """
 
 from __future__ import annotations
 
 from alembic import context
 
-from bot.storage.sql import metadata
+from bot.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -1,0 +1,163 @@
+"""The schema: every table, as the newest migration leaves it (a test checks the two agree).
+
+A transcript's children (steps, tags, notes) reference it ON DELETE CASCADE, which PostgreSQL
+applies (also to a step a concurrent save adds while the transcript goes); SQLite enforces foreign
+keys only when asked to, so the store deletes the children itself, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timestamps come back tz-aware in UTC whatever the backend or session time zone.
+
+    SQLite stores the UTC wall time without an offset; PostgreSQL stores `timestamptz`.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def insert_for(dialect: str) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING / DO UPDATE on both backends."""
+    return sqlite.insert if dialect == "sqlite" else postgresql.insert
+
+
+def _transcript_id() -> sa.Column[int]:
+    return sa.Column(
+        "transcript_id",
+        sa.Integer,
+        sa.ForeignKey("transcripts.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("dialogue", sa.Text, nullable=False),
+    sa.Column("step", sa.Text, nullable=False),
+    sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("conversation_id", sa.Text, nullable=False),
+    sa.Column("turn", sa.Integer, nullable=False),
+    sa.Column("content_version", sa.Text, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("last_record", sa.Text, nullable=True),
+)
+
+# Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL sequences never go back), so a
+# number a lead wrote down cannot come to mean another transcript after a purge.
+transcripts = sa.Table(
+    "transcripts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.Text, nullable=False, unique=True),
+    sa.Column("practitioner", sa.Text, nullable=False, index=True),
+    sa.Column("dialogue", sa.Text, nullable=False),
+    sa.Column("content_version", sa.Text, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("rules", sa.JSON, nullable=False),
+    sa.Column("step_count", sa.Integer, nullable=False),
+    sa.Column("unsure", sa.Boolean, nullable=False),
+    sa.Column("redacted", sa.Boolean, nullable=False),
+    sa.Column("last_step", sa.Text, nullable=False),
+    # Newest-first pages and keyset iteration; the flags ride along so that a filtered page
+    # (or a deep OFFSET) is decided in the index without reading the rows it skips.
+    sa.Index(None, "started_at", "id", "outcome", "unsure", "redacted"),
+    sa.Index(None, "outcome", "started_at"),
+    sqlite_autoincrement=True,
+)
+
+transcript_steps = sa.Table(
+    "transcript_steps",
+    metadata,
+    _transcript_id(),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("step", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("redacted", sa.Boolean, nullable=False),
+    sa.Column("removed", sa.Text, nullable=True),
+    sa.PrimaryKeyConstraint("transcript_id", "seq"),
+    sa.Index(None, "step", "answer"),  # the per-question statistics read only this index
+    sqlite_with_rowid=False,  # stored in (transcript, seq) order: one transcript is adjacent
+)
+
+transcript_tags = sa.Table(
+    "transcript_tags",
+    metadata,
+    _transcript_id(),
+    sa.Column("tag", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("transcript_id", "tag"),
+    sa.Index(None, "tag", "transcript_id"),
+    sqlite_with_rowid=False,
+)
+
+transcript_notes = sa.Table(
+    "transcript_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _transcript_id(),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("lead", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Index(None, "transcript_id"),
+    sqlite_autoincrement=True,
+)
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+quiz_answers = sa.Table(
+    "quiz_answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("practitioner", sa.Text, nullable=False, index=True),
+    sa.Column("quiz", sa.Text, nullable=False),
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Column("correct", sa.Boolean, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -1,0 +1,429 @@
+"""Transcript queries on one open connection: what `SqlStore`'s transcript methods run.
+
+Each function takes a connection, so the caller owns the transaction (a transcript write shares
+the conversation's) and the mapping of driver errors. Aggregates are computed by the database.
+The statements are the same on both backends except the INSERT construct (`insert_for`) and two
+time expressions (`_utc_hour`, `_seconds_between`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.tables import (
+    UTCDateTime,
+    access_log,
+    insert_for,
+    quiz_answers,
+    transcript_notes,
+    transcript_steps,
+    transcript_tags,
+    transcripts,
+)
+from bot.transcripts.model import (
+    BACK,
+    FREE_TEXT,
+    NOT_SURE,
+    Access,
+    Filters,
+    Note,
+    Page,
+    QuizAnswer,
+    QuizStats,
+    StatsInputs,
+    Step,
+    Summary,
+    Transcript,
+    TranscriptWrite,
+)
+
+T = transcripts.c
+CHILDREN = (transcript_steps, transcript_tags, transcript_notes)
+"""Every table that hangs off a transcript: deleted with it, in the same transaction."""
+DELETE_CHUNK = 500
+"""Ids per `IN (...)` when deleting children (SQLite allows 32,766 parameters a statement)."""
+Cursor = tuple[datetime, int]
+"""Keyset position in oldest-first order: (started_at, id) of the last transcript seen."""
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+class Writer:
+    """Writes transcripts with statements built once per store (values bound at execution).
+
+    An UPDATE first, and an INSERT only if there is nothing to update: an upsert would take an
+    id from the sequence (PostgreSQL) or AUTOINCREMENT (SQLite) on every save, and leads type ids.
+    """
+
+    _BOUND = (
+        "conversation_id",
+        "outcome",
+        "rules",
+        "ended_at",
+        "updated_at",
+        "last_step",
+        "unsure",
+        "redacted",
+        "step_count",
+    )
+    """The header values the UPDATE takes (as `new_<name>`)."""
+
+    def __init__(self, dialect: str) -> None:
+        new = {name: sa.bindparam(f"new_{name}", type_=T[name].type) for name in self._BOUND}
+        self._update = (
+            sa.update(transcripts)
+            .where(T.conversation_id == new["conversation_id"])
+            .values(
+                outcome=new["outcome"],
+                rules=new["rules"],
+                ended_at=sa.case((T.outcome == new["outcome"], T.ended_at), else_=new["ended_at"]),
+                updated_at=new["updated_at"],
+                last_step=new["last_step"],
+                unsure=sa.or_(T.unsure, new["unsure"]),
+                redacted=sa.or_(T.redacted, new["redacted"]),
+                step_count=T.step_count + new["step_count"],
+            )
+            .returning(T.id, T.step_count)
+        )
+        self._insert = (
+            insert_for(dialect)(transcripts)
+            .on_conflict_do_nothing(index_elements=[T.conversation_id])
+            .returning(T.id, T.step_count)
+        )
+        self._append = sa.insert(transcript_steps)
+
+    async def write(self, conn: AsyncConnection, change: TranscriptWrite, last_step: str) -> None:
+        """Insert or update the header by conversation id; append `change.steps` after the rest.
+
+        The statement that writes the header also locks it (PostgreSQL) and reserves the step
+        numbers, so concurrent writers to one transcript get consecutive, distinct `seq`s.
+        `ended_at` keeps the time an outcome was first reached while it stays at that outcome.
+        """
+        count = len(change.steps)
+        header = {
+            "conversation_id": change.conversation_id,
+            "practitioner": change.practitioner,
+            "dialogue": change.dialogue,
+            "content_version": change.content_version,
+            "started_at": change.started_at,
+            "ended_at": None if change.outcome is None else change.at,
+            "updated_at": change.at,
+            "outcome": change.outcome,
+            "rules": list(change.rules),
+            "step_count": count,
+            "unsure": any(step.answer == NOT_SURE for step in change.steps),
+            "redacted": any(step.redacted for step in change.steps),
+            "last_step": last_step,
+        }
+        changes = {f"new_{name}": header[name] for name in self._BOUND}
+        row = (await conn.execute(self._update, changes)).first()
+        if row is None:
+            row = (await conn.execute(self._insert, header)).first()
+        if row is None:  # another replica inserted it since our UPDATE looked: it is there now
+            row = (await conn.execute(self._update, changes)).one()
+        if not change.steps:
+            return
+        first = row.step_count - count + 1
+        await conn.execute(
+            self._append,
+            [
+                {
+                    "transcript_id": row.id,
+                    "seq": first + index,
+                    "step": step.step,
+                    "answer": step.answer,
+                    "at": step.at,
+                    "redacted": step.redacted,
+                    "removed": step.removed,
+                }
+                for index, step in enumerate(change.steps)
+            ],
+        )
+
+
+async def _locked(conn: AsyncConnection, transcript_id: int) -> bool:
+    """Whether the transcript exists, locking it on PostgreSQL until the transaction ends.
+
+    (SQLite writers already hold the database's write lock.)
+    """
+    query = sa.select(T.id).where(T.id == transcript_id).with_for_update()
+    return (await conn.execute(query)).first() is not None
+
+
+async def set_tag(conn: AsyncConnection, transcript_id: int, tag: str, on: bool) -> bool:
+    if not await _locked(conn, transcript_id):
+        return False
+    if on:
+        insert = insert_for(conn.dialect.name)(transcript_tags)
+        await conn.execute(
+            insert.values(transcript_id=transcript_id, tag=tag).on_conflict_do_nothing()
+        )
+    else:
+        tags = transcript_tags.c
+        await conn.execute(
+            sa.delete(transcript_tags).where(tags.transcript_id == transcript_id, tags.tag == tag)
+        )
+    return True
+
+
+async def add_note(conn: AsyncConnection, transcript_id: int, note: Note) -> bool:
+    if not await _locked(conn, transcript_id):
+        return False
+    await conn.execute(
+        sa.insert(transcript_notes).values(
+            transcript_id=transcript_id, at=note.at, lead=note.lead, text=note.text
+        )
+    )
+    return True
+
+
+async def _delete_where(conn: AsyncConnection, conditions: Sequence[sa.ColumnElement[bool]]) -> int:
+    """Delete the matching transcripts and everything hanging off them; return how many.
+
+    Headers first, so the conditions (a tag filter reads the tags) are checked once, on rows
+    PostgreSQL has locked; then the children of exactly those, a chunk of ids at a time.
+    """
+    gone = (await conn.execute(sa.delete(transcripts).where(*conditions).returning(T.id))).scalars()
+    ids = list(gone)
+    for start in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[start : start + DELETE_CHUNK]
+        for child in CHILDREN:
+            await conn.execute(sa.delete(child).where(child.c.transcript_id.in_(chunk)))
+    return len(ids)
+
+
+async def forget(conn: AsyncConnection, practitioner: str) -> int:
+    gone = await _delete_where(conn, [T.practitioner == practitioner])
+    await conn.execute(sa.delete(quiz_answers).where(quiz_answers.c.practitioner == practitioner))
+    return gone
+
+
+async def purge(conn: AsyncConnection, before: datetime, filters: Filters) -> int:
+    return await _delete_where(conn, [T.updated_at < before, *matching(filters)])
+
+
+async def log_access(conn: AsyncConnection, access: Access) -> None:
+    await _insert_fields(conn, access_log, access)
+
+
+async def record_quiz_answer(conn: AsyncConnection, answer: QuizAnswer) -> None:
+    await _insert_fields(conn, quiz_answers, answer)
+
+
+async def _insert_fields(conn: AsyncConnection, table: sa.Table, record: Any) -> None:
+    """Insert a dataclass whose fields are the table's columns (all but its id)."""
+    await conn.execute(sa.insert(table), {f.name: getattr(record, f.name) for f in fields(record)})
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def matching(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions on `transcripts` for `filters` (none: every transcript)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.outcome:
+        conditions.append(T.outcome == filters.outcome)
+    if filters.since is not None:
+        conditions.append(T.started_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(T.started_at < filters.until)
+    if filters.unsure:
+        conditions.append(T.unsure.is_(True))
+    if filters.redacted:
+        conditions.append(T.redacted.is_(True))
+    if filters.unfinished:
+        conditions.append(T.outcome.is_(None))
+    if filters.practitioner:
+        conditions.append(T.practitioner == filters.practitioner)
+    if filters.tag:
+        tags = transcript_tags.c
+        conditions.append(T.id.in_(sa.select(tags.transcript_id).where(tags.tag == filters.tag)))
+    return conditions
+
+
+async def count(conn: AsyncConnection, filters: Filters) -> int:
+    query = sa.select(sa.func.count()).select_from(transcripts).where(*matching(filters))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def page(conn: AsyncConnection, filters: Filters, offset: int, limit: int) -> Page:
+    """Newest first; ties in start time broken by id, newest first too."""
+    query = (
+        sa.select(
+            T.id,
+            T.practitioner,
+            T.started_at,
+            T.ended_at,
+            T.outcome,
+            T.step_count,
+            T.unsure,
+            T.redacted,
+        )
+        .where(*matching(filters))
+        .order_by(T.started_at.desc(), T.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).all()
+    tags = await _tags(conn, [row.id for row in rows])
+    items = [
+        Summary(
+            id=row.id,
+            practitioner=row.practitioner,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            outcome=row.outcome,
+            steps=row.step_count,
+            unsure=row.unsure,
+            redacted=row.redacted,
+            tags=tags.get(row.id, frozenset()),
+        )
+        for row in rows
+    ]
+    return Page(items=items, total=await count(conn, filters), offset=offset, limit=limit)
+
+
+async def one(conn: AsyncConnection, transcript_id: int) -> Transcript | None:
+    found = await _whole(conn, sa.select(transcripts).where(T.id == transcript_id))
+    return found[0] if found else None
+
+
+async def batch(
+    conn: AsyncConnection, filters: Filters, after: Cursor | None, limit: int
+) -> list[Transcript]:
+    """The next `limit` transcripts oldest first after `after` (keyset, so no OFFSET scan)."""
+    query = sa.select(transcripts).where(*matching(filters))
+    if after is not None:
+        started, last_id = after
+        # The first condition alone is a range the (started_at, id) index can seek to.
+        query = query.where(T.started_at >= started, sa.or_(T.started_at > started, T.id > last_id))
+    return await _whole(conn, query.order_by(T.started_at, T.id).limit(limit))
+
+
+async def _whole(conn: AsyncConnection, query: sa.Select[Any]) -> list[Transcript]:
+    """Transcripts for header rows from `query`, in its order, with steps, tags and notes."""
+    rows = (await conn.execute(query)).all()
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    steps: dict[int, list[Step]] = {}
+    step_rows = sa.select(transcript_steps).where(transcript_steps.c.transcript_id.in_(ids))
+    for r in await conn.execute(step_rows.order_by("transcript_id", "seq")):
+        step = Step(r.step, r.answer, r.at, r.redacted, r.removed)
+        steps.setdefault(r.transcript_id, []).append(step)
+    notes: dict[int, list[Note]] = {}
+    note_rows = sa.select(transcript_notes).where(transcript_notes.c.transcript_id.in_(ids))
+    for n in await conn.execute(note_rows.order_by("at", "id")):
+        notes.setdefault(n.transcript_id, []).append(Note(n.at, n.lead, n.text))
+    tags = await _tags(conn, ids)
+    return [
+        Transcript(
+            id=row.id,
+            practitioner=row.practitioner,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            updated_at=row.updated_at,
+            dialogue=row.dialogue,
+            content_version=row.content_version,
+            outcome=row.outcome,
+            rules=tuple(row.rules),
+            steps=tuple(steps.get(row.id, ())),
+            tags=tags.get(row.id, frozenset()),
+            notes=tuple(notes.get(row.id, ())),
+        )
+        for row in rows
+    ]
+
+
+async def _tags(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    tags = transcript_tags.c
+    found: dict[int, set[str]] = {}
+    query = sa.select(tags.transcript_id, tags.tag).where(tags.transcript_id.in_(list(ids)))
+    for transcript_id, tag in await conn.execute(query):
+        found.setdefault(transcript_id, set()).add(tag)
+    return {key: frozenset(value) for key, value in found.items()}
+
+
+async def stats(conn: AsyncConnection, filters: Filters) -> StatsInputs:
+    conditions = matching(filters)
+    dialect = conn.dialect.name
+    hour = _utc_hour(T.started_at, dialect).label("hour")
+    by_hour = sa.select(hour, T.outcome, sa.func.count()).where(*conditions)
+    s = transcript_steps.c
+    per_step = sa.select(
+        s.step, sa.func.count(), sa.func.count().filter(s.answer == NOT_SURE)
+    ).where(s.answer.not_in([BACK, FREE_TEXT]))
+    if conditions:
+        per_step = per_step.where(s.transcript_id.in_(sa.select(T.id).where(*conditions)))
+    stopped = sa.select(T.last_step, sa.func.count()).where(*conditions, T.outcome.is_(None))
+    durations = sa.select(_seconds_between(T.started_at, T.ended_at, dialect)).where(
+        *conditions, T.ended_at.is_not(None)
+    )
+    answered: dict[str, int] = {}
+    unsure: dict[str, int] = {}
+    for step, given, not_sure in await conn.execute(per_step.group_by(s.step)):
+        answered[step], unsure[step] = int(given), int(not_sure)
+    return StatsInputs(
+        by_hour={
+            (at, outcome): int(n)
+            for at, outcome, n in await conn.execute(by_hour.group_by(hour, T.outcome))
+        },
+        answered=answered,
+        unsure=unsure,
+        stopped_at={step: int(n) for step, n in await conn.execute(stopped.group_by(T.last_step))},
+        durations_s=[round(float(n), 3) for n in (await conn.execute(durations)).scalars()],
+    )
+
+
+def _utc_hour(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[datetime]:
+    """The UTC hour a timestamp falls in, whatever the session's time zone."""
+    if dialect == "sqlite":  # UTC wall time as text, "YYYY-MM-DD HH:MM:SS.ffffff": cut it
+        return sa.type_coerce(sa.func.substr(column, 1, 13) + ":00:00", UTCDateTime)
+    return sa.func.date_trunc("hour", sa.func.timezone("UTC", column), type_=UTCDateTime)
+
+
+def _seconds_between(
+    start: sa.ColumnElement[datetime], end: sa.ColumnElement[datetime], dialect: str
+) -> sa.ColumnElement[float]:
+    """Seconds from `start` to `end`, to the millisecond (SQLite's time functions' precision)."""
+    if dialect == "sqlite":
+        return (sa.func.julianday(end) - sa.func.julianday(start)) * 86_400.0
+    return sa.cast(sa.extract("epoch", end - start), sa.Float)
+
+
+async def accesses(conn: AsyncConnection, since: datetime | None, limit: int) -> list[Access]:
+    log = access_log.c
+    query = sa.select(access_log).order_by(log.at.desc(), log.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(log.at >= since)
+    return [
+        Access(row.at, row.who, row.channel, row.action, row.detail, row.allowed)
+        for row in await conn.execute(query)
+    ]
+
+
+async def quiz_stats(conn: AsyncConnection, since: datetime | None) -> QuizStats:
+    q = quiz_answers.c
+    conditions = [] if since is None else [q.at >= since]
+    takers = sa.select(q.quiz, sa.func.count(q.practitioner.distinct())).where(*conditions)
+    per_statement = sa.select(
+        q.quiz, q.statement, sa.func.count(), sa.func.count().filter(q.correct.is_(False))
+    ).where(*conditions)
+    answered: dict[tuple[str, str], int] = {}
+    wrong: dict[tuple[str, str], int] = {}
+    for quiz, statement, given, missed in await conn.execute(
+        per_statement.group_by(q.quiz, q.statement)
+    ):
+        answered[quiz, statement], wrong[quiz, statement] = int(given), int(missed)
+    return QuizStats(
+        takers={quiz: int(n) for quiz, n in await conn.execute(takers.group_by(q.quiz))},
+        answered=answered,
+        wrong=wrong,
+    )

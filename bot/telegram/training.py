@@ -1,0 +1,296 @@
+"""/quiz, /cases and /flowchart: training and reference between appointments.
+
+Quizzes and case studies keep no conversation state: each answer button carries the run so far,
+signed (`bot.training.Seal`), so a restart, a second device or an edit of the content can never
+move a run wrongly. Each quiz answer is stored (pseudonymous, for leads' statistics) before the
+bot replies, like every other answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Final
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import diagram, render, training
+from bot.errors import ConfigError
+from bot.telegram.handlers import (
+    ANSWERS_PER_ROW,
+    TOPIC_COMMANDS,
+    AdviceBot,
+    Context,
+    answer_query,
+    chat_id_of,
+    mark,
+)
+from bot.training import CASE_MENU, QUIZ_MENU, CasePress, QuizPress, Start
+from bot.transcripts.model import QuizAnswer
+from states import Case, Dialogue, Quiz
+
+log = logging.getLogger(__name__)
+
+PRESSES: Final = r"^[qc][msa](:|$)"
+"""Callback data this module owns: quiz and case menus, starts and answers."""
+NOT_THIS_BUTTON: Final = (
+    "This button no longer works (the content may have changed). Send /quiz or /cases again."
+)
+ALREADY: Final = "Already answered."
+REMEMBERED_PRESSES: Final = 4096
+"""Answered messages remembered, to ignore a double tap (a restart forgets them: harmless)."""
+FLOWCHART_CAPTION: Final = (
+    "The key questions of the advice (1 to 10) and where each answer leads. Green: share. "
+    "Amber: not yet. Red: do not share. Tap to enlarge; /advice starts a decision."
+)
+NO_PICTURE: Final = (
+    "The flowchart picture is not available on this server just now. /advice walks you "
+    "through the same questions, and /help lists the reference pages."
+)
+
+
+class TrainingDesk:
+    """The training commands and their buttons, beside the `AdviceBot` whose store they use."""
+
+    def __init__(self, advice: AdviceBot) -> None:
+        self.advice = advice
+        self.library = advice.library
+        self.seal = training.Seal(advice.pseudonyms.secret)
+        self.topic_commands = {topic: command for command, topic in TOPIC_COMMANDS.items()}
+        self._answered: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._picture: bytes | None = None
+
+    # ---- commands ----------------------------------------------------------------------------
+
+    async def on_quiz(self, update: Update, context: Context) -> None:
+        """/quiz lists the quizzes; /quiz 2 or /quiz golden_rules starts one."""
+        await self.list_or_open(update, context, "q")
+
+    async def on_cases(self, update: Update, context: Context) -> None:
+        """/cases lists the case studies; /cases 3 or /cases curious_parent opens one."""
+        await self.list_or_open(update, context, "c")
+
+    async def list_or_open(self, update: Update, context: Context, kind: str) -> None:
+        items = self.library.quizzes if kind == "q" else self.library.cases
+        chosen = _pick(list(context.args or []), list(items))
+        await self.open(context, chat_id_of(update), Start(kind, chosen))
+
+    async def open(self, context: Context, chat_id: int, start: Start) -> None:
+        """The list of quizzes or cases, or the start of one."""
+        if start.item is None:
+            menu = training.quiz_menu if start.kind == "q" else training.case_menu
+            await self.advice.send(context, chat_id, menu(self.library), self.menu(start.kind))
+        elif start.kind == "q":
+            await self.start_quiz(context, chat_id, start.item)
+        else:
+            await self.start_case(context, chat_id, start.item)
+
+    async def on_flowchart(self, update: Update, context: Context) -> None:
+        chat_id = chat_id_of(update)
+        try:
+            picture = await self.picture()
+        except ConfigError as exc:
+            log.warning("flowchart not drawn: %s", exc)
+            await self.advice.send(context, chat_id, [render.Para(NO_PICTURE)])
+            return
+        await context.bot.send_photo(
+            chat_id, InputFile(picture, filename="flowchart.png"), caption=FLOWCHART_CAPTION
+        )
+
+    async def picture(self) -> bytes:
+        """The advice flowchart as PNG, drawn once (Graphviz runs outside the event loop)."""
+        if self._picture is None:
+            self._picture = await asyncio.to_thread(diagram.render, self.advice.dialogue, "png")
+        return self._picture
+
+    # ---- buttons -----------------------------------------------------------------------------
+
+    async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        chat_id = chat_id_of(update)
+        press = self.seal.open(query.data, chat_id, self.library)
+        if press is None:
+            await answer_query(query, NOT_THIS_BUTTON)
+            return
+        if isinstance(press, Start):
+            await answer_query(query)
+            await self.open(context, chat_id, press)
+            return
+        message = query.message
+        seen = (chat_id, message.message_id if message is not None else 0)
+        if seen in self._answered:
+            await answer_query(query, ALREADY)
+            return
+        if isinstance(press, QuizPress):
+            await self.quiz_answer(update, context, press)
+        elif not await self.case_answer(query, context, chat_id, press):
+            await answer_query(query, NOT_THIS_BUTTON)
+            return
+        self._answered[seen] = None
+        while len(self._answered) > REMEMBERED_PRESSES:
+            self._answered.popitem(last=False)
+
+    # ---- quizzes -----------------------------------------------------------------------------
+
+    async def start_quiz(self, context: Context, chat_id: int, quiz_id: str) -> None:
+        quiz = self.library.quizzes[quiz_id]
+        blocks = [*training.quiz_intro(quiz), *training.statement_blocks(quiz, 0)]
+        markup = self.true_false(chat_id, quiz_id, quiz, 0, 0)
+        await self.advice.send(context, chat_id, blocks, markup)
+
+    async def quiz_answer(self, update: Update, context: Context, press: QuizPress) -> None:
+        """Store the answer, then say whether it was right and why, then the next statement."""
+        query = update.callback_query
+        assert query is not None
+        chat_id = chat_id_of(update)
+        quiz = self.library.quizzes[press.quiz]
+        statement = quiz.statements[press.index]
+        correct = press.said == statement.answer
+        await self.advice.store.record_quiz_answer(
+            QuizAnswer(
+                self.advice.practitioner(update),
+                press.quiz,
+                statement.id,
+                correct,
+                self.advice.now(),
+            )
+        )
+        await answer_query(query)
+        await mark(query, f"Your answer: {training.truth(press.said).capitalize()}")
+        wrong = press.wrong | (0 if correct else 1 << press.index)
+        blocks = training.feedback_blocks(statement, press.said)
+        following = press.index + 1
+        if following < len(quiz.statements):
+            blocks += training.statement_blocks(quiz, following)
+            markup = self.true_false(chat_id, press.quiz, quiz, following, wrong)
+        else:
+            blocks += training.quiz_end(self.library, quiz, wrong, self.topic_commands)
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton("Try again", callback_data=f"qs:{press.quiz}"),
+                        InlineKeyboardButton("Other quizzes", callback_data=QUIZ_MENU),
+                    ]
+                ]
+            )
+        await self.advice.send(context, chat_id, blocks, markup)
+
+    def true_false(
+        self, chat_id: int, quiz_id: str, quiz: Quiz, index: int, wrong: int
+    ) -> InlineKeyboardMarkup:
+        def button(said: bool) -> InlineKeyboardButton:
+            press = QuizPress(quiz_id, index, said, wrong)
+            label = training.truth(said).capitalize()
+            return InlineKeyboardButton(
+                label, callback_data=self.seal.quiz_button(chat_id, quiz, press)
+            )
+
+        return InlineKeyboardMarkup([[button(True), button(False)]])
+
+    # ---- case studies ------------------------------------------------------------------------
+
+    def case_dialogue(self, case: Case) -> Dialogue:
+        return self.library.dialogues[case.dialogue]
+
+    async def start_case(self, context: Context, chat_id: int, case_id: str) -> None:
+        case = self.library.cases[case_id]
+        question, _ = training.case_question(self.case_dialogue(case), case, 0)
+        blocks = [*training.case_intro(case), *question]
+        await self.advice.send(context, chat_id, blocks, self.choices(chat_id, case_id, 0, 0))
+
+    async def case_answer(
+        self, query: CallbackQuery, context: Context, chat_id: int, press: CasePress
+    ) -> bool:
+        """What the guidance says at this key question, then the next one or the outcome.
+
+        False if the press does not fit the case as it is now (nothing is sent).
+        """
+        case = self.library.cases[press.case]
+        dialogue = self.case_dialogue(case)
+        keys = training.key_steps(case)
+        item = case.walk[keys[press.index]]
+        answers = dialogue.content.steps[item.step].answers
+        if press.choice >= len(answers):
+            return False
+        chosen = answers[press.choice]
+        await answer_query(query)
+        await mark(query, f"Your answer: {chosen.label}")
+        blocks, matched = training.case_feedback(dialogue, item, chosen.id)
+        missed = press.missed | (0 if matched else 1 << press.index)
+        following = press.index + 1
+        if following < len(keys):
+            question, _ = training.case_question(dialogue, case, following)
+            blocks += question
+            markup = self.choices(chat_id, press.case, following, missed)
+        else:
+            blocks += training.case_end(self.library, dialogue, case, missed)
+            after = training.next_case(self.library, press.case)
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton("Next case »", callback_data=f"cs:{after}")],
+                    [InlineKeyboardButton("All cases", callback_data=CASE_MENU)],
+                ]
+            )
+        await self.advice.send(context, chat_id, blocks, markup)
+        return True
+
+    def choices(self, chat_id: int, case_id: str, index: int, missed: int) -> InlineKeyboardMarkup:
+        """The key question's answers as buttons, each carrying the run so far."""
+        case = self.library.cases[case_id]
+        item = case.walk[training.key_steps(case)[index]]
+        question = self.case_dialogue(case).content.steps[item.step]
+        buttons = [
+            InlineKeyboardButton(
+                choice.label,
+                callback_data=self.seal.case_button(
+                    chat_id, self.library, CasePress(case_id, index, position, missed)
+                ),
+            )
+            for position, choice in enumerate(question.answers)
+        ]
+        return InlineKeyboardMarkup(
+            [buttons[i : i + ANSWERS_PER_ROW] for i in range(0, len(buttons), ANSWERS_PER_ROW)]
+        )
+
+    # ---- menus -------------------------------------------------------------------------------
+
+    def menu(self, kind: str) -> InlineKeyboardMarkup:
+        """One button per quiz ('q') or case ('c'), in the files' order."""
+        items: dict[str, Quiz] | dict[str, Case] = (
+            dict(self.library.quizzes) if kind == "q" else dict(self.library.cases)
+        )
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(item.title, callback_data=f"{kind}s:{ident}")]
+                for ident, item in items.items()
+            ]
+        )
+
+
+def _pick(args: list[str], ids: list[str]) -> str | None:
+    """The quiz or case named by `/quiz 2` or `/quiz golden_rules`; None lists them all."""
+    if len(args) != 1:
+        return None
+    word = args[0].strip().lower()
+    if word.isdigit() and 1 <= int(word) <= len(ids):
+        return ids[int(word) - 1]
+    return word if word in ids else None
+
+
+def register_training(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-arg]
+    """Add /quiz, /cases, /flowchart and their buttons (before the advice's catch-all press)."""
+    desk = TrainingDesk(advice)
+    private = filters.ChatType.PRIVATE & ~filters.FORWARDED
+    app.add_handler(CommandHandler("quiz", desk.on_quiz, filters=private))
+    app.add_handler(CommandHandler("cases", desk.on_cases, filters=private))
+    app.add_handler(CommandHandler("flowchart", desk.on_flowchart, filters=private))
+    app.add_handler(CallbackQueryHandler(desk.on_press, pattern=PRESSES))

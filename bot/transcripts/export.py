@@ -1,0 +1,359 @@
+"""Transcripts out of the store for a lead's own tools: JSON lines, CSV, or one HTML report.
+
+Each transcript is written as it arrives from the store (which fetches a batch at a time), so
+an export of 100,000 transcripts never holds them all in memory. The HTML report is a single
+self-contained file (inline CSS and SVG, no scripts, nothing fetched) that a browser opens with
+no network; every piece of text in it that comes from data or content is escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from html import escape
+from importlib.resources import files
+from string import Template
+from typing import Any, Final, Literal, TextIO
+
+from bot.errors import UsageError
+from bot.transcripts.model import FREE_TEXT, TAGS, Filters, Transcript
+from bot.transcripts.stats import Stats, hour_span, percent
+from bot.transcripts.view import (
+    answer_name,
+    duration_words,
+    outcome_title,
+    rule_line,
+    short_when,
+    step_line,
+    step_name,
+    when,
+)
+from states import Dialogue, Library
+
+Format = Literal["jsonl", "csv", "html"]
+FORMATS: Final[tuple[Format, ...]] = ("jsonl", "csv", "html")
+PROGRESS_EVERY: Final = 100
+"""Transcripts between two calls of the progress callback."""
+TRANSCRIPT_COLUMNS: Final = (
+    "id",
+    "practitioner",
+    "dialogue",
+    "content_version",
+    "started_at",
+    "ended_at",
+    "updated_at",
+    "outcome",
+    "outcome_title",
+    "rules",
+    "tags",
+    "notes",
+)
+STEP_COLUMNS: Final = (
+    "step_number",
+    "step",
+    "question",
+    "answer",
+    "answer_label",
+    "at",
+    "redacted",
+    "removed",
+)
+_FORMULA: Final = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet cell that runs as a formula starts."""
+_MARKER: Final = "<!-- transcripts -->"
+"""Where the template's transcript rows go."""
+CHART_CAPTIONS: Final = {
+    "outcomes": "How many conversations started each day (or week, or month), by outcome.",
+    "unsure": "How often each question was answered “Not sure”: where guidance or training "
+    "may help.",
+    "dropoff": "The question where conversations that never reached an outcome stopped.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every format needs besides the transcripts."""
+
+    dialogue: Dialogue
+    library: Library
+    zone: tzinfo
+    stats: Stats | None
+    filters: Filters
+    now: datetime
+
+
+async def export(
+    transcripts: AsyncIterator[Transcript],
+    fmt: Format,
+    out: TextIO,
+    *,
+    dialogue: Dialogue,
+    library: Library,
+    zone: tzinfo,
+    stats: Stats | None = None,
+    filters: Filters | None = None,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Write `transcripts` to `out` as `fmt`; return how many were written.
+
+    `stats` and `filters` are shown at the top of the HTML report (the other formats are only
+    data). `progress` is called with how many more transcripts were written since its last
+    call (tqdm's `update` fits). `now` is the report's "generated at" (default: the clock).
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"There is no export format '{fmt}'. Formats: {', '.join(FORMATS)}.")
+    context = _Context(
+        dialogue, library, zone, stats, filters or Filters(), now or datetime.now(UTC)
+    )
+    writer = _WRITERS[fmt](out, context)
+    writer.begin()
+    count = pending = 0
+    async for transcript in transcripts:
+        writer.write(transcript)
+        count += 1
+        pending += 1
+        if progress is not None and pending == PROGRESS_EVERY:
+            progress(pending)
+            pending = 0
+    writer.end(count)
+    if progress is not None and pending:
+        progress(pending)
+    return count
+
+
+def utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as every exported time is written."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def transcript_record(t: Transcript) -> dict[str, Any]:
+    """A transcript as plain JSON data: ids as stored, times in UTC."""
+    return {
+        "id": t.id,
+        "practitioner": t.practitioner,
+        "dialogue": t.dialogue,
+        "content_version": t.content_version,
+        "started_at": utc(t.started_at),
+        "ended_at": utc(t.ended_at),
+        "updated_at": utc(t.updated_at),
+        "outcome": t.outcome,
+        "rules": list(t.rules),
+        "tags": sorted(t.tags),
+        "steps": [
+            {
+                "step": s.step,
+                "answer": s.answer,
+                "at": utc(s.at),
+                "redacted": s.redacted,
+                "removed": s.removed,
+            }
+            for s in t.steps
+        ],
+        "notes": [{"at": utc(n.at), "lead": n.lead, "text": n.text} for n in t.notes],
+    }
+
+
+class _Writer:
+    """One format: something before the transcripts, each transcript, something after."""
+
+    def __init__(self, out: TextIO, context: _Context) -> None:
+        self.out, self.context = out, context
+
+    def begin(self) -> None:
+        """Nothing before the first transcript, unless the format needs it."""
+
+    def write(self, t: Transcript) -> None:
+        raise NotImplementedError
+
+    def end(self, count: int) -> None:
+        """Nothing after the last transcript, unless the format needs it."""
+
+
+class _Jsonl(_Writer):
+    def write(self, t: Transcript) -> None:
+        # ASCII escapes keep every line break (\n, U+2028...) inside the JSON string: one
+        # transcript is exactly one line for any reader.
+        self.out.write(json.dumps(transcript_record(t), ensure_ascii=True) + "\n")
+
+
+class _Csv(_Writer):
+    """One row a step, with the transcript's columns repeated: it sorts and filters well."""
+
+    def __init__(self, out: TextIO, context: _Context) -> None:
+        super().__init__(out, context)
+        self.rows = csv.writer(out)
+
+    def begin(self) -> None:
+        self.rows.writerow((*TRANSCRIPT_COLUMNS, *STEP_COLUMNS))
+
+    def write(self, t: Transcript) -> None:
+        record, dialogue = transcript_record(t), self.context.dialogue
+        notes = " | ".join(f"{n['at']} {n['lead']}: {n['text']}" for n in record["notes"])
+        head = [
+            *(record[column] for column in TRANSCRIPT_COLUMNS[:8]),
+            outcome_title(dialogue, t.outcome),
+            ", ".join(str(n) for n in t.rules),
+            ", ".join(record["tags"]),
+            notes,
+        ]
+        steps: list[tuple[object, ...]] = [
+            (
+                number,
+                step.step,
+                step_name(dialogue, step.step),
+                step.answer,
+                answer_name(dialogue, step),
+                utc(step.at),
+                step.redacted,
+                step.removed,
+            )
+            for number, step in enumerate(t.steps, 1)
+        ]
+        for row in steps or [(None,) * len(STEP_COLUMNS)]:
+            self.rows.writerow([_cell(value) for value in (*head, *row)])
+
+
+def _cell(value: object) -> str:
+    """A CSV cell: empty for none, true/false, and text that a spreadsheet won't run."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+@cache
+def _template() -> tuple[Template, Template]:
+    """The report page before and after its transcript rows."""
+    page = files("bot.transcripts").joinpath("report.html").read_text(encoding="utf-8")
+    head, tail = page.split(_MARKER)
+    return Template(head), Template(tail)
+
+
+class _Html(_Writer):
+    def begin(self) -> None:
+        c = self.context
+        content = c.dialogue.content
+        head, _ = _template()
+        self.out.write(
+            head.substitute(
+                title=escape(f"Transcripts: {content.title}"),
+                filters=escape(c.filters.describe(c.zone)),
+                generated=escape(when(c.now, c.zone)),
+                zone=escape(str(c.zone)),
+                content=escape(f"{content.id}, version {content.content_version}"),
+                summary=_summary(c.stats) if c.stats is not None else "",
+            )
+        )
+
+    def write(self, t: Transcript) -> None:
+        c = self.context
+        dialogue = c.library.dialogues.get(t.dialogue, c.dialogue)
+        day = t.started_at.astimezone(c.zone).date()
+        if t.outcome is None:
+            outcome = '<span class="unfinished">Unfinished</span>'
+        else:
+            outcome = escape(outcome_title(dialogue, t.outcome))
+        flags = [("unsure", "not sure")] if t.unsure else []
+        flags += [("redacted", "redacted")] if t.redacted else []
+        flags += [("tag", TAGS.get(tag, tag)) for tag in sorted(t.tags)]
+        badges = "".join(f'<span class="flag {k}">{escape(w)}</span>' for k, w in flags)
+        steps = "".join(f"<li>{escape(step_line(s, dialogue, c.zone, day))}</li>" for s in t.steps)
+        more = [f"Content version {t.content_version}"]
+        if t.ended_at is not None:
+            more.append(f"took {duration_words((t.ended_at - t.started_at).total_seconds())}")
+        else:
+            more.append(f"last activity {when(t.updated_at, c.zone)}")
+        extra = "".join(f"<p>{escape(rule_line(c.library, n))}</p>" for n in t.rules)
+        extra += "".join(
+            f"<p>Note, {escape(when(n.at, c.zone))}, {escape(n.lead)}: {escape(n.text)}</p>"
+            for n in t.notes
+        )
+        count = len(t.steps)
+        free = sum(s.answer == FREE_TEXT for s in t.steps)
+        label = f"{count} step{'' if count == 1 else 's'}" + (f", {free} typed" if free else "")
+        details = (
+            f"<details><summary>{label}</summary>{f'<ol>{steps}</ol>' if steps else ''}"
+            f"<p>{escape('; '.join(more))}</p>{extra}</details>"
+        )
+        cells = (
+            ("", str(t.id)),
+            (' class="when"', escape(short_when(t.started_at, c.zone))),
+            (' class="p"', escape(t.practitioner)),
+            ("", outcome),
+            ("", badges),
+            ("", details),
+        )
+        row = "".join(f'<div role="cell"{kind}>{html}</div>' for kind, html in cells)
+        self.out.write(f'<div class="row" role="row" id="t{t.id}">{row}</div>\n')
+
+    def end(self, count: int) -> None:
+        if not count:
+            self.out.write(
+                '<div class="row" role="row"><div role="cell" class="empty none">'
+                "No transcripts match these filters.</div></div>\n"
+            )
+        _, tail = _template()
+        self.out.write(
+            tail.substitute(
+                count=f"{count:,} transcript{'' if count == 1 else 's'}",
+                version=escape(self.context.dialogue.content.content_version),
+            )
+        )
+
+
+def _summary(stats: Stats) -> str:
+    """The numbers and the three charts, above the transcripts."""
+    from bot.transcripts.charts import stats_svgs
+
+    total = stats.total
+    cards = [(f"{total:,}", "conversations")]
+    if total:
+        cards += [
+            (f"{stats.finished:,}", f"reached an outcome ({percent(stats.finished / total)})"),
+            (f"{stats.unfinished:,}", f"unfinished ({percent(stats.unfinished / total)})"),
+        ]
+    if stats.median_s is not None:
+        cards.append((duration_words(stats.median_s), "median time to an outcome"))
+    if stats.busiest:
+        hour, busiest = stats.busiest[0]
+        cards.append((hour_span(hour), f"busiest hour ({busiest:,} started)"))
+    rows = "".join(
+        f'<tr><td>{escape(c.label)}</td><td class="n">{c.count:,}</td>'
+        f'<td class="n">{percent(c.share)}</td></tr>'
+        for c in stats.outcomes
+    )
+    if total:
+        rows += (
+            f'<tr><td>Unfinished</td><td class="n">{stats.unfinished:,}</td>'
+            f'<td class="n">{percent(stats.unfinished / total)}</td></tr>'
+        )
+    figures = "".join(
+        f'<figure id="chart-{name}">{svg}<figcaption>{escape(CHART_CAPTIONS[name])}'
+        "</figcaption></figure>\n"
+        for name, svg in stats_svgs(stats).items()
+    )
+    return (
+        '<section id="summary">\n<h2>Summary</h2>\n<div class="cards">'
+        + "".join(
+            f"<div class=card><b>{escape(big)}</b><span>{escape(small)}</span></div>"
+            for big, small in cards
+        )
+        + "</div>\n<h3>Outcomes</h3>\n<table class=numbers><thead><tr><th>Outcome</th>"
+        "<th>Conversations</th><th>Share</th></tr></thead><tbody>"
+        + rows
+        + "</tbody></table>\n</section>\n"
+        + f'<section id="charts">\n<h2>Charts</h2>\n<div class="charts">\n{figures}</div>\n'
+        "</section>"
+    )
+
+
+_WRITERS: Final[dict[Format, type[_Writer]]] = {"jsonl": _Jsonl, "csv": _Csv, "html": _Html}

@@ -1,0 +1,357 @@
+"""Transcripts as data: what is kept of each conversation for safeguarding leads.
+
+A transcript is one conversation (from /advice to its outcome, or to where the practitioner
+stopped). It names nobody: the practitioner is a keyed pseudonym (`bot.transcripts.pseudonym`),
+answers are answer ids, and any free text is redacted before it gets here. Everything in this
+module is plain data shared by storage, the Telegram lead desk, the CLI and the reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.errors import UsageError
+
+BACK = "(back)"
+"""`Step.answer` when the practitioner went back from this step (never an answer id)."""
+FREE_TEXT = "(free text)"
+"""`Step.answer` when the practitioner typed something that was not an answer."""
+NOT_SURE = "not_sure"
+"""The answer id that means "not sure" in every question that offers it."""
+
+TAGS: dict[str, str] = {
+    "reviewed": "Reviewed",
+    "follow_up": "Follow up",
+    "training_need": "Training need",
+}
+"""Tags a lead may put on a transcript: id -> label."""
+
+Channel = Literal["telegram", "cli"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing the practitioner did at one step of the dialogue."""
+
+    step: str
+    """The question (or outcome, for Back from an outcome) it happened at."""
+    answer: str
+    """An answer id, or `BACK`, or `FREE_TEXT`."""
+    at: datetime
+    redacted: bool
+    """Whether identifying details were removed from what they typed here."""
+    removed: str | None = None
+    """For `FREE_TEXT` only: the kinds of identifying detail removed from what they typed
+    (e.g. "name, phone"). The text itself is never kept, even redacted: a name the redactor
+    missed must not reach a lead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    at: datetime
+    lead: str
+    """Who wrote it: "telegram:<user id>" or "cli:<login name>"."""
+    text: str
+    """Redacted before it is stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """One line of a transcript list."""
+
+    id: int
+    practitioner: str
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str | None
+    """None: unfinished."""
+    steps: int
+    unsure: bool
+    redacted: bool
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A whole transcript, as shown by /transcript and exported."""
+
+    id: int
+    practitioner: str
+    started_at: datetime
+    ended_at: datetime | None
+    """When the outcome was reached; None while unfinished."""
+    updated_at: datetime
+    """The last thing that happened (where an unfinished one stopped)."""
+    dialogue: str
+    content_version: str
+    outcome: str | None
+    rules: tuple[int, ...]
+    steps: tuple[Step, ...]
+    tags: frozenset[str] = frozenset()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def unsure(self) -> bool:
+        return any(s.answer == NOT_SURE for s in self.steps)
+
+    @property
+    def redacted(self) -> bool:
+        return any(s.redacted for s in self.steps)
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptWrite:
+    """What one update adds to a conversation's transcript; saved with the conversation.
+
+    The header fields are the whole current header (the store inserts the transcript if it
+    does not exist yet, e.g. after /forget mid-conversation); `steps` are appended in order.
+    """
+
+    conversation_id: str
+    practitioner: str
+    dialogue: str
+    content_version: str
+    started_at: datetime
+    at: datetime
+    outcome: str | None
+    rules: tuple[int, ...]
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which transcripts a list, export, stats or purge covers. Empty: all of them."""
+
+    outcome: str | None = None
+    since: datetime | None = None
+    """Started at or after."""
+    until: datetime | None = None
+    """Started before."""
+    unsure: bool = False
+    """Only those with at least one "not sure"."""
+    redacted: bool = False
+    """Only those where something was redacted."""
+    unfinished: bool = False
+    """Only those without an outcome."""
+    practitioner: str | None = None
+    tag: str | None = None
+
+    def describe(self, zone: tzinfo = UTC) -> str:
+        """The filters in words, for headings ("all transcripts" when none); days in `zone`."""
+        parts: list[str] = []
+        if self.outcome:
+            parts.append(f"outcome {self.outcome}")
+        if self.since or self.until:
+            start = self.since.astimezone(zone).date().isoformat() if self.since else "the start"
+            last = (self.until - timedelta(seconds=1)).astimezone(zone) if self.until else None
+            end = last.date().isoformat() if last else "now"
+            parts.append(f"from {start} to {end}")
+        for flag, words in (
+            (self.unsure, "answered not sure"),
+            (self.redacted, "something was redacted"),
+            (self.unfinished, "unfinished"),
+        ):
+            if flag:
+                parts.append(words)
+        if self.practitioner:
+            parts.append(f"practitioner {self.practitioner}")
+        if self.tag:
+            parts.append(f"tagged {TAGS.get(self.tag, self.tag)}")
+        return ", ".join(parts) if parts else "all transcripts"
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """One line of the access log: a lead (or someone trying) looked at transcripts."""
+
+    at: datetime
+    who: str
+    """"telegram:<user id>" for leads, "telegram:<pseudonym>" for refused non-leads,
+    "cli:<login name>"."""
+    channel: Channel
+    action: str
+    """e.g. "list", "show 42", "export html", "stats", "tag 42 reviewed", "purge"."""
+    detail: str = ""
+    """The filters or other arguments, in words."""
+    allowed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StatsInputs:
+    """The aggregates the store computes in the database; `bot.transcripts.stats` does the rest."""
+
+    by_hour: dict[tuple[datetime, str | None], int]
+    """Transcripts by the UTC hour they started in (tz-aware, minutes zero) and outcome."""
+    answered: dict[str, int]
+    """Per question id: how many answers were given there (not Back, not free text)."""
+    unsure: dict[str, int]
+    """Per question id: how many of those were "not sure"."""
+    stopped_at: dict[str, int]
+    """Unfinished transcripts by the step they stopped at."""
+    durations_s: list[float]
+    """Seconds from start to outcome, one per finished transcript."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuizAnswer:
+    """One true/false answer in a quiz (issue 7), kept for leads' statistics."""
+
+    practitioner: str
+    quiz: str
+    statement: str
+    correct: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QuizStats:
+    takers: dict[str, int]
+    """Per quiz id: how many distinct practitioners answered at least one statement."""
+    answered: dict[tuple[str, str], int]
+    """Per (quiz id, statement id): answers given."""
+    wrong: dict[tuple[str, str], int]
+    """Per (quiz id, statement id): wrong answers."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Summary]
+    total: int
+    """How many transcripts match the filters in all."""
+    offset: int
+    limit: int
+
+
+class TranscriptStore(Protocol):
+    """Transcripts at rest; the same `SqlStore` as conversations. May raise StorageUnavailable."""
+
+    async def record(self, write: TranscriptWrite) -> None:
+        """Append to a transcript without changing the conversation (e.g. free text)."""
+
+    async def list_transcripts(self, filters: Filters, *, offset: int, limit: int) -> Page:
+        """Newest first (by start time, then id)."""
+
+    async def get_transcript(self, transcript_id: int) -> Transcript | None: ...
+
+    def iter_transcripts(self, filters: Filters, *, batch: int = 500) -> AsyncIterator[Transcript]:
+        """Whole transcripts, oldest first, fetched `batch` at a time (for exports)."""
+
+    async def count_transcripts(self, filters: Filters) -> int: ...
+
+    async def stats_inputs(self, filters: Filters) -> StatsInputs: ...
+
+    async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
+        """Add or remove a tag; False if there is no such transcript."""
+
+    async def add_note(self, transcript_id: int, note: Note) -> bool:
+        """False if there is no such transcript."""
+
+    async def forget_practitioner(self, practitioner: str) -> int:
+        """Delete every transcript (and quiz answer) of one practitioner; return how many."""
+
+    async def purge_transcripts(self, before: datetime, filters: Filters = Filters()) -> int:
+        """Delete transcripts last changed before `before` (and matching `filters`)."""
+
+    async def log_access(self, access: Access) -> None: ...
+
+    async def accesses(self, *, since: datetime | None = None, limit: int = 1000) -> list[Access]:
+        """Newest first."""
+
+    async def record_quiz_answer(self, answer: QuizAnswer) -> None: ...
+
+    async def quiz_stats(self, *, since: datetime | None = None) -> QuizStats: ...
+
+
+# ---- periods -------------------------------------------------------------------------------
+
+
+PERIOD_HELP = (
+    "Write a period as 7d, 4w, 3m (days, weeks, months back from now), today, yesterday, "
+    "2026-11 (a month), 2026-11-01 (a day), 2026-10-01..2026-11-15, or all."
+)
+_BACK = re.compile(r"^(\d{1,4})([dwm])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def parse_period(
+    text: str, now: datetime, zone: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """(since, until) in UTC for a period a lead typed; days are local days in `zone`."""
+    raw = text.strip().lower()
+    today = now.astimezone(zone).date()
+
+    def start_of(day: date) -> datetime:
+        return datetime.combine(day, time(), zone).astimezone(UTC)
+
+    if raw in ("", "all"):
+        return None, None
+    if raw == "today":
+        return start_of(today), None
+    if raw == "yesterday":
+        return start_of(today - timedelta(days=1)), start_of(today)
+    if match := _BACK.match(raw):
+        count, unit = int(match[1]), match[2]
+        days = count * {"d": 1, "w": 7, "m": 30}[unit]
+        if days < 1:
+            raise UsageError(f"'{text}' is an empty period. {PERIOD_HELP}")
+        return start_of(today - timedelta(days=days - 1)), None
+    try:
+        if match := _MONTH.match(raw):
+            first = date(int(match[1]), int(match[2]), 1)
+            after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return start_of(first), start_of(after)
+        if match := _RANGE.match(raw):
+            first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+            if last < first:
+                raise UsageError(f"'{text}' ends before it starts. {PERIOD_HELP}")
+            return start_of(first), start_of(last + timedelta(days=1))
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a period I know. {PERIOD_HELP}") from None
+    return start_of(day), start_of(day + timedelta(days=1))
+
+
+@dataclass(frozen=True, slots=True)
+class FilterWords:
+    """Filters as a lead types them: `outcome=share period=30d unsure redacted unfinished`."""
+
+    filters: Filters = field(default_factory=Filters)
+    period: str = "all"
+
+
+def parse_filters(
+    words: list[str], now: datetime, zone: ZoneInfo, outcomes: tuple[str, ...]
+) -> FilterWords:
+    """Filters from words a lead typed, in Telegram or on the command line."""
+    values: dict[str, object] = {}
+    period = "all"
+    for word in words:
+        key, _, value = word.partition("=")
+        key = key.lower().strip()
+        if key in ("unsure", "not_sure", "notsure", "redacted", "unfinished") and not value:
+            values["unsure" if key in ("not_sure", "notsure") else key] = True
+        elif key == "outcome" and value in outcomes:
+            values["outcome"] = value
+        elif key == "outcome":
+            raise UsageError(f"There is no outcome '{value}'. Outcomes: {', '.join(outcomes)}.")
+        elif key == "period":
+            values["since"], values["until"] = parse_period(value, now, zone)
+            period = value
+        elif key == "tag" and value in TAGS:
+            values["tag"] = value
+        elif key == "tag":
+            raise UsageError(f"There is no tag '{value}'. Tags: {', '.join(TAGS)}.")
+        elif key == "practitioner" and value:
+            values["practitioner"] = value
+        else:
+            raise UsageError(
+                f"I don't understand '{word}'. Filters: outcome=ID, period=P, tag=T, "
+                "practitioner=P, unsure, redacted, unfinished."
+            )
+    return FilterWords(Filters(**values), period)  # type: ignore[arg-type]
