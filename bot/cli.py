@@ -40,9 +40,11 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
         return 1
     steps = sum(len(d.content.steps) for d in library.dialogues.values())
     outcomes = sum(len(d.content.outcomes) for d in library.dialogues.values())
+    statements = sum(len(q.statements) for q in library.quizzes.values())
     print(
         f"OK: {len(library.dialogues)} dialogue(s), {steps} questions, {outcomes} outcomes, "
-        f"7 golden rules, {len(library.reference.topics)} topics "
+        f"7 golden rules, {len(library.reference.topics)} topics, {len(library.quizzes)} "
+        f"quizzes ({statements} statements), {len(library.cases)} cases "
         f"(content version {library.reference.content_version})."
     )
     return 0

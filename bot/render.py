@@ -293,6 +293,8 @@ def privacy(retention_days: int) -> list[Block]:
                 "account without a secret key. If you type something that is not an answer, "
                 "only the fact that you typed, and which kinds of detail (a name, a phone "
                 "number...) were removed, are kept: never the text itself.",
+                "Kept for leads' statistics: your quiz answers (right or wrong), under the same "
+                "code.",
                 "Not kept: files, photos, voice notes, locations, contacts or forwarded messages. "
                 "I don't download them.",
                 f"For how long: at most {retention_days} days after your last message in that "

@@ -284,19 +284,16 @@ def story_facts(dialogue: Dialogue, case: Case, start: int, stop: int) -> list[r
     return [render.Para("From the story:"), render.Bullets(tuple(facts))]
 
 
-def case_question(
-    dialogue: Dialogue, case: Case, index: int
-) -> tuple[list[render.Block], Question]:
+def case_question(dialogue: Dialogue, case: Case, index: int) -> list[render.Block]:
     """Key question `index`, preceded by the story's facts since the previous one."""
     keys = key_steps(case)
     since = keys[index - 1] + 1 if index else 0
     question = dialogue.content.steps[case.walk[keys[index]].step]
-    blocks = [
+    return [
         *story_facts(dialogue, case, since, keys[index]),
         render.Heading(f"Key question {index + 1} of {len(keys)}: {question.short}"),
         render.Para(question.question),
     ]
-    return blocks, question
 
 
 def case_feedback(

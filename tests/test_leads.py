@@ -238,3 +238,87 @@ async def test_leads_are_shown_their_commands_in_their_chat_only(
     lead_names = {name for name, _ in LEAD_COMMANDS}
     assert not lead_names & {c["command"] for c in everyone}
     assert lead_names <= {c["command"] for c in mine}
+
+
+async def test_stats_show_quiz_results_as_a_training_signal(harness: Harness) -> None:
+    user = harness.user("Ann")
+    await user.send("/quiz golden_rules")
+    await user.press("True")
+    await user.press("False")
+    lead = make_lead(harness)
+    shown = text_of(await lead.send("/stats all"))
+    assert "Quizzes" in shown and "1 person, 2 answers" in shown
+    assert "p-" not in shown  # counts only: no pseudonyms
+
+
+async def test_typed_tag_and_practitioner_filters_survive_the_buttons(harness: Harness) -> None:
+    ann, bo = harness.user("Ann"), harness.user("Bo")
+    await decide(ann, *UNSURE)
+    await decide(bo, *UNSURE)
+    await decide(bo, *SHARE_WITH_CONSENT)
+    lead = make_lead(harness)
+    await lead.send("/tag 2 follow_up")
+    await lead.send("/tag 3 follow_up")
+    listing = text_of(await lead.send("/transcripts tag=follow_up"))
+    assert "tagged Follow up" in listing and "1–2 of 2" in listing
+    await lead.press("Not sure")
+    page = lead.message(lead.keyboard_message().payload["message_id"])["text"]
+    assert "tagged Follow up" in page and "1–1 of 1" in page and "/t2" in page
+    who = PSEUDONYMS.of(bo.id)
+    listing = text_of(await lead.send(f"/transcripts practitioner={who}"))
+    assert f"practitioner {who}" in listing and "1–2 of 2" in listing
+    await lead.press("Not sure")
+    page = lead.message(lead.keyboard_message().payload["message_id"])["text"]
+    assert f"practitioner {who}" in page and "1–1 of 1" in page
+    assert "practitioner code" in text_of(await lead.send("/transcripts practitioner=bob"))
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/transcript ²", "is not a transcript number"),
+        ("/transcript 99999999999", "is not a transcript number"),
+        ("/t99999999999", "is not a transcript number"),
+        ("/tag 99999999999 reviewed", "is not a transcript number"),
+        ("/note ² hello", "is not a transcript number"),
+        ("/stats 9999-12-31", "not a period I know"),
+        ("/stats 2026-10-01..9999-12-31", "not a period I know"),
+        ("/transcripts period=99999m", "not a period I know"),
+    ],
+)
+async def test_out_of_range_numbers_and_dates_get_words_not_an_apology(
+    harness: Harness, command: str, answer: str
+) -> None:
+    lead = make_lead(harness)
+    shown = text_of(await lead.send(command))
+    assert answer in shown and "Sorry" not in shown
+
+
+async def test_an_empty_typed_period_means_all_and_its_buttons_work(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    lead = make_lead(harness)
+    assert "1–1 of 1" in text_of(await lead.send("/transcripts period="))
+    assert "Period: all" in lead.buttons()
+    calls = len(harness.world.calls)
+    await lead.press("Period: all")
+    answers = [c for c in harness.bot_calls(calls) if c["method"] == "answerCallbackQuery"]
+    assert [a["params"].get("text") for a in answers] == [None]
+
+
+async def test_a_stale_tag_button_sets_what_it_shows_never_the_opposite(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    lead = make_lead(harness)
+    await lead.send("/transcript 1")
+    stale = lead.keyboard_message().payload["message_id"]
+    await lead.send("/tag 1 follow_up")  # another lead, say, tagged it meanwhile
+    await lead.press("Follow up", stale)  # the old button still says "add it"
+    found = await advice_of(harness).store.get_transcript(1)
+    assert found is not None and found.tags == {"follow_up"}
+
+
+async def test_quiz_results_in_stats_respect_the_period(harness: Harness) -> None:
+    user = harness.user("Ann")
+    await user.send("/quiz golden_rules")
+    await user.press("True")
+    lead = make_lead(harness)
+    assert "No quiz answers in this period" in text_of(await lead.send("/stats 2020-01"))

@@ -59,3 +59,22 @@ def test_an_unreadable_key_file_is_a_clear_config_error(
     folder.mkdir()
     with pytest.raises(ConfigError, match="cannot read the pseudonym key"):
         load_pseudonyms(folder)  # a folder, not a file
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n", b"short"])
+def test_an_empty_or_cut_short_key_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_bytes(content)
+    with pytest.raises(ConfigError, match="shorter than 16 characters"):
+        load_pseudonyms(key_file)
+
+
+def test_no_half_written_key_file_is_ever_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    load_pseudonyms(tmp_path / "pseudonym.key")
+    assert [p.name for p in tmp_path.iterdir()] == ["pseudonym.key"]

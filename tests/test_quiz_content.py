@@ -58,17 +58,21 @@ def cited(source: str) -> list[tuple[Path, str | None]]:
 
 
 def assert_cited(quote: str, source: str) -> None:
-    """The quote is in one of the cited files, and every cited section exists in its file."""
+    """The source names one guidance file, the quote is in it, and every cited section exists.
+
+    One file, not several: a quote found in some other file than the one a reader checks
+    would not show them where the answer comes from.
+    """
     parts = cited(source)
-    for path, heading in parts:
-        assert path.exists(), f"{source!r}: no guidance file {path.name}"
+    files = {path for path, _ in parts}
+    assert len(files) == 1, f"{source!r}: a quote's source names one guidance file"
+    (path,) = files
+    assert path.exists(), f"{source!r}: no guidance file {path.name}"
+    text = folded(path.read_text(encoding="utf-8"))
+    for _, heading in parts:
         if heading is not None:
-            assert folded(heading) in folded(path.read_text(encoding="utf-8")), (
-                f"{source!r}: no section {heading!r} in {path.name}"
-            )
-    assert any(folded(quote) in folded(path.read_text(encoding="utf-8")) for path, _ in parts), (
-        f"not in {source!r}: {quote!r}"
-    )
+            assert folded(heading) in text, f"{source!r}: no section {heading!r} in {path.name}"
+    assert folded(quote) in text, f"not in {path.name}: {quote!r}"
 
 
 def course_quiz_answers() -> list[tuple[str, bool]]:

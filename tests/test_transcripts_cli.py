@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import getpass
 import io
 import json
+import os
+import pwd
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from bot.storage import StoredConversation, open_store
 from bot.transcripts.model import FREE_TEXT, Step, TranscriptWrite
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-WHO = f"cli:{getpass.getuser()}"
+WHO = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"
 
 
 async def seed(url: str) -> None:
@@ -197,3 +198,44 @@ def test_purge_counts_first_and_deletes_only_with_yes(
     assert run(config_file, "transcripts", "list") == 0
     out = capsys.readouterr().out
     assert "1–1 of 1" in out and "#3" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("transcripts", "show", "99999999999"),
+        ("transcripts", "show", "abc"),
+        ("transcripts", "tag", "²", "reviewed"),
+        ("transcripts", "list", "--page", "99999999999999999999"),
+        ("transcripts", "list", "--limit", "0"),
+        ("transcripts", "purge", "--older-than", "99999999"),
+        ("audit", "--limit", "-1"),
+    ],
+)
+def test_out_of_range_arguments_are_usage_errors(
+    config_file: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run(config_file, *args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_file_problems_are_explained_and_a_failed_export_is_not_logged_as_done(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "stats", "--chart", "/nonexistent/c.png") == 2
+    assert "cannot write /nonexistent/c.png" in capsys.readouterr().err
+    assert run(config_file, "transcripts", "export", "-o", "/nonexistent/x.jsonl") == 2
+    assert run(config_file, "audit") == 0
+    assert "export" not in capsys.readouterr().out
+
+
+def test_audit_periods_have_an_end(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_file, "transcripts", "list") == 0
+    capsys.readouterr()
+    assert run(config_file, "audit", "--period", "yesterday") == 0
+    assert "empty for this period" in capsys.readouterr().out
+    assert run(config_file, "audit", "--period", "today") == 0
+    assert "list" in capsys.readouterr().out

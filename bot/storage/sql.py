@@ -28,7 +28,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, UsageError
 from bot.storage import transcripts
 from bot.storage.base import StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.tables import conversations, insert_for
@@ -367,17 +367,27 @@ class SqlStore:
         async with self._writing("write the access log") as conn:
             await transcripts.log_access(conn, access)
 
-    async def accesses(self, *, since: datetime | None = None, limit: int = 1000) -> list[Access]:
+    async def accesses(
+        self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
+    ) -> list[Access]:
+        if limit < 1:
+            raise UsageError("The access log limit must be 1 or more.")
         async with self._reading("read the access log") as conn:
-            return await transcripts.accesses(conn, since, limit)
+            return await transcripts.accesses(conn, since, until, limit)
 
     async def record_quiz_answer(self, answer: QuizAnswer) -> None:
         async with self._writing("save the quiz answer") as conn:
             await transcripts.record_quiz_answer(conn, answer)
 
-    async def quiz_stats(self, *, since: datetime | None = None) -> QuizStats:
+    async def quiz_stats(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> QuizStats:
         async with self._reading("compute quiz statistics") as conn:
-            return await transcripts.quiz_stats(conn, since)
+            return await transcripts.quiz_stats(conn, since, until)
+
+    async def purge_quiz_answers(self, before: datetime) -> int:
+        async with self._writing("delete old quiz answers") as conn:
+            return await transcripts.purge_quiz_answers(conn, before)
 
 
 def _to_row(conv: StoredConversation) -> dict[str, Any]:

@@ -158,6 +158,6 @@ quiz_answers = sa.Table(
     sa.Column("quiz", sa.Text, nullable=False),
     sa.Column("statement", sa.Text, nullable=False),
     sa.Column("correct", sa.Boolean, nullable=False),
-    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),  # retention and /stats periods
     sqlite_autoincrement=True,
 )

@@ -9,7 +9,7 @@ time expressions (`_utc_hour`, `_seconds_between`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -206,7 +206,12 @@ async def forget(conn: AsyncConnection, practitioner: str) -> int:
 
 
 async def purge(conn: AsyncConnection, before: datetime, filters: Filters) -> int:
-    return await _delete_where(conn, [T.updated_at < before, *matching(filters)])
+    return await _delete_where(conn, matching(replace(filters, changed_before=before)))
+
+
+async def purge_quiz_answers(conn: AsyncConnection, before: datetime) -> int:
+    statement = sa.delete(quiz_answers).where(quiz_answers.c.at < before)
+    return int((await conn.execute(statement)).rowcount or 0)
 
 
 async def log_access(conn: AsyncConnection, access: Access) -> None:
@@ -242,6 +247,8 @@ def matching(filters: Filters) -> list[sa.ColumnElement[bool]]:
         conditions.append(T.outcome.is_(None))
     if filters.practitioner:
         conditions.append(T.practitioner == filters.practitioner)
+    if filters.changed_before is not None:
+        conditions.append(T.updated_at < filters.changed_before)
     if filters.tag:
         tags = transcript_tags.c
         conditions.append(T.id.in_(sa.select(tags.transcript_id).where(tags.tag == filters.tag)))
@@ -398,20 +405,33 @@ def _seconds_between(
     return sa.cast(sa.extract("epoch", end - start), sa.Float)
 
 
-async def accesses(conn: AsyncConnection, since: datetime | None, limit: int) -> list[Access]:
+async def accesses(
+    conn: AsyncConnection, since: datetime | None, until: datetime | None, limit: int
+) -> list[Access]:
     log = access_log.c
     query = sa.select(access_log).order_by(log.at.desc(), log.id.desc()).limit(limit)
-    if since is not None:
-        query = query.where(log.at >= since)
+    query = query.where(*_between(log.at, since, until))
     return [
         Access(row.at, row.who, row.channel, row.action, row.detail, row.allowed)
         for row in await conn.execute(query)
     ]
 
 
-async def quiz_stats(conn: AsyncConnection, since: datetime | None) -> QuizStats:
+def _between(
+    column: sa.ColumnElement[datetime], since: datetime | None, until: datetime | None
+) -> list[sa.ColumnElement[bool]]:
+    """`since <= column < until`, either end open when None."""
+    return [
+        *([] if since is None else [column >= since]),
+        *([] if until is None else [column < until]),
+    ]
+
+
+async def quiz_stats(
+    conn: AsyncConnection, since: datetime | None, until: datetime | None
+) -> QuizStats:
     q = quiz_answers.c
-    conditions = [] if since is None else [q.at >= since]
+    conditions = _between(q.at, since, until)
     takers = sa.select(q.quiz, sa.func.count(q.practitioner.distinct())).where(*conditions)
     per_statement = sa.select(
         q.quiz, q.statement, sa.func.count(), sa.func.count().filter(q.correct.is_(False))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatType
@@ -108,7 +110,8 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
             raise ApplicationHandlerStop
 
     app.add_handler(TypeHandler(Update, guard), group=-1)
-    commands = {
+    desk = LeadDesk(advice)
+    commands: dict[str, Callable[[Update, Context], Coroutine[Any, Any, None]]] = {
         "start": advice.on_start,
         "advice": advice.on_advice,
         "restart": advice.on_advice,
@@ -120,19 +123,14 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
         "record": advice.on_record,
         "help": advice.on_help,
         "privacy": advice.on_privacy,
+        "myid": advice.on_myid,
+        "forget": advice.on_forget,
+        "transcripts": desk.on_transcripts,
+        "transcript": desk.on_transcript,
+        "stats": desk.on_stats,
+        "tag": desk.on_tag,
+        "note": desk.on_note,
     }
-    desk = LeadDesk(advice)
-    commands.update(
-        {
-            "myid": advice.on_myid,
-            "forget": advice.on_forget,
-            "transcripts": desk.on_transcripts,
-            "transcript": desk.on_transcript,
-            "stats": desk.on_stats,
-            "tag": desk.on_tag,
-            "note": desk.on_note,
-        }
-    )
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler, filters=private & ~filters.FORWARDED))
     app.add_handler(MessageHandler(private & filters.Regex(SHORTCUT), desk.on_transcript))
@@ -160,12 +158,16 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     advice.attach(await open_store(advice.config.storage.url))
     everyone = [BotCommand(name, text) for name, text in COMMANDS]
     leads = everyone + [BotCommand(name, text) for name, text in LEAD_COMMANDS]
-    try:
-        await app.bot.set_my_commands(everyone)
-        for lead in advice.config.leads:
-            await app.bot.set_my_commands(leads, scope=BotCommandScopeChat(lead))
-    except TelegramError as exc:
-        log.warning("could not register the command list: %s", type(exc).__name__)
+    lists = [
+        (everyone, None),
+        *((leads, BotCommandScopeChat(lead)) for lead in advice.config.leads),
+    ]
+    for commands, scope in lists:
+        try:
+            await app.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:  # e.g. a lead who has not started the bot yet
+            who = "everyone" if scope is None else "a lead"
+            log.warning("could not register the command list for %s: %s", who, type(exc).__name__)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

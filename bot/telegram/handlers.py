@@ -78,6 +78,8 @@ TOPIC_COMMANDS = {
 }
 """Commands that show a reference topic from dialogues/reference.yaml."""
 STALE = "That question was already answered. Here is where we are."
+NOT_THIS_BUTTON = "This button doesn't work here."
+"""For forged and unknown button data, and for lead buttons pressed by anyone else."""
 FINISHED = (
     "This decision is finished. /record shows its record again, /advice starts a new one, "
     "and Back changes your last answer."
@@ -474,7 +476,7 @@ class AdviceBot:
         assert query is not None
         match = FORGET_PAYLOAD.match(query.data or "")
         if match is None:
-            await answer_query(query, "This button doesn't work here.")
+            await answer_query(query, NOT_THIS_BUTTON)
             return
         await answer_query(query)
         age_minutes = int(self.now().timestamp()) // 60 - int(match[2])
@@ -548,7 +550,7 @@ class AdviceBot:
         press = decode(query.data)
         chat_id = chat_id_of(update)
         if press is None:
-            await answer_query(query, "This button doesn't work here.")
+            await answer_query(query, NOT_THIS_BUTTON)
             return
         chat = await self.load(chat_id)
         stored, state = chat.stored, chat.state
@@ -583,7 +585,7 @@ class AdviceBot:
             result = answer(self.dialogue, state, press.answer)
             question = self.dialogue.node(state.step)
             if not isinstance(result, Moved) or not isinstance(question, Question):
-                await answer_query(query, "This button doesn't work here.")
+                await answer_query(query, NOT_THIS_BUTTON)
                 return
             step = Step(state.step, press.answer, self.now(), redacted=False)
             arrival = await self.commit(chat_id, chat, result.state, who, step)
@@ -626,14 +628,16 @@ class AdviceBot:
         try:
             gone = await self.store.purge(cut_off)
             transcripts = await self.store.purge_transcripts(cut_off)
+            quiz_answers = await self.store.purge_quiz_answers(cut_off)
         except StorageUnavailable as exc:
             log.warning("retention purge skipped: %s", type(exc).__name__)
             return
         log.info(
-            "retention purge: %d conversation(s) and %d transcript(s) idle for over %d days "
-            "deleted",
+            "retention purge: %d conversation(s), %d transcript(s) and %d quiz answer(s) older "
+            "than %d days deleted",
             gone,
             transcripts,
+            quiz_answers,
             self.config.retention_days,
         )
 

@@ -10,20 +10,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import render
-from bot.anonymise import redact
 from bot.errors import UsageError
-from bot.telegram.handlers import AdviceBot, Context, answer_query, chat_id_of
+from bot.telegram.handlers import NOT_THIS_BUTTON, AdviceBot, Context, answer_query, chat_id_of
 from bot.training import quiz_stats_blocks
 from bot.transcripts.charts import stats_png
-from bot.transcripts.model import TAGS, Access, Filters, Note, parse_filters, parse_period
+from bot.transcripts.model import (
+    TAGS,
+    Access,
+    Filters,
+    Note,
+    clean_note,
+    parse_filters,
+    parse_id,
+    parse_period,
+)
 from bot.transcripts.stats import compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 
@@ -42,11 +51,12 @@ LEAD_COMMANDS: Final = (
     ("tag", "Leads: tag a transcript, e.g. /tag 42 follow_up"),
     ("note", "Leads: add a note, e.g. /note 42 discussed in supervision"),
 )
-_LIST: Final = re.compile(r"^L:(\d{1,7}):(\d{1,2}):([0-7]):([0-9a-z.-]{1,22})$")
-_TAG: Final = re.compile(r"^T:(\d{1,12}):(\d)$")
-SHORTCUT: Final = re.compile(r"^/t(\d{1,12})(?:@\w+)?$")
+_LIST: Final = re.compile(
+    r"^L:(\d{1,7}):(\d{1,2}):([0-7]):([0-3]):([0-9a-z.-]{1,22}):((?:p-[0-9a-f]{12})?)$"
+)
+_TAG: Final = re.compile(r"^T:(\d{1,10}):(\d):([01])$")
+SHORTCUT: Final = re.compile(r"^/t([0-9]{1,20})(?:@\w+)?$")
 """`/t42`, as printed in lists: a tap opens transcript 42."""
-NOT_THIS_BUTTON: Final = "This button doesn't work here."
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +68,46 @@ class ListView:
     """0: any; n: the dialogue's n-th outcome."""
     flags: int = 0
     """Bits, in FLAGS order."""
+    tag: int = 0
+    """0: any; n: the n-th of TAGS."""
     period: str = "all"
+    practitioner: str = ""
 
     def encode(self) -> str:
-        return f"L:{self.offset}:{self.outcome}:{self.flags}:{self.period}"
+        return (
+            f"L:{self.offset}:{self.outcome}:{self.flags}:{self.tag}:{self.period}:"
+            f"{self.practitioner}"
+        )
+
+
+Command = Callable[["LeadDesk", Update, Context, str], Coroutine[Any, Any, None]]
+Handler = Callable[["LeadDesk", Update, Context], Coroutine[Any, Any, None]]
+
+
+def lead_only(action: str) -> Callable[[Command], Handler]:
+    """Check the sender against `config.leads` on every update; turn bad arguments into words.
+
+    A non-lead gets exactly what an unknown command or a forged button gets, and is logged.
+    """
+
+    def wrap(command: Command) -> Handler:
+        async def handler(desk: LeadDesk, update: Update, context: Context) -> None:
+            who = desk.lead(update)
+            if who is None:
+                await desk.refused(update, context, action)
+                return
+            try:
+                await command(desk, update, context, who)
+            except UsageError as exc:
+                if update.callback_query is not None:
+                    await answer_query(update.callback_query, NOT_THIS_BUTTON)
+                else:
+                    await desk.say(context, update, str(exc))
+
+        handler.__doc__ = command.__doc__
+        return handler
+
+    return wrap
 
 
 class LeadDesk:
@@ -81,7 +127,7 @@ class LeadDesk:
         return f"telegram:{user.id}"
 
     async def refused(self, update: Update, context: Context, action: str) -> None:
-        """A non-lead tried: log it, and answer exactly as for anything unknown."""
+        """A non-lead tried: log it (by pseudonym, never what they sent) and play dumb."""
         who = f"telegram:{self.advice.practitioner(update)}"
         log.warning("a non-lead (%s) tried the lead action '%s'", who, action)
         await self.advice.store.log_access(
@@ -102,23 +148,18 @@ class LeadDesk:
 
     # ---- /transcripts ----------------------------------------------------------------------
 
-    async def on_transcripts(self, update: Update, context: Context) -> None:
-        who = self.lead(update)
-        if who is None:
-            await self.refused(update, context, "list")
-            return
-        try:
-            words = parse_filters(
-                list(context.args or []), self.advice.now(), self.advice.config.zone, self.outcomes
-            )
-        except UsageError as exc:
-            await self.say(context, update, str(exc))
-            return
+    @lead_only("list")
+    async def on_transcripts(self, update: Update, context: Context, who: str) -> None:
+        """/transcripts [FILTER...]: the newest ten, with buttons to page and filter."""
+        zone = self.advice.config.zone
+        words = parse_filters(list(context.args or []), self.advice.now(), zone, self.outcomes)
         filters = words.filters
         view = ListView(
             outcome=self.outcomes.index(filters.outcome) + 1 if filters.outcome else 0,
             flags=sum(1 << i for i, (name, _) in enumerate(FLAGS) if getattr(filters, name)),
-            period=words.period.lower() if len(words.period) <= 22 else "all",
+            tag=TAG_IDS.index(filters.tag) + 1 if filters.tag else 0,
+            period=words.period.strip().lower() or "all",
+            practitioner=filters.practitioner or "",
         )
         blocks, markup = await self.list_page(view, who)
         await self.advice.send(context, chat_id_of(update), blocks, markup)
@@ -127,21 +168,25 @@ class LeadDesk:
         since, until = parse_period(view.period, self.advice.now(), self.advice.config.zone)
         on = [bool(view.flags & (1 << i)) for i in range(len(FLAGS))]
         known = 0 < view.outcome <= len(self.outcomes)
-        outcome = self.outcomes[view.outcome - 1] if known else None
-        return Filters(outcome, since, until, unsure=on[0], redacted=on[1], unfinished=on[2])
+        return Filters(
+            outcome=self.outcomes[view.outcome - 1] if known else None,
+            since=since,
+            until=until,
+            unsure=on[0],
+            redacted=on[1],
+            unfinished=on[2],
+            practitioner=view.practitioner or None,
+            tag=TAG_IDS[view.tag - 1] if 0 < view.tag <= len(TAG_IDS) else None,
+        )
 
     async def list_page(
         self, view: ListView, who: str
     ) -> tuple[list[render.Block], InlineKeyboardMarkup]:
         filters = self.filters_of(view)
-        page = await self.advice.store.list_transcripts(filters, offset=view.offset, limit=PAGE)
-        await self.audit(
-            who, "list", f"{filters.describe(self.advice.config.zone)}; from {view.offset + 1}"
-        )
         zone, dialogue = self.advice.config.zone, self.advice.dialogue
-        blocks: list[render.Block] = [
-            render.Heading(f"Transcripts: {filters.describe(zone)}"),
-        ]
+        page = await self.advice.store.list_transcripts(filters, offset=view.offset, limit=PAGE)
+        await self.audit(who, "list", f"{filters.describe(zone)}; from {view.offset + 1}")
+        blocks: list[render.Block] = [render.Heading(f"Transcripts: {filters.describe(zone)}")]
         if page.items:
             last = view.offset + len(page.items)
             blocks += [
@@ -151,6 +196,8 @@ class LeadDesk:
                 ),
                 render.Bullets(tuple(summary_line(s, dialogue, zone) for s in page.items)),
             ]
+        elif page.total:
+            blocks.append(render.Para(f"No more: {page.total:,} in all."))
         else:
             blocks.append(render.Para("No transcripts match these filters."))
         return blocks, self.list_keyboard(view, page.total)
@@ -168,11 +215,8 @@ class LeadDesk:
             for i, (_, label) in enumerate(FLAGS)
         ]
         outcome = "any" if view.outcome == 0 else self.outcomes[view.outcome - 1]
-        next_period = (
-            PERIODS[(PERIODS.index(view.period) + 1) % len(PERIODS)]
-            if (view.period in PERIODS)
-            else "all"
-        )
+        known = view.period in PERIODS
+        next_period = PERIODS[(PERIODS.index(view.period) + 1) % len(PERIODS)] if known else "all"
         choose = [
             button(
                 f"Outcome: {outcome}",
@@ -189,184 +233,136 @@ class LeadDesk:
 
     # ---- /transcript ID --------------------------------------------------------------------
 
-    async def on_transcript(self, update: Update, context: Context) -> None:
-        who = self.lead(update)
-        if who is None:
-            await self.refused(update, context, "show")
-            return
+    @lead_only("show")
+    async def on_transcript(self, update: Update, context: Context, who: str) -> None:
+        """/transcript ID, or a tap on /tID in a list."""
         message = update.effective_message
         shortcut = SHORTCUT.match(message.text or "") if message else None
         args = [shortcut[1]] if shortcut else list(context.args or [])
-        if len(args) != 1 or not args[0].isdigit():
-            await self.say(
-                context,
-                update,
-                "Send /transcript followed by its number, e.g. "
-                "/transcript 42 (the numbers are in /transcripts).",
+        if len(args) != 1:
+            raise UsageError(
+                "Send /transcript followed by its number, e.g. /transcript 42 (the numbers are "
+                "in /transcripts)."
             )
-            return
-        number = int(args[0])
+        number = parse_id(args[0])
         found = await self.advice.store.get_transcript(number)
         await self.audit(who, f"show {number}", "" if found else "not found")
         if found is None:
-            await self.say(
-                context,
-                update,
-                f"There is no transcript {number}: it may have been "
-                "deleted (retention, or the practitioner used /forget).",
+            raise UsageError(
+                f"There is no transcript {number}: it may have been deleted (retention, or the "
+                "practitioner used /forget)."
             )
-            return
-        blocks = transcript_blocks(
-            found, self.advice.dialogue, self.advice.library, self.advice.config.zone
-        )
-        await self.advice.send(
-            context, chat_id_of(update), blocks, tag_keyboard(number, found.tags)
-        )
+        zone = self.advice.config.zone
+        blocks = transcript_blocks(found, self.advice.dialogue, self.advice.library, zone)
+        keyboard = tag_keyboard(number, found.tags)
+        await self.advice.send(context, chat_id_of(update), blocks, keyboard)
 
     # ---- tags and notes --------------------------------------------------------------------
 
-    async def on_tag(self, update: Update, context: Context) -> None:
+    @lead_only("tag")
+    async def on_tag(self, update: Update, context: Context, who: str) -> None:
         """/tag ID TAG [off]"""
-        who = self.lead(update)
-        if who is None:
-            await self.refused(update, context, "tag")
-            return
         args = list(context.args or [])
-        usage = (
-            f"Send /tag followed by a transcript number and one of {', '.join(TAG_IDS)}, "
-            "e.g. /tag 42 follow_up (add 'off' to remove it)."
-        )
-        if (
-            len(args) not in (2, 3)
-            or not args[0].isdigit()
-            or args[1] not in TAGS
-            or (len(args) == 3 and args[2] != "off")
-        ):
-            await self.say(context, update, usage)
-            return
-        number, tag, on = int(args[0]), args[1], len(args) == 2
-        done = await self.advice.store.set_tag(number, tag, on)
-        await self.audit(who, f"tag {number} {tag}{'' if on else ' off'}")
-        if not done:
-            await self.say(context, update, f"There is no transcript {number}.")
-            return
+        if len(args) not in (2, 3) or args[1] not in TAGS or args[2:] not in ([], ["off"]):
+            raise UsageError(
+                f"Send /tag followed by a transcript number and one of {', '.join(TAG_IDS)}, "
+                "e.g. /tag 42 follow_up (add 'off' to remove it)."
+            )
+        number, tag, on = parse_id(args[0]), args[1], len(args) == 2
+        await self.set_tag(who, number, tag, on)
         state = "tagged" if on else "no longer tagged"
         await self.say(context, update, f"Transcript {number} is {state} '{TAGS[tag]}'.")
 
-    async def on_note(self, update: Update, context: Context) -> None:
-        """/note ID text: the text is redacted before it is stored."""
-        who = self.lead(update)
-        if who is None:
-            await self.refused(update, context, "note")
-            return
+    async def set_tag(self, who: str, number: int, tag: str, on: bool) -> None:
+        done = await self.advice.store.set_tag(number, tag, on)
+        await self.audit(who, f"tag {number} {tag}{'' if on else ' off'}")
+        if not done:
+            raise UsageError(f"There is no transcript {number}.")
+
+    @lead_only("note")
+    async def on_note(self, update: Update, context: Context, who: str) -> None:
+        """/note ID TEXT: identifying details are removed before the note is stored."""
         args = list(context.args or [])
-        if len(args) < 2 or not args[0].isdigit():
-            await self.say(
-                context,
-                update,
-                "Send /note followed by a transcript number and "
-                "your note, e.g. /note 42 discussed in supervision.",
+        if len(args) < 2:
+            raise UsageError(
+                "Send /note followed by a transcript number and your note, e.g. /note 42 "
+                "discussed in supervision."
             )
-            return
-        number = int(args[0])
-        cleaned = redact(" ".join(args[1:])[:1000])
+        number, cleaned = parse_id(args[0]), clean_note(" ".join(args[1:]))
         done = await self.advice.store.add_note(number, Note(self.advice.now(), who, cleaned.text))
         await self.audit(who, f"note {number}")
         if not done:
-            await self.say(context, update, f"There is no transcript {number}.")
-            return
+            raise UsageError(f"There is no transcript {number}.")
         notice = f" {render.redaction_notice(cleaned.kinds)}" if cleaned.kinds else ""
         await self.say(context, update, f"Note added to transcript {number}.{notice}")
 
     # ---- /stats ----------------------------------------------------------------------------
 
-    async def on_stats(self, update: Update, context: Context) -> None:
-        who = self.lead(update)
-        if who is None:
-            await self.refused(update, context, "stats")
-            return
+    @lead_only("stats")
+    async def on_stats(self, update: Update, context: Context, who: str) -> None:
+        """/stats [PERIOD]: the numbers as text, and a chart."""
         args = list(context.args or [])
-        period = args[0] if len(args) == 1 else STATS_DEFAULT_PERIOD
         if len(args) > 1:
-            await self.say(
-                context,
-                update,
-                "Send /stats, or /stats followed by one period, "
-                "e.g. /stats 7d or /stats 2026-11 or /stats all.",
+            raise UsageError(
+                "Send /stats, or /stats followed by one period, e.g. /stats 7d or /stats 2026-11 "
+                "or /stats all."
             )
-            return
-        try:
-            since, until = parse_period(period, self.advice.now(), self.advice.config.zone)
-        except UsageError as exc:
-            await self.say(context, update, str(exc))
-            return
+        zone, store = self.advice.config.zone, self.advice.store
+        since, until = parse_period(
+            args[0] if args else STATS_DEFAULT_PERIOD, self.advice.now(), zone
+        )
         filters = Filters(since=since, until=until)
-        store = self.advice.store
-        stats = compute_stats(
-            await store.stats_inputs(filters), self.advice.dialogue, self.advice.config.zone
-        )
-        await self.audit(who, "stats", filters.describe(self.advice.config.zone))
-        quizzes = quiz_stats_blocks(
-            await store.quiz_stats(since=since), self.advice.library.quizzes
-        )
+        stats = compute_stats(await store.stats_inputs(filters), self.advice.dialogue, zone)
+        quiz_stats = await store.quiz_stats(since=since, until=until)
+        await self.audit(who, "stats", filters.describe(zone))
         chat_id = chat_id_of(update)
-        heading = f"Statistics: {filters.describe(self.advice.config.zone)}"
-        await self.advice.send(context, chat_id, [*stats_blocks(stats, heading), *quizzes])
+        blocks = [
+            *stats_blocks(stats, f"Statistics: {filters.describe(zone)}"),
+            *quiz_stats_blocks(quiz_stats, self.advice.library.quizzes),
+        ]
+        await self.advice.send(context, chat_id, blocks)
         if stats.total:
             # Drawing takes most of a second of CPU: off the event loop, other chats go on.
             chart = await asyncio.to_thread(stats_png, stats)
             await context.bot.send_photo(
                 chat_id,
                 InputFile(chart, filename="stats.png"),
-                caption=f"Transcripts: {filters.describe(self.advice.config.zone)}"[:1024],
+                caption=f"Transcripts: {filters.describe(zone)}"[:1024],
             )
 
     # ---- buttons ---------------------------------------------------------------------------
 
-    async def on_press(self, update: Update, context: Context) -> None:
+    @lead_only("button")
+    async def on_press(self, update: Update, context: Context, who: str) -> None:
+        """List pages and filters (L:...), tag toggles (T:...)."""
         query = update.callback_query
         assert query is not None
-        who = self.lead(update)
-        if who is None:
-            await self.refused(update, context, f"button {(query.data or '')[:20]}")
-            return
         data = query.data or ""
         if listing := _LIST.match(data):
-            view = ListView(int(listing[1]), int(listing[2]), int(listing[3]), listing[4])
-            try:
-                blocks, markup = await self.list_page(view, who)
-            except UsageError:
-                await answer_query(query, NOT_THIS_BUTTON)
-                return
+            offset, outcome, flags, tag = (int(group) for group in listing.group(1, 2, 3, 4))
+            view = ListView(offset, outcome, flags, tag, listing[5], listing[6])
+            blocks, markup = await self.list_page(view, who)
             await answer_query(query)
             await _replace(query.message, blocks, markup)
-        elif tagging := _TAG.match(data):
-            number, index = int(tagging[1]), int(tagging[2])
-            if index >= len(TAG_IDS):
-                await answer_query(query, NOT_THIS_BUTTON)
-                return
+        elif (tagging := _TAG.match(data)) and int(tagging[2]) < len(TAG_IDS):
+            number, wanted, on = parse_id(tagging[1]), TAG_IDS[int(tagging[2])], tagging[3] == "1"
+            await self.set_tag(who, number, wanted, on)
+            await answer_query(query, f"{'Tagged' if on else 'Untagged'}: {TAGS[wanted]}")
             found = await self.advice.store.get_transcript(number)
-            if found is None:
-                await answer_query(query, f"Transcript {number} no longer exists.")
-                return
-            tag = TAG_IDS[index]
-            on = tag not in found.tags
-            await self.advice.store.set_tag(number, tag, on)
-            await self.audit(who, f"tag {number} {tag}{'' if on else ' off'}")
-            await answer_query(query, f"{'Tagged' if on else 'Untagged'}: {TAGS[tag]}")
-            tags = found.tags | {tag} if on else found.tags - {tag}
-            if isinstance(query.message, Message):
-                await query.message.edit_reply_markup(tag_keyboard(number, tags))
+            if found is not None and isinstance(query.message, Message):
+                await query.message.edit_reply_markup(tag_keyboard(number, found.tags))
         else:
             await answer_query(query, NOT_THIS_BUTTON)
 
 
 def tag_keyboard(number: int, tags: frozenset[str]) -> InlineKeyboardMarkup:
+    """A button per tag: a press sets it to what the button says (so two leads never fight)."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    ("✓ " if tag in tags else "") + label, callback_data=f"T:{number}:{index}"
+                    ("✓ " if tag in tags else "") + label,
+                    callback_data=f"T:{number}:{index}:{0 if tag in tags else 1}",
                 )
                 for index, (tag, label) in enumerate(TAGS.items())
             ]

@@ -203,7 +203,7 @@ class TrainingDesk:
 
     async def start_case(self, context: Context, chat_id: int, case_id: str) -> None:
         case = self.library.cases[case_id]
-        question, _ = training.case_question(self.case_dialogue(case), case, 0)
+        question = training.case_question(self.case_dialogue(case), case, 0)
         blocks = [*training.case_intro(case), *question]
         await self.advice.send(context, chat_id, blocks, self.choices(chat_id, case_id, 0, 0))
 
@@ -228,7 +228,7 @@ class TrainingDesk:
         missed = press.missed | (0 if matched else 1 << press.index)
         following = press.index + 1
         if following < len(keys):
-            question, _ = training.case_question(dialogue, case, following)
+            question = training.case_question(dialogue, case, following)
             blocks += question
             markup = self.choices(chat_id, press.case, following, missed)
         else:

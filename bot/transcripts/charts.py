@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.transcripts.model import next_month
 from bot.transcripts.stats import Day, Stats, percent
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def _next(at: date, unit: str) -> date:
         return at + timedelta(days=1)
     if unit == "week":
         return at + timedelta(days=7)
-    return date(at.year + at.month // 12, at.month % 12 + 1, 1)
+    return next_month(at)
 
 
 def _bucket_label(at: date, unit: str) -> str:

@@ -10,19 +10,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
+import os
+import pwd
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from bot import render
-from bot.anonymise import redact
 from bot.config import Config
 from bot.errors import UsageError
 from bot.storage import SqlStore, open_store
-from bot.transcripts.model import TAGS, Access, Filters, Note, parse_filters, parse_period
+from bot.transcripts.export import FORMATS, export
+from bot.transcripts.model import (
+    TAGS,
+    Access,
+    Filters,
+    Note,
+    clean_note,
+    parse_filters,
+    parse_id,
+    parse_period,
+)
 from bot.transcripts.stats import compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 from states import Library
@@ -50,24 +63,44 @@ class Desk:
         )
         self.dialogue = library["advice"]
         self.who = f"cli:{_login()}"
-        self.now = datetime.now(self.config.zone)
+        self.at = datetime.now(self.config.zone)
+        """When the command was given: every period and the access log use this one moment."""
 
     def filters(self, words: list[str]) -> Filters:
         outcomes = tuple(self.dialogue.content.outcomes)
-        return parse_filters(words, self.now, self.config.zone, outcomes).filters
+        return parse_filters(words, self.at, self.config.zone, outcomes).filters
 
     async def audit(self, action: str, detail: str = "") -> None:
-        await self.store.log_access(Access(self.now, self.who, "cli", action, detail))
+        await self.store.log_access(Access(self.at, self.who, "cli", action, detail))
 
     def print(self, blocks: list[render.Block]) -> None:
         print(render.plain(blocks), file=self.out)
 
 
 def _login() -> str:
+    """The account running the command (not $USER, which anyone can set)."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in a bare container
-        return "unknown"
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # an id with no account, as in some containers
+        return f"uid {os.geteuid()}"
+
+
+def _number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else a clear usage error."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isascii() or not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high:,}")
+        return int(text)
+
+    return parse
+
+
+def _transcript_id(text: str) -> int:
+    try:
+        return parse_id(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,11 +124,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         return sub
 
     listing = add("list", _list, "recent transcripts, newest first", filters=True)
-    listing.add_argument("--page", type=int, default=1, help="page number (default 1)")
-    listing.add_argument("--limit", type=int, default=20, help="transcripts a page (default 20)")
-    add("show", _show, "one transcript, readable").add_argument("id", type=int)
+    listing.add_argument(
+        "--page", type=_number(1, 10**6), default=1, help="page number (default 1)"
+    )
+    listing.add_argument(
+        "--limit", type=_number(1, 1000), default=20, help="transcripts a page (default 20)"
+    )
+    add("show", _show, "one transcript, readable").add_argument("id", type=_transcript_id)
     export = add("export", _export, "write transcripts to a file", filters=True)
-    export.add_argument("--format", choices=("jsonl", "csv", "html"), default="jsonl")
+    export.add_argument("--format", choices=FORMATS, default="jsonl")
     export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     export.add_argument(
         "--progress",
@@ -106,11 +143,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     stats = add("stats", _stats, "outcomes, not-sure rates, drop-off", filters=True)
     stats.add_argument("--chart", type=Path, help="also save the chart as a PNG file")
     tag = add("tag", _tag, f"tag a transcript ({', '.join(TAGS)})")
-    tag.add_argument("id", type=int)
+    tag.add_argument("id", type=_transcript_id)
     tag.add_argument("tag", choices=tuple(TAGS))
     tag.add_argument("--off", action="store_true", help="remove the tag")
     note = add("note", _note, "add a note to a transcript (identifying details are removed)")
-    note.add_argument("id", type=int)
+    note.add_argument("id", type=_transcript_id)
     note.add_argument("text", nargs="+")
     purge = add(
         "purge",
@@ -118,7 +155,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "delete transcripts older than retention_days (or --older-than), matching the filters",
         filters=True,
     )
-    purge.add_argument("--older-than", type=int, metavar="DAYS", help="default: retention_days")
+    purge.add_argument(
+        "--older-than", type=_number(0, 36500), metavar="DAYS", help="default: retention_days"
+    )
     purge.add_argument("--yes", action="store_true", help="really delete (else: only count)")
     top.set_defaults(handler=run_transcripts)
 
@@ -128,7 +167,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="The access log: every view, export and refused attempt, newest first.",
     )
     audit.add_argument("--period", default="all", help="e.g. 7d, 2026-11 (default: all)")
-    audit.add_argument("--limit", type=int, default=100, help="lines (default 100)")
+    audit.add_argument("--limit", type=_number(1, 10**6), default=100, help="lines (default 100)")
     audit.set_defaults(handler=run_transcripts, job=_audit)
 
 
@@ -151,8 +190,6 @@ def run_transcripts(args: argparse.Namespace, config: Config) -> int:
 
 async def _list(desk: Desk) -> int:
     args = desk.args
-    if args.page < 1 or not 1 <= args.limit <= 1000:
-        raise UsageError("--page must be 1 or more and --limit between 1 and 1000.")
     filters = desk.filters(args.filters)
     offset = (args.page - 1) * args.limit
     page = await desk.store.list_transcripts(filters, offset=offset, limit=args.limit)
@@ -182,8 +219,6 @@ async def _show(desk: Desk) -> int:
 
 
 async def _export(desk: Desk) -> int:
-    from bot.transcripts.export import export
-
     args = desk.args
     filters = desk.filters(args.filters)
     total = await desk.store.count_transcripts(filters)
@@ -192,10 +227,7 @@ async def _export(desk: Desk) -> int:
         stats = compute_stats(
             await desk.store.stats_inputs(filters), desk.dialogue, desk.config.zone
         )
-    await desk.audit(f"export {args.format}", filters.describe(desk.config.zone))
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
-    from tqdm import tqdm
-
     with (
         tqdm(total=total, unit=" transcripts", disable=not show_progress, file=sys.stderr) as bar,
         _opened(args.output) as out,
@@ -211,6 +243,8 @@ async def _export(desk: Desk) -> int:
             filters=filters,
             progress=bar.update,
         )
+    detail = f"{written:,} transcript(s); {filters.describe(desk.config.zone)}"
+    await desk.audit(f"export {args.format}", detail)
     if args.output is not None:
         print(f"Wrote {written:,} transcript(s) to {args.output}.", file=sys.stderr)
     return 0
@@ -241,7 +275,10 @@ async def _stats(desk: Desk) -> int:
     if args.chart is not None:
         from bot.transcripts.charts import stats_png
 
-        args.chart.write_bytes(stats_png(stats))
+        try:
+            args.chart.write_bytes(stats_png(stats))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.chart}: {exc.strerror or exc}") from exc
         print(f"Chart written to {args.chart}.", file=sys.stderr)
     return 0
 
@@ -262,8 +299,8 @@ async def _tag(desk: Desk) -> int:
 
 async def _note(desk: Desk) -> int:
     args = desk.args
-    cleaned = redact(" ".join(args.text)[:1000])
-    done = await desk.store.add_note(args.id, Note(desk.now, desk.who, cleaned.text))
+    cleaned = clean_note(" ".join(args.text))
+    done = await desk.store.add_note(args.id, Note(desk.at, desk.who, cleaned.text))
     await desk.audit(f"note {args.id}")
     if not done:
         print(f"There is no transcript {args.id}.", file=sys.stderr)
@@ -277,16 +314,13 @@ async def _note(desk: Desk) -> int:
 async def _purge(desk: Desk) -> int:
     args = desk.args
     days = desk.config.retention_days if args.older_than is None else args.older_than
-    if days < 0:
-        raise UsageError("--older-than must be 0 or more days.")
     filters = desk.filters(args.filters)
-    before = desk.now - timedelta(days=days)
+    before = desk.at - timedelta(days=days)
     what = f"last changed over {days} day(s) ago; {filters.describe(desk.config.zone)}"
     if not args.yes:
-        # Count what would go: the same filters, restricted to the age limit.
-        matching = [t async for t in desk.store.iter_transcripts(filters) if t.updated_at < before]
+        doomed = await desk.store.count_transcripts(replace(filters, changed_before=before))
         print(
-            f"{len(matching):,} transcript(s) {what} would be deleted. Add --yes to delete them.",
+            f"{doomed:,} transcript(s) {what} would be deleted. Add --yes to delete them.",
             file=desk.out,
         )
         return 0
@@ -298,8 +332,8 @@ async def _purge(desk: Desk) -> int:
 
 async def _audit(desk: Desk) -> int:
     args = desk.args
-    since, _ = parse_period(args.period, desk.now, desk.config.zone)
-    rows = await desk.store.accesses(since=since, limit=args.limit)
+    since, until = parse_period(args.period, desk.at, desk.config.zone)
+    rows = await desk.store.accesses(since=since, until=until, limit=args.limit)
     await desk.audit("audit", f"period {args.period}")
     if not rows:
         print("The access log is empty for this period.", file=desk.out)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.anonymise import Redaction, redact
 from bot.errors import UsageError
 
 BACK = "(back)"
@@ -49,6 +50,15 @@ class Step:
     """For `FREE_TEXT` only: the kinds of identifying detail removed from what they typed
     (e.g. "name, phone"). The text itself is never kept, even redacted: a name the redactor
     missed must not reach a lead."""
+
+
+NOTE_LIMIT = 1000
+"""Characters of a lead's note that are kept."""
+
+
+def clean_note(text: str) -> Redaction:
+    """A lead's note as it may be stored: cut to NOTE_LIMIT, identifying details removed."""
+    return redact(text[:NOTE_LIMIT])
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +119,8 @@ class TranscriptWrite:
     """What one update adds to a conversation's transcript; saved with the conversation.
 
     The header fields are the whole current header (the store inserts the transcript if it
-    does not exist yet, e.g. after /forget mid-conversation); `steps` are appended in order.
+    does not exist yet, e.g. after a retention purge of a long-idle conversation); `steps` are
+    appended in order.
     """
 
     conversation_id: str
@@ -140,6 +151,8 @@ class Filters:
     """Only those without an outcome."""
     practitioner: str | None = None
     tag: str | None = None
+    changed_before: datetime | None = None
+    """Only those whose last activity was before this (what retention purges)."""
 
     def describe(self, zone: tzinfo = UTC) -> str:
         """The filters in words, for headings ("all transcripts" when none); days in `zone`."""
@@ -259,12 +272,19 @@ class TranscriptStore(Protocol):
 
     async def log_access(self, access: Access) -> None: ...
 
-    async def accesses(self, *, since: datetime | None = None, limit: int = 1000) -> list[Access]:
+    async def accesses(
+        self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
+    ) -> list[Access]:
         """Newest first."""
 
     async def record_quiz_answer(self, answer: QuizAnswer) -> None: ...
 
-    async def quiz_stats(self, *, since: datetime | None = None) -> QuizStats: ...
+    async def quiz_stats(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> QuizStats: ...
+
+    async def purge_quiz_answers(self, before: datetime) -> int:
+        """Delete quiz answers given before `before`; return how many went."""
 
 
 # ---- periods -------------------------------------------------------------------------------
@@ -274,15 +294,39 @@ PERIOD_HELP = (
     "Write a period as 7d, 4w, 3m (days, weeks, months back from now), today, yesterday, "
     "2026-11 (a month), 2026-11-01 (a day), 2026-10-01..2026-11-15, or all."
 )
+PSEUDONYM = re.compile(r"^p-[0-9a-f]{12}$")
+"""What `bot.transcripts.pseudonym.Pseudonyms.of` returns."""
+MAX_ID = 2**31 - 1
+"""Transcript ids are 32-bit integers in the database."""
+_ID = re.compile(r"^[0-9]{1,10}$")
 _BACK = re.compile(r"^(\d{1,4})([dwm])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def parse_id(text: str) -> int:
+    """A transcript number a lead typed (ASCII digits, within the database's range)."""
+    if not _ID.match(text.strip()) or not 1 <= int(text) <= MAX_ID:
+        raise UsageError(f"'{text[:20]}' is not a transcript number (they are in the list).")
+    return int(text)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def parse_period(
     text: str, now: datetime, zone: ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:
     """(since, until) in UTC for a period a lead typed; days are local days in `zone`."""
+    try:
+        return _period(text, now, zone)
+    except (ValueError, OverflowError):
+        raise UsageError(f"'{text[:40]}' is not a period I know. {PERIOD_HELP}") from None
+
+
+def _period(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
     raw = text.strip().lower()
     today = now.astimezone(zone).date()
 
@@ -301,19 +345,15 @@ def parse_period(
         if days < 1:
             raise UsageError(f"'{text}' is an empty period. {PERIOD_HELP}")
         return start_of(today - timedelta(days=days - 1)), None
-    try:
-        if match := _MONTH.match(raw):
-            first = date(int(match[1]), int(match[2]), 1)
-            after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return start_of(first), start_of(after)
-        if match := _RANGE.match(raw):
-            first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-            if last < first:
-                raise UsageError(f"'{text}' ends before it starts. {PERIOD_HELP}")
-            return start_of(first), start_of(last + timedelta(days=1))
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise UsageError(f"'{text}' is not a period I know. {PERIOD_HELP}") from None
+    if match := _MONTH.match(raw):
+        first = date(int(match[1]), int(match[2]), 1)
+        return start_of(first), start_of(next_month(first))
+    if match := _RANGE.match(raw):
+        first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+        if last < first:
+            raise UsageError(f"'{text}' ends before it starts. {PERIOD_HELP}")
+        return start_of(first), start_of(last + timedelta(days=1))
+    day = date.fromisoformat(raw)  # anything else is a ValueError: not a period
     return start_of(day), start_of(day + timedelta(days=1))
 
 
@@ -347,8 +387,12 @@ def parse_filters(
             values["tag"] = value
         elif key == "tag":
             raise UsageError(f"There is no tag '{value}'. Tags: {', '.join(TAGS)}.")
-        elif key == "practitioner" and value:
+        elif key == "practitioner" and PSEUDONYM.match(value):
             values["practitioner"] = value
+        elif key == "practitioner":
+            raise UsageError(
+                f"'{value[:20]}' is not a practitioner code: they look like p-3f9a0c2e71b4."
+            )
         else:
             raise UsageError(
                 f"I don't understand '{word}'. Filters: outcome=ID, period=P, tag=T, "

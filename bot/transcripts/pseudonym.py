@@ -51,31 +51,47 @@ def load_pseudonyms(key_file: Path) -> Pseudonyms:
                 f"{SECRET_ENV} is too short: use at least {MIN_SECRET_CHARS} random characters."
             )
         return Pseudonyms(from_env.encode())
+    if not key_file.exists():
+        _create(key_file)
     try:
-        return Pseudonyms(key_file.read_bytes().strip())
-    except FileNotFoundError:
-        pass
+        secret = key_file.read_bytes().strip()
     except OSError as exc:
         raise ConfigError(
             f"cannot read the pseudonym key {key_file}: {exc.strerror or exc}"
         ) from exc
-    secret = secrets.token_hex(32).encode()
+    if len(secret) < MIN_SECRET_CHARS:
+        # An empty or cut-short key would make every pseudonym easy to reverse.
+        raise ConfigError(
+            f"the pseudonym key {key_file} is shorter than {MIN_SECRET_CHARS} characters: "
+            f"restore it from a backup, or set {SECRET_ENV}."
+        )
+    return Pseudonyms(secret)
+
+
+def _create(key_file: Path) -> None:
+    """Write a new random key, whole, under its final name (a replica starting at the same
+    moment sees either no file or the finished one, never a half-written one)."""
+    draft = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as out:
-            out.write(secret)
-    except FileExistsError:  # another replica won the race: use its key
-        return Pseudonyms(key_file.read_bytes().strip())
+            out.write(secrets.token_hex(32).encode())
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(draft, key_file)  # fails if another replica's key is already there: use that
+    except FileExistsError:
+        return
     except OSError as exc:
         raise ConfigError(
             f"cannot create the pseudonym key {key_file}: {exc.strerror or exc}. "
             f"Set {SECRET_ENV} instead."
         ) from exc
+    finally:
+        draft.unlink(missing_ok=True)
     log.warning(
         "%s is not set: generated a pseudonym key in %s (readable only by this user). Back it "
         "up with the database; without it, new pseudonyms will not match old ones.",
         SECRET_ENV,
         key_file,
     )
-    return Pseudonyms(secret)

@@ -47,6 +47,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_quiz_answers_practitioner"), "quiz_answers", ["practitioner"], unique=False
     )
+    op.create_index(op.f("ix_quiz_answers_at"), "quiz_answers", ["at"], unique=False)
     op.create_table(
         "transcripts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
