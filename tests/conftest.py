@@ -19,6 +19,9 @@ from tests.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
 pytest_plugins = ["tests.conftest_storage"]
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+GUIDANCE = Path(__file__).resolve().parent / "guidance"
+"""The guidance texts the content is checked against (a copy of ../shared/guidance)."""
+SHARED_GUIDANCE = Path(__file__).resolve().parents[2] / "shared" / "guidance"
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from states import Dialogue, Library, Moved, State, answer, back, load_library
+from tests.conftest import GUIDANCE, SHARED_GUIDANCE
 from tests.transcripts import TRANSCRIPTS, Transcript
 
-GUIDANCE = Path(__file__).resolve().parents[2] / "shared" / "guidance"
 CONTRACT_STEPS = [
     "immediate_danger",
     "about_whom",
@@ -142,7 +141,6 @@ def test_the_law_update_is_stated(library: Library) -> None:
     assert "legal advice" in reference.disclaimer
 
 
-@pytest.mark.skipif(not GUIDANCE.is_dir(), reason="the guidance texts (../shared) are not here")
 def test_golden_rules_are_word_for_word_from_the_source(library: Library) -> None:
     source = " ".join((GUIDANCE / "001_5cfef4ee18eec730.txt").read_text().split())
     for number, rule in library.reference.rules.items():
@@ -204,3 +202,11 @@ def test_unsure_about_danger_gets_urgent_advice(library: Library, advice: Dialog
     unsure = State("advice", "seek_advice", (("immediate_danger", "not_sure"),))
     text = variant_text(advice, advice.content.outcomes["seek_advice"], unsure)
     assert text is not None and "now" in text and "999" in text
+
+
+@pytest.mark.skipif(not SHARED_GUIDANCE.is_dir(), reason="no ../shared/guidance to compare with")
+def test_the_guidance_copy_matches_the_shared_texts() -> None:
+    """tests/guidance is a copy so CI can check the content anywhere; it must not drift."""
+    shared = {p.name: p.read_bytes() for p in SHARED_GUIDANCE.iterdir()}
+    copied = {p.name: p.read_bytes() for p in GUIDANCE.iterdir()}
+    assert copied == shared

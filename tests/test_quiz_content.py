@@ -15,9 +15,9 @@ import pytest
 
 from bot.anonymise import redact
 from states import Library, case_states, load_library, validate
+from tests.conftest import GUIDANCE
 from tests.tiny import texts
 
-GUIDANCE = Path(__file__).resolve().parents[2] / "shared" / "guidance"
 COURSE = GUIDANCE / "003_2ef930efaaba0395.txt"
 FILE = re.compile(r"\b(\d{3}_[0-9a-f]{16}\.txt|README\.md)\b")
 
