@@ -94,7 +94,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Start the Telegram bot (long polling, or a webhook with --webhook)."""
     from bot.telegram.app import run_bot
 
-    return run_bot(config, library_for(args, config), webhook=bool(args.webhook))
+    library = library_for(args, config)
+    return run_bot(config, library, webhook=bool(args.webhook), config_path=args.config)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -437,7 +437,9 @@ async def test_the_debug_log_and_the_database_hold_neither_the_token_nor_anythin
     assert " DEBUG " in log, "the bot was not logging at DEBUG"
     assert "starting (polling, storage sqlite)" in log
     words = [*typed, "Chloe", "07700", "900123", "Quetzal"]
-    assert_log_free_of(log, [TOKEN, TOKEN.split(":", 1)[1], *words])
+    key = (launcher.database.parent / "pseudonym.key").read_text().strip()
+    assert "generated a pseudonym key" in log
+    assert_log_free_of(log, [TOKEN, TOKEN.split(":", 1)[1], key, *words])
     # Every byte the bot wrote to its database (the file, its WAL and shared memory).
     files = sorted(launcher.database.parent.glob(launcher.database.name + "*"))
     assert files, "the bot wrote no database"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -322,3 +323,22 @@ async def test_quiz_results_in_stats_respect_the_period(harness: Harness) -> Non
     await user.press("True")
     lead = make_lead(harness)
     assert "No quiz answers in this period" in text_of(await lead.send("/stats 2020-01"))
+
+
+async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config(
+    harness: Harness, tmp_path: Path
+) -> None:
+    from bot.telegram.app import reload_config
+
+    lead = make_lead(harness)
+    advice = advice_of(harness)
+    path = tmp_path / "config.yaml"
+    path.write_text("leads: [not-a-number]\n")
+    assert not reload_config(advice, path)
+    assert "Transcripts" in text_of(await lead.send("/transcripts"))
+    running_storage = advice.config.storage  # the file names none: the default would differ
+    path.write_text("leads: []\nretention_days: 30\n")
+    assert reload_config(advice, path)
+    assert advice.config.retention_days == 30
+    assert advice.config.storage == running_storage
+    assert text_of(await lead.send("/transcripts")) == UNKNOWN

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
+import signal
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -27,7 +30,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import logs
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.errors import ConfigError, TelegramUnavailable
 from bot.storage import open_store
 from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context
@@ -156,6 +159,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     """
     advice: AdviceBot = app.bot_data["advice"]
     advice.attach(await open_store(advice.config.storage.url))
+    path: Path | None = app.bot_data.get("config_path")
+    if path is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_config, advice, path)
     everyone = [BotCommand(name, text) for name, text in COMMANDS]
     leads = everyone + [BotCommand(name, text) for name, text in LEAD_COMMANDS]
     lists = [
@@ -186,8 +192,27 @@ def _webhook_secret(config: Config) -> str:
     return secret
 
 
-def run_bot(config: Config, library: Library, *, webhook: bool) -> int:
-    """Start the bot and block until it is stopped (Ctrl+C or SIGTERM)."""
+def reload_config(advice: AdviceBot, path: Path) -> bool:
+    """Re-read the config file (on SIGHUP): leads and contacts change without a restart.
+
+    A file that no longer validates is logged and the running config kept. Storage, Telegram
+    and logging settings need a restart; they are kept as they were.
+    """
+    try:
+        fresh = load_config(path)
+    except ConfigError as exc:
+        log.error("config not reloaded, keeping the running one: %s", exc)
+        return False
+    kept = {"storage": advice.config.storage, "telegram": advice.config.telegram}
+    advice.config = fresh.model_copy(update=kept)
+    log.info("config reloaded: %d lead(s), %d contact(s)", len(fresh.leads), len(fresh.contacts))
+    return True
+
+
+def run_bot(
+    config: Config, library: Library, *, webhook: bool, config_path: Path | None = None
+) -> int:
+    """Start the bot and block until it is stopped (Ctrl+C or SIGTERM); SIGHUP reloads."""
     token = config.token()
     hook = config.telegram.webhook
     secret = _webhook_secret(config) if webhook else ""
@@ -199,6 +224,8 @@ def run_bot(config: Config, library: Library, *, webhook: bool) -> int:
     pseudonyms = load_pseudonyms(config.key_file())
     logs.scrub_also(pseudonyms.secret.decode())
     app = build_application(config, library, token, pseudonyms)
+    if config_path is not None:
+        app.bot_data["config_path"] = config_path
     log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
     try:
         if webhook:
