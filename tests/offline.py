@@ -3,17 +3,21 @@
 PTB's own tests use an offline `BaseRequest`; ours hands every Bot API call to the emulator's
 `World.call`, which checks it as Telegram does (HTML, lengths, callback data, message ids) and
 records it. Users' messages and presses become updates that `Harness.pump` feeds to
-`Application.process_update`, so the whole bot runs with no sockets at all.
+`Application.process_update`, so the whole bot runs with no sockets at all. `WorldRequest.plan`
+makes chosen calls fail as Telegram or the network would (flood control, a blocked bot, a lost
+answer), for the fault tests.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -24,11 +28,46 @@ TOKEN = "123456789:" + "TestOnlyNotARealToken_" * 2  # fake; built so no token i
 PSEUDONYMS = Pseudonyms(b"test-only-pseudonym-key")
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One planned failure of a Bot API call.
+
+    With `status`, the call gets Telegram's error response (`retry_after` goes in its
+    `parameters`, as flood control sends it); with `error`, the request raises it, as PTB's
+    HTTP layer does when the network fails. `delivered` lets the World carry the call out
+    first, so only the answer is lost (a read timeout after Telegram acted).
+    """
+
+    status: int = 0
+    description: str = ""
+    retry_after: int | None = None
+    error: type[TelegramError] | None = None
+    delivered: bool = False
+
+    def fail(self) -> tuple[int, bytes]:
+        if self.error is not None:
+            raise self.error(self.description)
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return self.status, json.dumps(body).encode()
+
+
 class WorldRequest(BaseRequest):
-    """A `BaseRequest` whose 'network' is a `World`."""
+    """A `BaseRequest` whose 'network' is a `World`, with failures planned per method."""
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.planned: defaultdict[str, deque[Fault]] = defaultdict(deque)
+        self.fired: list[tuple[str, Fault]] = []
+
+    def plan(self, method: str, *faults: Fault) -> None:
+        """Fail the next calls of `method` (e.g. "sendMessage") with `faults`, in order."""
+        self.planned[method].extend(faults)
 
     @property
     def read_timeout(self) -> float | None:
@@ -56,10 +95,17 @@ class WorldRequest(BaseRequest):
             # What the HTTP server makes of a multipart body: one Upload per file part.
             for name, (filename, data, mime) in request_data.multipart_data.items():
                 params[name] = Upload(filename or name, mime or "", bytes(data))
+        fault = self.planned[api_method].popleft() if self.planned[api_method] else None
+        if fault is not None:
+            self.fired.append((api_method, fault))
+            if not fault.delivered:
+                return fault.fail()
         try:
             result = await self.world.call(api_method, params)
         except web.HTTPException as exc:
             return exc.status, (exc.text or "{}").encode()
+        if fault is not None:
+            return fault.fail()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
@@ -80,6 +126,13 @@ class Harness:
             for raw in updates:
                 self.offset = raw["update_id"] + 1
                 await self.app.process_update(Update.de_json(raw, self.app.bot))
+
+    @property
+    def request(self) -> WorldRequest:
+        """The bot's network, to plan faults on."""
+        request = self.app.bot.request
+        assert isinstance(request, WorldRequest)
+        return request
 
     def user(self, first_name: str = "Sam") -> Practitioner:
         return Practitioner(self, self.world.create_user(first_name, None, None, "en")["id"])

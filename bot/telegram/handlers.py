@@ -25,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import render
@@ -103,6 +103,11 @@ SORRY = "Sorry, something went wrong on my side. Your answers so far are safe."
 FORGET_PAYLOAD = re.compile(r"^F:([yn]):(\d{1,12})$")
 FORGET_WITHIN_MINUTES = 15
 """How long a /forget confirmation button stays valid."""
+COSMETIC_FAILURES = (NetworkError, Forbidden)
+"""What may stop a courtesy call (a button's spinner, an edit) without stopping the reply:
+a refusal (BadRequest: query too old, message not modified or gone), a timeout or a network
+error (both NetworkError), Forbidden. Flood control (RetryAfter) is not among them: when
+Telegram says wait, the update stops there."""
 
 
 class Store(ConversationStore, TranscriptStore, Protocol):
@@ -556,7 +561,7 @@ class AdviceBot:
         stored, state = chat.stored, chat.state
         if press.action == "new":
             await answer_query(query)
-            await _clear_keyboard(query)
+            await set_keyboard(query, None)
             await self.start_decision(update, context, chat)
             return
         if (
@@ -565,7 +570,7 @@ class AdviceBot:
             or (press.conversation, press.turn) != (stored.conversation_id, stored.turn)
         ):
             await answer_query(query, STALE)
-            await _clear_keyboard(query)
+            await set_keyboard(query, None)
             if stored is not None:
                 await self.show(context, stored, STALE)
             else:
@@ -644,11 +649,24 @@ class AdviceBot:
     # ---- failures --------------------------------------------------------------------------
 
     async def on_error(self, update: object, context: Context) -> None:
-        """Log the failure without message text, then tell the practitioner where they are."""
+        """Log the failure without message text, then tell the practitioner where they are.
+
+        Everything the update committed stays committed: the next update shows where the
+        conversation is. When Telegram says stop (the user blocked the bot) or wait (flood
+        control, after the rate limiter's retries), nothing more is sent for this update.
+        """
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
         if isinstance(error, StaleWrite | StorageUnavailable):
             log.warning("update %s not saved: %s", update_id, type(error).__name__)
+        elif isinstance(error, Forbidden):
+            log.info("update %s: Forbidden (blocked by the user, or gone); stopped", update_id)
+            return
+        elif isinstance(error, RetryAfter):
+            log.warning("update %s: RetryAfter (Telegram's flood control); stopped", update_id)
+            return
+        elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            log.warning("update %s: no answer from Telegram (%s)", update_id, type(error).__name__)
         else:
             frames = " <- ".join(
                 f"{Path(f.filename).name}:{f.lineno} in {f.name}"
@@ -660,9 +678,9 @@ class AdviceBot:
         if update.effective_chat.type != "private":
             return
         chat_id = update.effective_chat.id
-        if update.callback_query is not None:
-            await answer_query(update.callback_query)
         try:
+            if update.callback_query is not None:
+                await answer_query(update.callback_query)
             if isinstance(error, StaleWrite | StorageUnavailable):
                 await self.send(context, chat_id, [render.Para(UNAVAILABLE)])
                 return
@@ -685,18 +703,19 @@ async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
     """Stop the button's spinner; an old or already answered query is not an error."""
     try:
         await query.answer(text)
-    except BadRequest as exc:
-        log.debug("callback answer refused: %s", type(exc).__name__)
+    except COSMETIC_FAILURES as exc:
+        log.debug("callback answer failed: %s", type(exc).__name__)
 
 
-async def _clear_keyboard(query: CallbackQuery) -> None:
+async def set_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace (None: remove) the pressed message's keyboard, if Telegram lets us."""
     message = query.message
     if not isinstance(message, Message):
         return
     try:
-        await message.edit_reply_markup(None)
-    except (BadRequest, Forbidden) as exc:
-        log.debug("could not clear an old keyboard: %s", type(exc).__name__)
+        await message.edit_reply_markup(markup)
+    except COSMETIC_FAILURES as exc:
+        log.debug("could not change a keyboard: %s", type(exc).__name__)
 
 
 async def mark(query: CallbackQuery, note: str) -> None:
@@ -707,5 +726,5 @@ async def mark(query: CallbackQuery, note: str) -> None:
     text = f"{message.text_html}\n\n<i>{html.escape(note)}</i>"
     try:
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-    except (BadRequest, Forbidden) as exc:
+    except COSMETIC_FAILURES as exc:
         log.debug("could not mark the answered question: %s", type(exc).__name__)

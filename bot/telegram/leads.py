@@ -20,7 +20,14 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.errors import UsageError
-from bot.telegram.handlers import NOT_THIS_BUTTON, AdviceBot, Context, answer_query, chat_id_of
+from bot.telegram.handlers import (
+    NOT_THIS_BUTTON,
+    AdviceBot,
+    Context,
+    answer_query,
+    chat_id_of,
+    set_keyboard,
+)
 from bot.training import quiz_stats_blocks
 from bot.transcripts.charts import stats_png
 from bot.transcripts.model import (
@@ -349,8 +356,8 @@ class LeadDesk:
             await self.set_tag(who, number, wanted, on)
             await answer_query(query, f"{'Tagged' if on else 'Untagged'}: {TAGS[wanted]}")
             found = await self.advice.store.get_transcript(number)
-            if found is not None and isinstance(query.message, Message):
-                await query.message.edit_reply_markup(tag_keyboard(number, found.tags))
+            if found is not None:  # a double tap's second edit is "not modified": fine
+                await set_keyboard(query, tag_keyboard(number, found.tags))
         else:
             await answer_query(query, NOT_THIS_BUTTON)
 

@@ -131,10 +131,13 @@ class TrainingDesk:
             await answer_query(query, ALREADY)
             return
         if isinstance(press, QuizPress):
-            await self.quiz_answer(update, context, press)
-        elif not await self.case_answer(query, context, chat_id, press):
+            await self.quiz_answer(update, context, press, seen)
+        elif not await self.case_answer(query, context, chat_id, press, seen):
             await answer_query(query, NOT_THIS_BUTTON)
-            return
+
+    def remember(self, seen: tuple[int, int]) -> None:
+        """An answered message, noted as soon as its answer counts: a second press of it is
+        "Already answered" even when the first one's reply failed to arrive."""
         self._answered[seen] = None
         while len(self._answered) > REMEMBERED_PRESSES:
             self._answered.popitem(last=False)
@@ -147,7 +150,9 @@ class TrainingDesk:
         markup = self.true_false(chat_id, quiz_id, quiz, 0, 0)
         await self.advice.send(context, chat_id, blocks, markup)
 
-    async def quiz_answer(self, update: Update, context: Context, press: QuizPress) -> None:
+    async def quiz_answer(
+        self, update: Update, context: Context, press: QuizPress, seen: tuple[int, int]
+    ) -> None:
         """Store the answer, then say whether it was right and why, then the next statement."""
         query = update.callback_query
         assert query is not None
@@ -164,6 +169,7 @@ class TrainingDesk:
                 self.advice.now(),
             )
         )
+        self.remember(seen)
         await answer_query(query)
         await mark(query, f"Your answer: {training.truth(press.said).capitalize()}")
         wrong = press.wrong | (0 if correct else 1 << press.index)
@@ -208,7 +214,12 @@ class TrainingDesk:
         await self.advice.send(context, chat_id, blocks, self.choices(chat_id, case_id, 0, 0))
 
     async def case_answer(
-        self, query: CallbackQuery, context: Context, chat_id: int, press: CasePress
+        self,
+        query: CallbackQuery,
+        context: Context,
+        chat_id: int,
+        press: CasePress,
+        seen: tuple[int, int],
     ) -> bool:
         """What the guidance says at this key question, then the next one or the outcome.
 
@@ -222,6 +233,7 @@ class TrainingDesk:
         if press.choice >= len(answers):
             return False
         chosen = answers[press.choice]
+        self.remember(seen)
         await answer_query(query)
         await mark(query, f"Your answer: {chosen.label}")
         blocks, matched = training.case_feedback(dialogue, item, chosen.id)

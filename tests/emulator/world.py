@@ -70,6 +70,8 @@ JSON_PARAMS = frozenset(
     {"reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope"}
     | {"reply_parameters", "link_preview_options"}
 )
+FILE_KINDS = ("photo", "document", "voice", "video", "sticker", "audio", "animation", "video_note")
+"""Kinds of user message that carry a file (see `World._content` for the others)."""
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"RIFF")
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -872,7 +874,9 @@ class World:
             contact = {k: spec.get(k) for k in ("phone_number", "first_name", "last_name")}
             contact["user_id"] = spec.get("contact_user_id")
             return {"contact": {k: v for k, v in contact.items() if v is not None}}, None
-        if kind not in ("photo", "document", "voice", "video", "sticker"):
+        if kind in ("venue", "dice", "poll"):
+            return {kind: _gadget(kind, spec, next(self._serial))}, None
+        if kind not in FILE_KINDS:
             raise api_error(400, f"unknown message kind {kind!r}")
         data = bytes.fromhex(spec.get("data_hex", "")) or b"\0" * int(spec.get("size", 1024))
         file = self.store_file(kind, spec.get("file_name"), spec.get("mime_type"), data)
@@ -1022,17 +1026,48 @@ def _media(kind: str, file: StoredFile, spec: JSON | None = None) -> Any:
     if kind == "sticker":
         extra: JSON = {"width": 512, "height": 512, "is_animated": False, "is_video": False}
         return base | extra | {"type": "regular", "emoji": spec.get("emoji", "👍")}
-    if kind in ("voice", "video"):
+    if kind in ("voice", "video", "audio", "animation", "video_note"):
         base["duration"] = int(spec.get("duration", 3))
-    if kind == "video":
+    if kind in ("video", "animation"):
         base |= {"width": spec.get("width", 640), "height": spec.get("height", 360)}
-    if kind in ("document", "video") and file.name:
+    if kind == "video_note":
+        base["length"] = int(spec.get("length", 240))
+    if kind in ("document", "video", "audio", "animation") and file.name:
         base["file_name"] = file.name
-    default_mime = {"voice": "audio/ogg", "video": "video/mp4"}.get(kind)
+    default_mime = {"voice": "audio/ogg", "video": "video/mp4", "audio": "audio/mpeg"}.get(kind)
     mime = file.mime_type or default_mime
     if mime:
         base["mime_type"] = mime
     return base
+
+
+def _gadget(kind: str, spec: JSON, serial: int) -> JSON:
+    """A venue, a dice throw or a poll: message content that carries no file."""
+    if kind == "venue":
+        where = {"latitude": spec.get("latitude", 51.45), "longitude": spec.get("longitude", -0.97)}
+        return {
+            "location": where,
+            "title": spec.get("title", "Town hall"),
+            "address": spec.get("address", "1 High Street"),
+        }
+    if kind == "dice":
+        return {"emoji": spec.get("emoji", "🎲"), "value": int(spec.get("value", 3))}
+    options = spec.get("options") or ["Yes", "No"]
+    return {
+        "id": str(serial),
+        "question": spec.get("question", "Which?"),
+        "options": [
+            {"text": str(option), "voter_count": 0, "persistent_id": str(index)}
+            for index, option in enumerate(options)
+        ],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": True,
+        "members_only": False,
+    }
 
 
 def _utf16_slice(text: str, offset: int, length: int) -> str:
