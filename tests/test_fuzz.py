@@ -970,11 +970,6 @@ def text_of(messages: list[Any]) -> str:
     return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leads.py LeadDesk.list_keyboard reads self.outcomes[view.outcome - 1] for any "
-    "outcome number the payload carries (0-99), though there are 9: IndexError, then Sorry",
-)
 async def test_a_list_button_naming_an_unknown_outcome_is_refused(harness: Harness) -> None:
     lead = harness.user("Lee")
     advice: AdviceBot = harness.app.bot_data["advice"]
@@ -984,12 +979,6 @@ async def test_a_list_button_naming_an_unknown_outcome_is_refused(harness: Harne
     assert SORRY not in text_of(replies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers.py AdviceBot.on_press accepts any answer states.answer() understands, "
-    "aliases too ('1', 'y'), commits it with the alias as the answer, then looks the label "
-    "up by id: StopIteration (a RuntimeError in a coroutine), then Sorry",
-)
 async def test_an_answer_button_carrying_an_alias_is_taken_by_its_id(
     harness: Harness, library: Library
 ) -> None:
@@ -1006,20 +995,11 @@ async def test_an_answer_button_carrying_an_alias_is_taken_by_its_id(
     assert all((s.step, s.answer) in dialogue.moves for s in transcript.steps), transcript.steps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers.py AdviceBot.on_rule: '²'.isdigit() is True but int('²') raises "
-    "ValueError, then Sorry",
-)
 async def test_rule_with_a_superscript_digit_explains_the_rules(harness: Harness) -> None:
     replies = await harness.user().send("/rule ²")
     assert "There are seven golden rules" in text_of(replies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="training.py _pick: '²'.isdigit() is True but int('²') raises ValueError, then Sorry",
-)
 @pytest.mark.parametrize("command", ["/quiz ²", "/cases ①"])
 async def test_quiz_and_cases_with_a_digit_that_is_not_decimal_list_them(
     harness: Harness, command: str

@@ -378,7 +378,7 @@ class AdviceBot:
     async def on_rule(self, update: Update, context: Context) -> None:
         args = context.args or []
         rules = self.library.reference.rules
-        if len(args) == 1 and args[0].isdigit() and int(args[0]) in rules:
+        if len(args) == 1 and args[0].isascii() and args[0].isdigit() and int(args[0]) in rules:
             await self.send(context, chat_id_of(update), render.rules(self.library, int(args[0])))
             return
         await self.send(
@@ -589,13 +589,16 @@ class AdviceBot:
         else:
             result = answer(self.dialogue, state, press.answer)
             question = self.dialogue.node(state.step)
-            if not isinstance(result, Moved) or not isinstance(question, Question):
+            labels = (
+                {a.id: a.label for a in question.answers} if isinstance(question, Question) else {}
+            )
+            # A button carries an answer id; an alias ("y", "1") in one was never sent by us.
+            if not isinstance(result, Moved) or press.answer not in labels:
                 await answer_query(query, NOT_THIS_BUTTON)
                 return
             step = Step(state.step, press.answer, self.now(), redacted=False)
             arrival = await self.commit(chat_id, chat, result.state, who, step)
-            chosen = next(a.label for a in question.answers if a.id == press.answer)
-            note = f"Your answer: {chosen}"
+            note = f"Your answer: {labels[press.answer]}"
         await answer_query(query)
         await mark(query, note)
         await self.reply(context, arrival)

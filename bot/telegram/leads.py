@@ -221,7 +221,8 @@ class LeadDesk:
             )
             for i, (_, label) in enumerate(FLAGS)
         ]
-        outcome = "any" if view.outcome == 0 else self.outcomes[view.outcome - 1]
+        named = 0 < view.outcome <= len(self.outcomes)
+        outcome = self.outcomes[view.outcome - 1] if named else "any"
         known = view.period in PERIODS
         next_period = PERIODS[(PERIODS.index(view.period) + 1) % len(PERIODS)] if known else "all"
         choose = [

@@ -293,7 +293,7 @@ def _pick(args: list[str], ids: list[str]) -> str | None:
     if len(args) != 1:
         return None
     word = args[0].strip().lower()
-    if word.isdigit() and 1 <= int(word) <= len(ids):
+    if word.isascii() and word.isdigit() and 1 <= int(word) <= len(ids):
         return ids[int(word) - 1]
     return word if word in ids else None
 
