@@ -5,6 +5,7 @@
     ├── ConfigError             the config file or environment is invalid; names the key
     ├── TelegramUnavailable     Telegram refused the token or could not be reached at start-up
     ├── UsageError              a lead's command arguments (filters, period, id) are wrong
+    ├── AlreadyApplied          Telegram delivered an update again that was already saved
     └── StorageError            the database refused or failed
         ├── StorageUnavailable  cannot reach or write the database right now (retry later)
         └── StaleWrite          another update of the same chat won the race (retry the update)
@@ -15,6 +16,10 @@ Anything else that escapes is a bug, and the edges report it as one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.storage.base import StoredConversation
 
 
 class InfoshareError(Exception):
@@ -23,6 +28,15 @@ class InfoshareError(Exception):
 
 class UsageError(InfoshareError):
     """A command's arguments could not be understood; the message says how to write them."""
+
+
+class AlreadyApplied(InfoshareError):
+    """This update's move is already saved: Telegram sent it again because the bot stopped
+    before confirming it. It must not be applied twice; `stored` is where the chat now is."""
+
+    def __init__(self, update_id: int, stored: StoredConversation) -> None:
+        super().__init__(f"update {update_id} was already applied")
+        self.stored = stored
 
 
 class ContentError(InfoshareError):

@@ -116,6 +116,8 @@ class Harness:
     app: Application  # type: ignore[type-arg]
     world: World
     offset: int = 0
+    processed: list[dict[str, Any]] = field(default_factory=list)
+    """Every raw update processed, so a test can deliver one again as Telegram may."""
 
     async def pump(self) -> None:
         """Process every queued update, in order, as the bot would receive them."""
@@ -125,7 +127,12 @@ class Harness:
                 return
             for raw in updates:
                 self.offset = raw["update_id"] + 1
-                await self.app.process_update(Update.de_json(raw, self.app.bot))
+                await self.deliver(raw)
+
+    async def deliver(self, raw: dict[str, Any]) -> None:
+        """Process one raw update (again, if it was processed before)."""
+        self.processed.append(raw)
+        await self.app.process_update(Update.de_json(raw, self.app.bot))
 
     @property
     def request(self) -> WorldRequest:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Update
 
 from bot.config import Config
+from bot.storage import open_store
 from bot.telegram import handlers
 from bot.telegram.app import _post_init, build_application
 from bot.telegram.handlers import AdviceBot
-from bot.transcripts.model import Filters
+from bot.transcripts.model import FREE_TEXT, Filters
 from states import Library
 from tests.conftest import NOW
 from tests.emulator.world import World, api_error
@@ -551,3 +553,88 @@ async def test_privacy_says_what_leads_see_and_how_to_forget(harness: Harness) -
     replies = await harness.user().send("/privacy")
     text = texts(replies)
     assert "safeguarding leads" in text and "/forget" in text and "never the text" in text
+
+
+# ---- one chat, many deliveries: redelivery after a crash, two replicas racing -------------
+
+
+async def test_a_redelivered_answer_is_applied_once_and_shows_where_the_chat_is(
+    harness: Harness,
+) -> None:
+    """Telegram sends an update again when the bot stopped before confirming it."""
+    user = await started(harness)
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    await user.send("no")  # typed: a second delivery must not answer the next question "no"
+    typed = harness.processed[-1]
+    await user.press("An adult")
+    pressed = harness.processed[-1]
+    before = await advice.store.load(user.id)
+    assert before is not None and [a for _, a in before.history] == ["no", "adult"]
+    for raw in (typed, pressed):
+        await harness.deliver(raw)
+        replies = await user._replies()
+        assert len(replies) == 1 and "Is there a clear and legitimate purpose" in replies[0]["text"]
+    assert await advice.store.load(user.id) == before
+    page = await advice.store.list_transcripts(Filters(), offset=0, limit=10)
+    found = await advice.store.get_transcript(page.items[0].id)
+    assert found is not None and [s.answer for s in found.steps] == ["no", "adult"]
+
+
+async def test_updates_racing_on_two_replicas_are_applied_one_after_the_other(
+    harness: Harness, config: Config, library: Library
+) -> None:
+    """Replica B saves the chat while replica A is deciding: A applies its update afresh."""
+    user = await started(harness)
+    a: AdviceBot = harness.app.bot_data["advice"]
+    request = WorldRequest(harness.world)
+    other = build_application(config, library, TOKEN, PSEUDONYMS, request=request)
+    b: AdviceBot = other.bot_data["advice"]
+    b.now = a.now
+    b.attach(await open_store(config.storage.url))
+    first_save = a.store.save
+    raced = {"n": 0}
+
+    async def save_after_b(*args: Any, **kwargs: Any) -> Any:
+        if raced["n"] == 0:  # B's update lands between A's load and A's save
+            raced["n"] += 1
+            harness.world.user_message(user.id, user.id, {"text": "yes"})
+            [raw] = await harness.world.call("getUpdates", {"offset": harness.offset})
+            harness.offset = raw["update_id"] + 1
+            await other.process_update(Update.de_json(raw, other.bot))
+        return await first_save(*args, **kwargs)
+
+    async with other:
+        a.store.save = save_after_b  # type: ignore[method-assign]
+        try:
+            await user.send("no")  # A: "no" to immediate danger, raced by B's "yes"
+        finally:
+            del a.store.save
+    await b.close()
+    stored = await a.store.load(user.id)
+    assert stored is not None
+    # B's "yes" answered immediate danger (an outcome); A's "no" then met a finished decision.
+    assert stored.step == "refer_now" and [x for _, x in stored.history] == ["yes"]
+    page = await a.store.list_transcripts(Filters(), offset=0, limit=10)
+    found = await a.store.get_transcript(page.items[0].id)
+    assert found is not None and [s.answer for s in found.steps] == ["yes", FREE_TEXT]
+    replies = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
+    assert replies.count("DECISION RECORD") == 1 and replies.endswith(handlers.FINISHED)
+    assert handlers.UNAVAILABLE not in replies
+
+
+async def test_new_decision_pressed_twice_starts_one(harness: Harness) -> None:
+    user = await started(harness)
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    await user.press("Yes")
+    finished = user.keyboard_message().payload
+    [data] = [
+        b["callback_data"]
+        for row in finished["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "New decision"
+    ]
+    await user.press("New decision")
+    replies = await user.forge(data, finished["message_id"])  # the second tap of a double tap
+    assert handlers.STALE in texts(replies)
+    page = await advice.store.list_transcripts(Filters(), offset=0, limit=10)
+    assert page.total == 2

@@ -7,6 +7,7 @@ One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections,
 """
 
 from bot.storage.base import (
+    APPLIED_KEPT,
     ConversationStore,
     StaleWrite,
     StorageError,
@@ -17,6 +18,7 @@ from bot.storage.base import (
 from bot.storage.sql import SqlStore, open_store
 
 __all__ = [
+    "APPLIED_KEPT",
     "ConversationStore",
     "SqlStore",
     "StaleWrite",

@@ -16,6 +16,7 @@ from bot.errors import StaleWrite, StorageError, StorageUnavailable
 from bot.transcripts.model import TranscriptWrite
 
 __all__ = [
+    "APPLIED_KEPT",
     "ConversationStore",
     "StaleWrite",
     "StorageError",
@@ -23,6 +24,10 @@ __all__ = [
     "StoredConversation",
     "new_conversation_id",
 ]
+
+
+APPLIED_KEPT = 32
+"""How many applied update ids a chat remembers: far more than can be in flight for one chat."""
 
 
 def new_conversation_id() -> str:
@@ -51,6 +56,12 @@ class StoredConversation:
     """Set by the store on save; a conversation that was never saved has version 0."""
     last_record: str | None = None
     """The last decision record, plain and already anonymous."""
+    applied: tuple[int, ...] = ()
+    """The newest Telegram update ids whose move this row holds (at most `APPLIED_KEPT`).
+
+    Telegram delivers an update again when it did not hear back (the bot crashed after saving,
+    before confirming); such an update must not be applied a second time.
+    """
 
     def __post_init__(self) -> None:
         # A naive datetime is ambiguous once it has left this process; refuse it here, once.

@@ -403,6 +403,7 @@ def _to_row(conv: StoredConversation) -> dict[str, Any]:
         "updated_at": conv.updated_at,
         "version": conv.version,
         "last_record": conv.last_record,
+        "applied": list(conv.applied),
     }
 
 
@@ -419,4 +420,5 @@ def _from_row(row: sa.Row[Any]) -> StoredConversation:
         updated_at=row.updated_at,
         version=row.version,
         last_record=row.last_record,
+        applied=tuple(row.applied),
     )

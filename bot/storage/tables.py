@@ -72,6 +72,9 @@ conversations = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("last_record", sa.Text, nullable=True),
+    # The last few Telegram update ids applied to this chat, so a redelivered update (after a
+    # crash before Telegram heard back) is recognised and never applied twice.
+    sa.Column("applied", sa.JSON, nullable=False, server_default="[]"),
 )
 
 # Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL sequences never go back), so a

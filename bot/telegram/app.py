@@ -7,10 +7,8 @@ import logging
 import os
 import re
 import signal
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatType
@@ -33,7 +31,7 @@ from bot import logs
 from bot.config import Config, load_config
 from bot.errors import ConfigError, TelegramUnavailable
 from bot.storage import open_store
-from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context
+from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context, Handler
 from bot.telegram.leads import LEAD_COMMANDS, SHORTCUT, LeadDesk
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.training import register_training
@@ -114,12 +112,12 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
 
     app.add_handler(TypeHandler(Update, guard), group=-1)
     desk = LeadDesk(advice)
-    commands: dict[str, Callable[[Update, Context], Coroutine[Any, Any, None]]] = {
-        "start": advice.on_start,
-        "advice": advice.on_advice,
-        "restart": advice.on_advice,
-        "back": advice.on_back,
-        "cancel": advice.on_cancel,
+    commands: dict[str, Handler] = {
+        "start": advice.once(advice.on_start),
+        "advice": advice.once(advice.on_advice),
+        "restart": advice.once(advice.on_advice),
+        "back": advice.once(advice.on_back),
+        "cancel": advice.once(advice.on_cancel),
         "rules": advice.on_rules,
         "rule": advice.on_rule,
         "contacts": advice.on_contacts,
@@ -143,12 +141,12 @@ def register(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-
     app.add_handler(CallbackQueryHandler(advice.on_forget_press, pattern=r"^F:"))
     app.add_handler(CallbackQueryHandler(desk.on_press, pattern=r"^[LT]:"))
     register_training(app, advice)  # /quiz, /cases, /flowchart and their buttons (issue 7)
-    app.add_handler(CallbackQueryHandler(advice.on_press))
+    app.add_handler(CallbackQueryHandler(advice.once(advice.on_press)))
     app.add_handler(
         MessageHandler(private & (filters.FORWARDED | filters.ATTACHMENT), advice.on_media)
     )
     app.add_handler(MessageHandler(private & filters.COMMAND, advice.on_unknown_command))
-    app.add_handler(MessageHandler(private & filters.TEXT, advice.on_text))
+    app.add_handler(MessageHandler(private & filters.TEXT, advice.once(advice.on_text)))
     app.add_error_handler(advice.on_error)
 
 

@@ -7,8 +7,10 @@ practitioner saw accepted; at worst they see a question again.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+import random
 import re
 import traceback
 from collections.abc import Callable, Coroutine, Sequence
@@ -31,8 +33,8 @@ from telegram.ext import ContextTypes
 from bot import render
 from bot.anonymise import redact
 from bot.config import Config
-from bot.errors import StaleWrite, StorageUnavailable
-from bot.storage import ConversationStore, StoredConversation, new_conversation_id
+from bot.errors import AlreadyApplied, StaleWrite, StorageUnavailable
+from bot.storage import APPLIED_KEPT, ConversationStore, StoredConversation, new_conversation_id
 from bot.telegram.callbacks import Press, decode
 from bot.transcripts.model import BACK, FREE_TEXT, Step, TranscriptStore, TranscriptWrite
 from bot.transcripts.pseudonym import Pseudonyms
@@ -41,6 +43,7 @@ from states import Dialogue, Library, Moved, Outcome, Question, State, answer, b
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 IDLE = ""
 """The step of a chat with no decision in progress (cancelled, or content changed)."""
 ANSWERS_PER_ROW = 3
@@ -103,6 +106,8 @@ SORRY = "Sorry, something went wrong on my side. Your answers so far are safe."
 FORGET_PAYLOAD = re.compile(r"^F:([yn]):(\d{1,12})$")
 FORGET_WITHIN_MINUTES = 15
 """How long a /forget confirmation button stays valid."""
+STALE_ATTEMPTS = 5
+"""How often an update is applied afresh when another replica saved its chat first."""
 COSMETIC_FAILURES = (NetworkError, Forbidden)
 """What may stop a courtesy call (a button's spinner, an edit) without stopping the reply:
 a refusal (BadRequest: query too old, message not modified or gone), a timeout or a network
@@ -128,6 +133,8 @@ class Chat:
 
     stored: StoredConversation | None
     state: State | None
+    update_id: int | None = None
+    """The update being handled; saved with the move so a redelivery is not applied again."""
 
 
 class AdviceBot:
@@ -170,15 +177,45 @@ class AdviceBot:
 
     # ---- state -----------------------------------------------------------------------------
 
-    async def load(self, chat_id: int) -> Chat:
+    async def load(self, chat_id: int, update: Update | None = None) -> Chat:
+        """The chat as stored; `AlreadyApplied` if `update` is a redelivered, saved move."""
         stored = await self.store.load(chat_id)
+        update_id = update.update_id if update is not None else None
+        if stored is not None and update_id is not None and update_id in stored.applied:
+            raise AlreadyApplied(update_id, stored)
         if stored is None or stored.step == IDLE:
-            return Chat(stored, None)
+            return Chat(stored, None, update_id)
         state = State(stored.dialogue, stored.step, stored.history)
         dialogue = self.library.dialogues.get(stored.dialogue)
         if dialogue is None or not dialogue.knows(state):
-            return Chat(stored, None)
-        return Chat(stored, state)
+            return Chat(stored, None, update_id)
+        return Chat(stored, state, update_id)
+
+    def once(self, handler: Handler) -> Handler:
+        """Run `handler` as one step of its chat's history, whichever replica runs it.
+
+        Handlers save before they send, so a `StaleWrite` (another replica saved this chat
+        since we loaded it) means nothing was sent: load again and apply the update to the
+        newer state. `AlreadyApplied` (Telegram redelivered an update whose move was saved
+        before a crash) shows where the chat is instead of applying it twice.
+        """
+
+        async def run(update: Update, context: Context) -> None:
+            for attempt in range(1, STALE_ATTEMPTS + 1):
+                try:
+                    await handler(update, context)
+                    return
+                except StaleWrite:
+                    if attempt == STALE_ATTEMPTS:
+                        raise
+                    log.info("update %s raced another update of its chat; again", update.update_id)
+                    await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+                except AlreadyApplied as done:
+                    log.info("update %s was applied before; showing the chat", update.update_id)
+                    await self.show(context, done.stored)
+                    return
+
+        return run
 
     async def save(
         self,
@@ -197,6 +234,9 @@ class AdviceBot:
         """
         now = self.now()
         old = chat.stored
+        applied = old.applied if old else ()
+        if chat.update_id is not None:
+            applied = (*applied, chat.update_id)[-APPLIED_KEPT:]
         stored = StoredConversation(
             chat_id=chat_id,
             dialogue=state.dialogue if state else self.dialogue.id,
@@ -211,6 +251,7 @@ class AdviceBot:
             last_record=last_record
             if last_record is not None
             else (old.last_record if old else None),
+            applied=applied,
         )
         write = None if who is None or state is None else self.transcript(stored, who, steps)
         return await self.store.save(
@@ -330,7 +371,7 @@ class AdviceBot:
 
     async def on_start(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
-        chat = await self.load(chat_id)
+        chat = await self.load(chat_id, update)
         if (
             chat.state is not None
             and chat.stored is not None
@@ -345,11 +386,11 @@ class AdviceBot:
         await self.start_decision(update, context, chat)
 
     async def on_advice(self, update: Update, context: Context) -> None:
-        await self.start_decision(update, context, await self.load(chat_id_of(update)))
+        await self.start_decision(update, context, await self.load(chat_id_of(update), update))
 
     async def on_back(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
-        chat = await self.load(chat_id)
+        chat = await self.load(chat_id, update)
         if chat.state is None:
             await self.send(context, chat_id, [render.Para(NO_DECISION)])
             return
@@ -358,7 +399,7 @@ class AdviceBot:
 
     async def on_cancel(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
-        chat = await self.load(chat_id)
+        chat = await self.load(chat_id, update)
         if chat.state is not None:
             await self.save(chat_id, chat, None, who=None)
         await self.send(
@@ -509,7 +550,7 @@ class AdviceBot:
     async def on_text(self, update: Update, context: Context) -> None:
         message = update.effective_message
         chat_id = chat_id_of(update)
-        chat = await self.load(chat_id)
+        chat = await self.load(chat_id, update)
         text = message.text if message and message.text else ""
         if chat.state is not None and not self.dialogue.is_outcome(chat.state.step):
             result = answer(self.dialogue, chat.state, text)
@@ -557,24 +598,21 @@ class AdviceBot:
         if press is None:
             await answer_query(query, NOT_THIS_BUTTON)
             return
-        chat = await self.load(chat_id)
+        chat = await self.load(chat_id, update)
         stored, state = chat.stored, chat.state
-        if press.action == "new":
+        if stored is None or (press.conversation, press.turn) != (
+            stored.conversation_id,
+            stored.turn,
+        ):
+            await self.refuse_stale(context, query, stored)
+            return
+        if press.action == "new":  # pressed on a finished decision (state may be None)
             await answer_query(query)
             await set_keyboard(query, None)
             await self.start_decision(update, context, chat)
             return
-        if (
-            stored is None
-            or state is None
-            or (press.conversation, press.turn) != (stored.conversation_id, stored.turn)
-        ):
-            await answer_query(query, STALE)
-            await set_keyboard(query, None)
-            if stored is not None:
-                await self.show(context, stored, STALE)
-            else:
-                await self.send(context, chat_id, [render.Para(NO_DECISION)])
+        if state is None:
+            await self.refuse_stale(context, query, stored)
             return
         if press.action == "explain":
             node = self.dialogue.node(state.step)
@@ -602,6 +640,17 @@ class AdviceBot:
         await answer_query(query)
         await mark(query, note)
         await self.reply(context, arrival)
+
+    async def refuse_stale(
+        self, context: Context, query: CallbackQuery, stored: StoredConversation | None
+    ) -> None:
+        """A button from an earlier question or conversation: say so and show where we are."""
+        await answer_query(query, STALE)
+        await set_keyboard(query, None)
+        if stored is not None:
+            await self.show(context, stored, STALE)
+        elif query.message is not None:
+            await self.send(context, query.message.chat.id, [render.Para(NO_DECISION)])
 
     async def on_media(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
