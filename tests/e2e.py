@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -107,26 +108,32 @@ class Launcher:
     stops whatever is still running and checks every log for the secrets.
     """
 
-    def __init__(self, telegram: EmulatorClient, directory: Path) -> None:
+    def __init__(
+        self, telegram: EmulatorClient, directory: Path, storage_url: str | None = None
+    ) -> None:
         self.telegram = telegram
         self.directory = directory
         self.database = directory / "bot.db"
+        self.storage_url = storage_url or f"sqlite:///{self.database}"
         self.base_url = telegram.url
         self.port = free_port()
         self.url_path = "e2e-hook"
         self.public_url = f"http://127.0.0.1:{self.port}/{self.url_path}"
         self.processes: list[BotProcess] = []
 
-    def config(self) -> Path:
-        """The config file: the emulator as Telegram, SQLite in the test's folder, DEBUG logs."""
-        path = self.directory / "config.yaml"
+    def config(self, port: int | None = None) -> Path:
+        """The config file: the emulator as Telegram, SQLite in the test's folder, DEBUG logs.
+
+        `port`: a replica's own port (its webhook URL stays `public_url`, the load balancer).
+        """
+        path = self.directory / ("config.yaml" if port is None else f"config-{port}.yaml")
         settings = {
-            "storage": {"url": f"sqlite:///{self.database}"},
+            "storage": {"url": self.storage_url},
             "telegram": {
                 "base_url": self.base_url,
                 "webhook": {
                     "listen": "127.0.0.1",
-                    "port": self.port,
+                    "port": port or self.port,
                     "url_path": self.url_path,
                     "public_url": self.public_url,
                 },
@@ -136,18 +143,21 @@ class Launcher:
         path.write_text(yaml.safe_dump(settings), encoding="utf-8")
         return path
 
-    def command(self, *args: str) -> list[str]:
+    def command(self, *args: str, port: int | None = None) -> list[str]:
         """`infoshare-bot --config FILE ARGS...`, run by this test's Python."""
-        return [sys.executable, "-m", "bot.cli", "--config", str(self.config()), *args]
+        return [sys.executable, "-m", "bot.cli", "--config", str(self.config(port)), *args]
 
-    async def start(self, *, webhook: bool = False) -> BotProcess:
-        """Start the bot and wait until it polls (or, with a webhook, accepts connections)."""
+    async def start(self, *, webhook: bool = False, port: int | None = None) -> BotProcess:
+        """Start the bot and wait until it polls (or, with a webhook, accepts connections).
+
+        `port`: start a webhook replica listening there instead of on `self.port`.
+        """
         before = len(await self.telegram.calls())
         log = self.directory / f"bot-{len(self.processes) + 1}.log"
         secrets = {TOKEN_ENV: TOKEN, SECRET_ENV: WEBHOOK_SECRET if webhook else None}
         with log.open("wb") as sink:
             process = await asyncio.create_subprocess_exec(
-                *self.command(*(["run", "--webhook"] if webhook else ["run"])),
+                *self.command(*(["run", "--webhook"] if webhook else ["run"]), port=port),
                 cwd=self.directory,
                 env=bot_env(**secrets),
                 stdin=asyncio.subprocess.DEVNULL,
@@ -168,12 +178,13 @@ class Launcher:
 
         await until(started, START_TIMEOUT, f"the bot's first {ready}")
         if webhook:
-            await until(self._listening, START_TIMEOUT, "the bot's webhook server")
+            listening = functools.partial(self._listening, port or self.port)
+            await until(listening, START_TIMEOUT, "the bot's webhook server")
         return bot
 
-    async def _listening(self) -> bool | None:
+    async def _listening(self, port: int) -> bool | None:
         try:
-            _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
             return None
         writer.close()

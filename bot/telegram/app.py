@@ -35,6 +35,7 @@ from bot.telegram.handlers import COMMANDS, TOPIC_COMMANDS, AdviceBot, Context, 
 from bot.telegram.leads import LEAD_COMMANDS, SHORTCUT, LeadDesk
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.training import register_training
+from bot.telegram.webhook import serve
 from bot.transcripts.pseudonym import Pseudonyms, load_pseudonyms
 from states import Library
 
@@ -190,6 +191,15 @@ def _webhook_secret(config: Config) -> str:
     return secret
 
 
+def _public_url(config: Config) -> str:
+    url = config.telegram.webhook.public_url
+    if not url:
+        raise ConfigError(
+            "telegram.webhook.public_url: set the HTTPS address Telegram should call."
+        )
+    return url
+
+
 def reload_config(advice: AdviceBot, path: Path) -> bool:
     """Re-read the config file (on SIGHUP): leads and contacts change without a restart.
 
@@ -210,14 +220,15 @@ def reload_config(advice: AdviceBot, path: Path) -> bool:
 def run_bot(
     config: Config, library: Library, *, webhook: bool, config_path: Path | None = None
 ) -> int:
-    """Start the bot and block until it is stopped (Ctrl+C or SIGTERM); SIGHUP reloads."""
+    """Start the bot and block until it is stopped (Ctrl+C or SIGTERM); SIGHUP reloads.
+
+    With `webhook`, this is one replica (bot.telegram.webhook): any number may run behind a
+    load balancer on one PostgreSQL database.
+    """
     token = config.token()
     hook = config.telegram.webhook
     secret = _webhook_secret(config) if webhook else ""
-    if webhook and not hook.public_url:
-        raise ConfigError(
-            "telegram.webhook.public_url: set the HTTPS address Telegram should call."
-        )
+    public_url = _public_url(config) if webhook else ""
     logs.configure(config.logging.level, secrets=[token, secret])
     pseudonyms = load_pseudonyms(config.key_file())
     logs.scrub_also(pseudonyms.secret.decode())
@@ -227,13 +238,15 @@ def run_bot(
     log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
     try:
         if webhook:
-            app.run_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.url_path,
-                webhook_url=hook.public_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
+            asyncio.run(
+                serve(
+                    app,
+                    listen=hook.listen,
+                    port=hook.port,
+                    url_path=hook.url_path,
+                    public_url=public_url,
+                    secret=secret,
+                )
             )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)

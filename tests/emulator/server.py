@@ -188,31 +188,45 @@ async def _control(request: web.Request) -> web.Response:
 
 
 async def _deliver_webhooks(world: World) -> None:
-    """POST queued updates to the webhook one at a time, retrying failures like Telegram."""
-    delay = RETRY_FIRST
+    """POST queued updates to the webhook, up to its max_connections at once, like Telegram."""
+    backoff = [RETRY_FIRST]  # shared: a failing webhook slows every delivery, as on Telegram
+    posting: set[asyncio.Task[None]] = set()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        while (job := await world.wait_until(world.next_delivery, None)) is not None:
-            hook, update = job
-            secret = hook.secret_token
-            headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-            error: str | None = None
-            try:
-                async with session.post(hook.url, json=update, headers=headers) as response:
-                    if not 200 <= response.status < 300:
-                        status = f"{response.status} {response.reason}"
-                        error = f"Wrong response from the webhook: {status}"
-            except aiohttp.ClientConnectorError:
-                error = "Connection refused"
-            except TimeoutError:
-                error = "Read timeout expired"
-            except aiohttp.ClientError as exc:
-                error = f"Connection failed: {type(exc).__name__}"
-            world.delivered(hook, update["update_id"], error)
-            if error is None:
-                delay = RETRY_FIRST
-                continue
-            await world.wait_until(_replaced(world, hook), delay)
-            delay = min(delay * 2, RETRY_MAX)
+        try:
+            while (job := await world.wait_until(world.next_delivery, None)) is not None:
+                task = asyncio.create_task(_post_update(session, world, *job, backoff))
+                posting.add(task)
+                task.add_done_callback(posting.discard)
+        finally:
+            for task in posting:
+                task.cancel()
+            await asyncio.gather(*posting, return_exceptions=True)
+
+
+async def _post_update(
+    session: aiohttp.ClientSession, world: World, hook: Webhook, update: JSON, backoff: list[float]
+) -> None:
+    """One POST; a failure keeps the update in flight through the back-off, then frees it."""
+    secret = hook.secret_token
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    error: str | None = None
+    try:
+        async with session.post(hook.url, json=update, headers=headers) as response:
+            if not 200 <= response.status < 300:
+                error = f"Wrong response from the webhook: {response.status} {response.reason}"
+    except aiohttp.ClientConnectorError:
+        error = "Connection refused"
+    except TimeoutError:
+        error = "Read timeout expired"
+    except aiohttp.ClientError as exc:
+        error = f"Connection failed: {type(exc).__name__}"
+    if error is None:
+        backoff[0] = RETRY_FIRST
+    else:
+        world.failed(hook, error)
+        await world.wait_until(_replaced(world, hook), backoff[0])
+        backoff[0] = min(backoff[0] * 2, RETRY_MAX)
+    world.delivered(hook, update["update_id"], error)
 
 
 def _replaced(world: World, hook: Webhook) -> Callable[[], bool | None]:

@@ -197,6 +197,8 @@ class Webhook:
     ip_address: str | None
     last_error_date: int | None = None
     last_error_message: str | None = None
+    in_flight: set[int] = field(default_factory=set)
+    """Update ids being POSTed now."""
 
 
 @dataclass
@@ -468,19 +470,30 @@ class World:
         return info
 
     def next_delivery(self) -> tuple[Webhook, JSON] | None:
-        """The webhook and the oldest pending update, when there is something to POST."""
-        if self.webhook is None or not self.pending or self.closing:
+        """The webhook and the oldest pending update not being POSTed, if a connection is free.
+
+        Like Telegram, up to the webhook's `max_connections` updates are in flight at once, so
+        two updates of one chat can reach two replicas together.
+        """
+        hook = self.webhook
+        if hook is None or self.closing or len(hook.in_flight) >= hook.max_connections:
             return None
-        return self.webhook, self.pending[0]
+        waiting = (u for u in self.pending if u["update_id"] not in hook.in_flight)
+        update = next(waiting, None)
+        if update is None:
+            return None
+        hook.in_flight.add(update["update_id"])
+        return hook, update
+
+    def failed(self, hook: Webhook, error: str) -> None:
+        """A webhook POST failed: getWebhookInfo shows it at once."""
+        hook.last_error_date, hook.last_error_message = now(), error
 
     def delivered(self, hook: Webhook, update_id: int, error: str | None) -> None:
-        """Record one webhook POST: success confirms the update, failure is shown in info."""
-        if hook is not self.webhook:
-            return
-        if error is None:
-            self._confirm(update_id + 1)
-        else:
-            hook.last_error_date, hook.last_error_message = now(), error
+        """One webhook POST is over: success confirms the update; a failure leaves it queued."""
+        hook.in_flight.discard(update_id)
+        if hook is self.webhook and error is None:
+            self.pending = [u for u in self.pending if u["update_id"] != update_id]
         self.touch()
 
     # -- sending ------------------------------------------------------------------------------
