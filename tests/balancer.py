@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 FORWARDED = ("Content-Type", "X-Telegram-Bot-Api-Secret-Token")
+SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 
 class Balancer:
@@ -29,7 +30,7 @@ class Balancer:
     async def _forward(self, request: web.Request) -> web.Response:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k in FORWARDED}
-        session: aiohttp.ClientSession = request.app["session"]
+        session = request.app[SESSION]
         for _ in self.ports:
             port = self.ports[next(self._next)]
             url = f"http://127.0.0.1:{port}{request.path_qs}"
@@ -49,7 +50,7 @@ class Balancer:
         app.router.add_route("*", "/{path:.*}", self._forward)
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            app["session"] = session
+            app[SESSION] = session
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             try:
