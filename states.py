@@ -53,6 +53,12 @@ ONE_LINE_CHARS = 300
 """A quiz explanation is one line of at most this many characters."""
 KINDS = ("dialogue", "reference", "quizzes", "cases")
 """What a file's `kind:` may be."""
+MAIN_DIALOGUE = "advice"
+"""The dialogue the console and the Telegram bot start: content without it cannot load."""
+SECTIONS = frozenset({"steps", "outcomes", "rules", "topics", "checklists", "quizzes", "cases"})
+"""Top-level keys whose entries are reported as the `step` of `file: step: message`."""
+_STEP_LINE = re.compile(r"""^  (["']?)([^\s"'#:][^"':]*)\1:(\s|$)""")
+_TOP_LINE = re.compile(r"^([A-Za-z_]\w*):(\s|$)")
 
 # --------------------------------------------------------------------------------------------
 # Content: the YAML schema, as strict immutable models (unknown keys and wrong types are errors)
@@ -490,15 +496,7 @@ def _duplicate_keys(text: str) -> Iterator[tuple[str, int]]:
 def _where(loc: tuple[int | str, ...]) -> tuple[str, str]:
     """Split a pydantic error location into (step, the rest) for `file: step: message`."""
     parts = [str(p) for p in loc]
-    if len(parts) >= 2 and parts[0] in {
-        "steps",
-        "outcomes",
-        "rules",
-        "topics",
-        "checklists",
-        "quizzes",
-        "cases",
-    }:
+    if len(parts) >= 2 and parts[0] in SECTIONS:
         return parts[1], ".".join(parts[2:])
     return "(file)", ".".join(parts)
 
@@ -549,6 +547,13 @@ def _graph_problems(file: str, content: DialogueFile, problems: _Problems) -> No
             if choice.next not in known:
                 problems.add(
                     file, step, f"answer '{choice.id}' leads to unknown step '{choice.next}'"
+                )
+            if len(choice.label) > BUTTON_TEXT_CHARS:
+                problems.add(
+                    file,
+                    step,
+                    f"answer '{choice.id}': label is {len(choice.label)} characters; a button "
+                    f"shows {BUTTON_TEXT_CHARS} at most",
                 )
             if len(choice.id.encode()) > CALLBACK_ANSWER_BYTES:
                 problems.add(
@@ -692,15 +697,25 @@ def _quiz_problems(
 
 
 def _case_problems(
-    file: str, content: CaseFile, dialogues: Mapping[str, DialogueFile], problems: _Problems
+    file: str,
+    content: CaseFile,
+    dialogues: Mapping[str, DialogueFile],
+    problems: _Problems,
+    *,
+    quiet: bool = False,
 ) -> None:
-    """Each case's answers must walk its dialogue from the start to the outcome it states."""
+    """Each case's answers must walk its dialogue from the start to the outcome it states.
+
+    `quiet`: a missing dialogue is already reported (a broken or absent file), so every case
+    that uses it would only repeat that.
+    """
     for case_id, case in content.cases.items():
         _training_id_problems(file, "case", case_id, problems)
         _title_problems(file, case_id, case.title, problems)
         dialogue = dialogues.get(case.dialogue)
         if dialogue is None:
-            problems.add(file, case_id, f"dialogue '{case.dialogue}' does not exist")
+            if not quiet:
+                problems.add(file, case_id, f"dialogue '{case.dialogue}' does not exist")
             continue
         if case.outcome not in dialogue.outcomes:
             problems.add(
@@ -762,6 +777,22 @@ def _build(file: str, content: DialogueFile) -> Dialogue:
     return Dialogue(content.id, file, content, machine, moves, typed)
 
 
+def _step_at(text: str, line: int) -> str | None:
+    """The step (outcome, rule, topic...) whose block holds `line` (0-based), if any.
+
+    Text that is not valid YAML has no tree to ask, but the files' layout (sections at the left
+    margin, their entries indented two spaces) still says which step a broken line is in.
+    """
+    step: str | None = None
+    for row in reversed(text.splitlines()[: line + 1]):
+        entry = _STEP_LINE.match(row)
+        if step is None and entry is not None:
+            step = entry.group(2).strip()
+        elif (top := _TOP_LINE.match(row)) is not None:
+            return step if top.group(1) in SECTIONS else None
+    return None
+
+
 def _parse(name: str, text: str, problems: _Problems) -> dict[str, Any] | None:
     try:
         raw = yaml.safe_load(text)
@@ -769,10 +800,17 @@ def _parse(name: str, text: str, problems: _Problems) -> dict[str, Any] | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        start = getattr(exc, "context_mark", None) or mark
+        step = _step_at(text, start.line) if start is not None else None
+        if step is not None:
+            where = f"{step} ({where})"
         problems.add(name, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}")
         return None
     for key, line in duplicates:
         problems.add(name, f"line {line}", f"key '{key}' appears twice in the same place")
+    if raw is None:
+        problems.add(name, "(file)", "is empty (or all comments): it needs at least kind:")
+        return None
     if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
         problems.add(name, "(file)", "kind: must be 'dialogue', 'reference', 'quizzes' or 'cases'")
         return None
@@ -781,6 +819,9 @@ def _parse(name: str, text: str, problems: _Problems) -> dict[str, Any] | None:
 
 def check(directory: Path = DIALOGUES_DIR) -> tuple[Library | None, list[str]]:
     """Read and validate every `*.yaml` in `directory`; return the library and every problem."""
+    if not directory.is_dir():
+        problem = "is not a folder" if directory.exists() else "does not exist"
+        return None, [f"{directory}: (folder): {problem}"]
     texts: dict[str, str] = {}
     unreadable: list[str] = []
     for path in sorted(directory.glob("*.yaml")):
@@ -804,9 +845,11 @@ def validate(texts: Mapping[str, str]) -> tuple[Library | None, list[str]]:
     quiz_files: list[tuple[str, QuizFile]] = []
     case_files: list[tuple[str, CaseFile]] = []
     reference_files = 0
+    broken = False  # a dialogue file, or a file of unknown kind, did not load
     for name, text in texts.items():
         raw = _parse(name, text, problems)
         if raw is None:
+            broken = True
             continue
         reference_files += raw["kind"] == "reference"
         _length_problems(name, raw, problems)
@@ -821,8 +864,14 @@ def validate(texts: Mapping[str, str]) -> tuple[Library | None, list[str]]:
                 dialogues.append((name, DialogueFile.model_validate(raw)))
         except ValidationError as exc:
             _schema_problems(name, exc, problems)
+            broken = broken or raw["kind"] == "dialogue"
     if texts and reference_files != 1:
-        problems.add("dialogues", "(folder)", f"needs one reference file, found {reference_files}")
+        problems.add(
+            "dialogues",
+            "(folder)",
+            f"needs one reference file, found {reference_files} (kind: reference, as in the "
+            "shipped reference.yaml)",
+        )
     reference = references[0][1] if references else None
     if reference is not None:
         name = references[0][0]
@@ -846,8 +895,16 @@ def validate(texts: Mapping[str, str]) -> tuple[Library | None, list[str]]:
         _quiz_problems(name, quiz_file, reference, problems)
     cases = _merged(problems, "case", [(n, f.cases) for n, f in case_files])
     by_id = {content.id: content for _, content in dialogues}
+    missing = bool(texts) and not broken and MAIN_DIALOGUE not in by_id
+    if missing:
+        problems.add(
+            "dialogues",
+            "(folder)",
+            f"needs the '{MAIN_DIALOGUE}' dialogue (kind: dialogue, id: {MAIN_DIALOGUE}, as in "
+            f"the shipped {MAIN_DIALOGUE}.yaml)",
+        )
     for name, case_file in case_files:
-        _case_problems(name, case_file, by_id, problems)
+        _case_problems(name, case_file, by_id, problems, quiet=broken or missing)
     if problems.items or reference is None:
         return None, problems.items
     built = {content.id: _build(name, content) for name, content in dialogues}

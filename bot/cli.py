@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.diagram import FORMATS
 from bot.diagram import render as render_diagram
-from bot.errors import ContentError, InfoshareError
+from bot.errors import ConfigError, ContentError, InfoshareError
 from bot.transcripts.cli import add_commands as add_transcript_commands
 from states import DIALOGUES_DIR, Library, check, load_library
 
@@ -23,7 +23,15 @@ Handler = Callable[[argparse.Namespace, Config], int]
 
 
 def _dialogues_dir(args: argparse.Namespace, config: Config) -> Path:
-    return args.dialogues or config.dialogues or DIALOGUES_DIR
+    """--dialogues, else the config's folder (which must exist: a typo there names the key)."""
+    if args.dialogues is not None:
+        return Path(args.dialogues)
+    if config.dialogues is not None:
+        if not config.dialogues.is_dir():
+            problem = "is not a folder" if config.dialogues.exists() else "does not exist"
+            raise ConfigError(f"{args.config}: dialogues: {config.dialogues} {problem}")
+        return config.dialogues
+    return DIALOGUES_DIR
 
 
 def library_for(args: argparse.Namespace, config: Config) -> Library:

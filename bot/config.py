@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import ConfigError
 
 TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+DATABASE_URL = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://")
+"""The databases storage opens; checked here so a typo stops start-up before any network."""
 
 
 class _Section(BaseModel):
@@ -71,6 +73,16 @@ class Telegram(_Section):
 
 class Storage(_Section):
     url: str = "sqlite:///infoshare.db"
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """Refuse a garbled URL at load: storage opens only after Telegram has been reached."""
+        if not DATABASE_URL.match(value):
+            raise ValueError(
+                "must be a database URL: sqlite:///path/to/file.db or postgresql://user@host/dbname"
+            )
+        return value
 
 
 class Logging(_Section):
@@ -157,10 +169,20 @@ def load_config(path: Path | None) -> Config:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot be read: it is not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: is not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise ConfigError(f"{path}: {where}is not valid YAML: {problem}") from None
     if raw is None:
-        raw = {}
+        # Most likely the wrong file, or one cut short: running on every default instead would
+        # start a bot without the area's contacts or leads and nobody would notice.
+        raise ConfigError(
+            f"{path}: has no settings (it is empty or all comments): give at least one key "
+            "(see config.example.yaml), or leave out --config to run on every default"
+        )
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping of keys to values")
     try:

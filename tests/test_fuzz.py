@@ -24,8 +24,7 @@ update goes through `Harness.pump`, as in the other Telegram tests, and after ev
 The scripts are derandomized (the same every run) and nothing is kept between runs. One
 Application and database (SQLite in memory) serve all the examples; each example has its own
 users and chats and its clock starts again at NOW, so examples do not depend on each other.
-Bugs found and not fixed yet have a strict xfail test at the end, and the scripts steer round
-them (`KNOWN_BUGS`) so that the fuzzer keeps looking for others.
+Each bug it found has a regression test at the end of this module.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ import re
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -53,7 +52,7 @@ from bot.telegram.handlers import PRIVATE_ONLY, SORRY, UNAVAILABLE, AdviceBot
 from bot.transcripts.model import BACK, FREE_TEXT, Filters, Transcript
 from states import Dialogue, Library, State, back
 from tests.conftest import NOW
-from tests.emulator.world import JSON, TEXT_LIMIT, World
+from tests.emulator.world import JSON, World
 from tests.offline import Harness
 
 EXAMPLES = 85
@@ -69,7 +68,7 @@ TOLERATED = ("message is not modified", "query is too old", "Too Many Requests")
 SENDS = ("sendMessage", "sendPhoto", "sendDocument")
 WRITES = ("save", "delete", "record", "forget_practitioner", "purge", "purge_transcripts")
 """The store's methods that change conversations or transcripts."""
-NEW_DECISION = re.compile(r"^n:[A-Za-z0-9_-]{8}:\d{1,9}:$")
+NEW_DECISION = re.compile(r"^n:([A-Za-z0-9_-]{8}):(\d{1,9}):$")
 """A "New decision" press as `bot.telegram.callbacks.decode` reads it: starts a decision."""
 FORGET_YES = re.compile(r"^F:y:(\d{1,12})$")
 FORGET_MINUTES = 15
@@ -157,62 +156,6 @@ FIELDS = (
     *("x", "b", "-1", "٣", "p-0123456789ab", "all", "zzz", "qa", "ca", "F", "L", "T"),
 )
 """What a mutated payload's field becomes: other actions, answer ids and aliases, numbers."""
-
-
-# ---- bugs found and not fixed yet --------------------------------------------------------------
-# Each is reproduced by an xfail(strict=True) test at the end of this module, and the scripts
-# steer round it here so that the fuzzer keeps finding new ones. When a fix lands, its test
-# XPASSes (a failure, strict): remove the test's mark and the entry here together.
-
-_LEAD_LIST = re.compile(r"^L:\d{1,7}:(\d{1,2}):")
-_ANSWER = re.compile(r"^a:[A-Za-z0-9_-]{8}:\d{1,9}:([a-z0-9_]{1,40})$")
-
-
-def _unknown_outcome_page(sent: str, dialogue: Dialogue) -> bool:
-    """leads.py list_keyboard: a list button naming an outcome past the last crashes."""
-    found = _LEAD_LIST.match(sent)
-    return found is not None and int(found[1]) > len(dialogue.content.outcomes)
-
-
-def _answer_not_an_id(sent: str, dialogue: Dialogue) -> bool:
-    """handlers.py on_press: an answer button carrying an alias ("1", "y") crashes."""
-    found = _ANSWER.match(sent)
-    ids = {answer.id for step in dialogue.content.steps.values() for answer in step.answers}
-    return found is not None and found[1] not in ids
-
-
-def _digit_not_decimal(*commands: str) -> Callable[[str, Dialogue], bool]:
-    """`/rule ²`, `/quiz ①`: the argument passes str.isdigit() but int() refuses it."""
-
-    def trips(sent: str, dialogue: Dialogue) -> bool:
-        words = sent.split()
-        name = words[0].lower().removesuffix(f"@{BOT}") if words else ""
-        return (
-            name in commands and len(words) == 2 and words[1].isdigit() and not words[1].isdecimal()
-        )
-
-    return trips
-
-
-def too_long_to_mark(message: JSON) -> bool:
-    """handlers.py mark: the note it adds to a pressed message can take it over Telegram's
-    4,096 characters (the seek_advice outcome is 4,093 on one path); the edit is refused."""
-    return len(str(message.get("text", ""))) > TEXT_LIMIT - 64
-
-
-KNOWN_BUGS = (
-    _unknown_outcome_page,
-    _answer_not_an_id,
-    _digit_not_decimal("/rule"),  # handlers.py on_rule
-    _digit_not_decimal("/quiz", "/cases"),  # training.py _pick
-)
-"""What a message text or a payload must not be (`too_long_to_mark` is about the message
-pressed, so `Example.press` asks it separately)."""
-
-
-def dodge(sent: str, dialogue: Dialogue) -> str:
-    """The payload or message text, or a harmless one if it would trip a known bug."""
-    return "?" if any(bug(sent, dialogue) for bug in KNOWN_BUGS) else sent
 
 
 @dataclass(frozen=True)
@@ -563,7 +506,7 @@ class Example:
         if isinstance(action, Media):
             spec = self.media(action)
         else:
-            spec = {"text": dodge(action.text, self.dialogue)}
+            spec = {"text": action.text}
             messages = sorted(self.world.chats[chat].messages)
             if isinstance(action, Say) and action.reply is not None and messages:
                 spec["reply_to_message_id"] = messages[-1 - action.reply % len(messages)]
@@ -620,9 +563,7 @@ class Example:
                 data = str(buttons[action.pick % len(buttons)]["callback_data"])
         if action.mutation is not None:
             data = action.mutation.apply(data)
-        data = dodge(data.encode()[:64].decode(errors="ignore") or "?", self.dialogue)
-        if too_long_to_mark(self.world.stored(chat, target).payload):
-            data = "?"
+        data = data.encode()[:64].decode(errors="ignore") or "?"
         self.model_press(chat, data)
         query_id, update_id = self.world.press(chat, chat, target, None, data)
         await self.private(chat, "press", update_id, mark, reply=False, query_id=query_id)
@@ -718,8 +659,10 @@ class Example:
             self.started[chat] += 1
 
     def model_press(self, chat: int, data: str) -> None:
-        """New decision starts one; a fresh "Yes, delete them" deletes them all."""
-        if NEW_DECISION.match(data):
+        """New decision (from the chat's current turn) starts one; a fresh "Yes, delete them"
+        deletes them all."""
+        new, stored = NEW_DECISION.match(data), self.stored[chat]
+        if new and stored and (new[1], int(new[2])) == (stored.conversation_id, stored.turn):
             self.started[chat] += 1
         confirmed = FORGET_YES.match(data)
         if confirmed and 0 <= self.minute() - int(confirmed[1]) <= FORGET_MINUTES:
@@ -1008,12 +951,6 @@ async def test_quiz_and_cases_with_a_digit_that_is_not_decimal_list_them(
     assert SORRY not in text_of(replies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers.py mark appends the answer to the pressed message without checking "
-    "Telegram's 4,096 characters: the seek_advice outcome reached this way is 4,093, so Back "
-    "on it is refused (message is too long) and its old buttons stay",
-)
 async def test_back_from_the_longest_outcome_marks_it(harness: Harness) -> None:
     user = harness.user()
     await user.send("/advice")

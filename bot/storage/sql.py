@@ -110,7 +110,12 @@ async def open_store(url: str) -> SqlStore:
         await engine.dispose()
         raise
     log.info("storage: opened %s", target.render_as_string(hide_password=True))
-    return SqlStore(engine)
+    limit_s = None
+    if target.get_backend_name() == "postgresql":
+        # A connection can go silent (network partition, frozen host): wait no longer for an
+        # answer than for a new connection, then count the database as unavailable.
+        limit_s = float(str(target.query.get("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)))
+    return SqlStore(engine, limit_s)
 
 
 def _is_memory(url: URL) -> bool:
@@ -229,8 +234,9 @@ class SqlStore:
     statements are in `bot.storage.transcripts`.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, limit_s: float | None = None) -> None:
         self._engine = engine
+        self._limit_s = limit_s
         self._write = _writer(engine)
         # Built once, values bound at execution: building and cache-keying a statement per save
         # costs as much as running it. RETURNING, not rowcount: psycopg reports -1 rows for a
@@ -250,14 +256,23 @@ class SqlStore:
         self._transcripts = transcripts.Writer(engine.dialect.name)
 
     @asynccontextmanager
-    async def _reading(self, action: str) -> AsyncIterator[AsyncConnection]:
-        async with _unavailable_on_driver_errors(action), self._engine.connect() as conn:
+    async def _reading(self, action: str, *, bulk: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One connection. `bulk` work (statistics, exports, purges) has no time limit."""
+        async with (
+            _unavailable_on_driver_errors(action),
+            asyncio.timeout(None if bulk else self._limit_s),
+            self._engine.connect() as conn,
+        ):
             yield conn
 
     @asynccontextmanager
-    async def _writing(self, action: str) -> AsyncIterator[AsyncConnection]:
+    async def _writing(self, action: str, *, bulk: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction, committed on leaving the block (rolled back on an exception)."""
-        async with _unavailable_on_driver_errors(action), self._write.begin() as conn:
+        async with (
+            _unavailable_on_driver_errors(action),
+            asyncio.timeout(None if bulk else self._limit_s),
+            self._write.begin() as conn,
+        ):
             yield conn
 
     # ---- conversations ---------------------------------------------------------------------
@@ -298,7 +313,7 @@ class SqlStore:
 
     async def purge(self, before: datetime) -> int:
         statement = sa.delete(conversations).where(conversations.c.updated_at < before)
-        async with self._writing("delete old conversations") as conn:
+        async with self._writing("delete old conversations", bulk=True) as conn:
             return (await conn.execute(statement)).rowcount
 
     async def ping(self) -> None:
@@ -331,7 +346,7 @@ class SqlStore:
         """Oldest first; no connection is held while the caller works on a batch."""
         after: transcripts.Cursor | None = None
         while True:
-            async with self._reading("read transcripts") as conn:
+            async with self._reading("read transcripts", bulk=True) as conn:
                 found = await transcripts.batch(conn, filters, after, batch)
             for transcript in found:
                 yield transcript
@@ -340,11 +355,11 @@ class SqlStore:
             after = (found[-1].started_at, found[-1].id)
 
     async def count_transcripts(self, filters: Filters) -> int:
-        async with self._reading("count transcripts") as conn:
+        async with self._reading("count transcripts", bulk=True) as conn:
             return await transcripts.count(conn, filters)
 
     async def stats_inputs(self, filters: Filters) -> StatsInputs:
-        async with self._reading("compute transcript statistics") as conn:
+        async with self._reading("compute transcript statistics", bulk=True) as conn:
             return await transcripts.stats(conn, filters)
 
     async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
@@ -360,7 +375,7 @@ class SqlStore:
             return await transcripts.forget(conn, practitioner)
 
     async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
-        async with self._writing("delete old transcripts") as conn:
+        async with self._writing("delete old transcripts", bulk=True) as conn:
             return await transcripts.purge(conn, before, filters)
 
     async def log_access(self, access: Access) -> None:
@@ -386,7 +401,7 @@ class SqlStore:
             return await transcripts.quiz_stats(conn, since, until)
 
     async def purge_quiz_answers(self, before: datetime) -> int:
-        async with self._writing("delete old quiz answers") as conn:
+        async with self._writing("delete old quiz answers", bulk=True) as conn:
             return await transcripts.purge_quiz_answers(conn, before)
 
 

@@ -38,7 +38,17 @@ from bot.storage import APPLIED_KEPT, ConversationStore, StoredConversation, new
 from bot.telegram.callbacks import Press, decode
 from bot.transcripts.model import BACK, FREE_TEXT, Step, TranscriptStore, TranscriptWrite
 from bot.transcripts.pseudonym import Pseudonyms
-from states import Dialogue, Library, Moved, Outcome, Question, State, answer, back
+from states import (
+    TELEGRAM_TEXT_LIMIT,
+    Dialogue,
+    Library,
+    Moved,
+    Outcome,
+    Question,
+    State,
+    answer,
+    back,
+)
 
 log = logging.getLogger(__name__)
 
@@ -745,6 +755,11 @@ class AdviceBot:
             log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
 
 
+def utf16_len(text: str) -> int:
+    """Telegram counts a message's length in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None
@@ -774,6 +789,9 @@ async def mark(query: CallbackQuery, note: str) -> None:
     """Edit the pressed question to show the choice, keyboard removed: the chat is the record."""
     message = query.message
     if not isinstance(message, Message) or not message.text_html:
+        return
+    if utf16_len(message.text or "") + len("\n\n") + utf16_len(note) > TELEGRAM_TEXT_LIMIT:
+        await set_keyboard(query, None)  # no room for the note; the reply shows the move anyway
         return
     text = f"{message.text_html}\n\n<i>{html.escape(note)}</i>"
     try:
