@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.config import Config, Contact
 from bot.storage import open_store
 from bot.telegram.app import build_application
 from bot.telegram.handlers import AdviceBot
 from states import Library, load_library
+from tests.e2e import TOKEN as E2E_TOKEN
+from tests.emulator import EmulatorClient, spawn
 from tests.emulator.world import World
 from tests.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
 
@@ -22,6 +25,20 @@ NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 GUIDANCE = Path(__file__).resolve().parent / "guidance"
 """The guidance texts the content is checked against (a copy of ../shared/guidance)."""
 SHARED_GUIDANCE = Path(__file__).resolve().parents[2] / "shared" / "guidance"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def emulator() -> AsyncIterator[EmulatorClient]:
+    """The Bot API emulator in its own process, shared by every test of a module (e2e tests)."""
+    async with spawn(E2E_TOKEN) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def telegram(emulator: EmulatorClient) -> EmulatorClient:
+    """The emulator, emptied: no users, chats, pending updates or logged calls."""
+    await emulator.reset()
+    return emulator
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ from tests.e2e import (
     record_lines,
     text_of,
 )
-from tests.emulator import BotMessage, EmulatorClient, Sent, spawn
+from tests.emulator import BotMessage, EmulatorClient, Sent
 from tests.transcripts import TRANSCRIPTS, Transcript, label_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -50,20 +50,6 @@ MUST_SHARE = [
     ("legitimate_purpose", "Yes"),
     ("statutory_duty", "Yes"),
 ]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def emulator() -> AsyncIterator[EmulatorClient]:
-    """The Bot API emulator in its own process, shared by every test in this module."""
-    async with spawn(TOKEN) as client:
-        yield client
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def telegram(emulator: EmulatorClient) -> EmulatorClient:
-    """The emulator, emptied: no users, chats, pending updates or logged calls."""
-    await emulator.reset()
-    return emulator
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -26,7 +26,7 @@ from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library, normalise
 from tests.balancer import Balancer
 from tests.e2e import TOKEN, BotProcess, Launcher, Practitioner, failed, free_port, until
-from tests.emulator import EmulatorClient, spawn
+from tests.emulator import EmulatorClient
 from tests.transcripts import TRANSCRIPTS, Transcript, label_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_scope="module")]
@@ -34,18 +34,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_sc
 LOAD_PRACTITIONERS = 30
 LOAD_TIMEOUT = 120.0
 RACED = re.compile(r"raced another update of its chat")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def emulator() -> AsyncIterator[EmulatorClient]:
-    async with spawn(TOKEN) as client:
-        yield client
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def telegram(emulator: EmulatorClient) -> EmulatorClient:
-    await emulator.reset()
-    return emulator
 
 
 class Deployment:
