@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -638,3 +638,31 @@ async def test_new_decision_pressed_twice_starts_one(harness: Harness) -> None:
     assert handlers.STALE in texts(replies)
     page = await advice.store.list_transcripts(Filters(), offset=0, limit=10)
     assert page.total == 2
+
+
+async def test_a_typed_answer_overtaken_by_a_newer_update_is_not_applied(
+    harness: Harness,
+) -> None:
+    """Typed for the first question, delivered late (after the button pressed since)."""
+    advice: AdviceBot = harness.app.bot_data["advice"]
+    advice.now = lambda: datetime.now(UTC)  # compared with Telegram's message dates here
+    user = await started(harness)
+    harness.world.user_message(user.id, user.id, {"text": "2"})  # "No" here; "An adult" next
+    late = harness.world.pending.pop()  # held back, as a failed delivery is
+    await user.press("No")
+    before = await advice.store.load(user.id)
+    assert before is not None and before.step == "about_whom"
+    await harness.deliver(late)
+    replies = await user._replies()
+    assert len(replies) == 1 and "Who is the information about?" in replies[0]["text"]
+    assert await advice.store.load(user.id) == before  # "2" did not answer about_whom
+
+
+async def test_a_redelivered_move_to_an_outcome_shows_the_outcome_again(harness: Harness) -> None:
+    """The reply to the first delivery may never have gone out: the advice is sent again."""
+    user = await started(harness)
+    await user.press("Yes")
+    await harness.deliver(harness.processed[-1])
+    again = texts(await user._replies())
+    assert "INFORMATION SHARING DECISION RECORD" in again
+    assert handlers.FINISHED not in again

@@ -89,7 +89,10 @@ def planned_answers(library: Library, plan: Transcript) -> list[str]:
 
 
 async def test_one_chat_continues_on_either_replica_and_a_double_tap_counts_once(
-    deployment: Deployment, telegram: EmulatorClient, library: Library
+    deployment: Deployment,
+    telegram: EmulatorClient,
+    library: Library,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     transcript = next(
         t for t in TRANSCRIPTS if len(t.turns) >= 5 and "back" not in dict(t.turns).values()
@@ -134,15 +137,19 @@ async def test_one_chat_continues_on_either_replica_and_a_double_tap_counts_once
     # The second tap of a double tap clears a keyboard the first already cleared: harmless.
     refused = [c for c in failed(await telegram.calls()) if "not modified" not in str(c)]
     assert refused == []
-    print(
-        f"\n[replicas] one chat: {len(transcript.turns)} answers, "
-        f"{len(transcript.turns) // 2} double taps, served {dict(deployment.balancer.served)}, "
-        f"races re-applied {deployment.races()}"
-    )
+    with capsys.disabled():  # the counts belong in the test output
+        print(
+            f"\n[replicas] one chat: {len(transcript.turns)} answers, "
+            f"{len(transcript.turns) // 2} double taps, served {dict(deployment.balancer.served)}, "
+            f"races re-applied {deployment.races()}"
+        )
 
 
 async def test_many_practitioners_through_two_replicas(
-    deployment: Deployment, telegram: EmulatorClient, library: Library
+    deployment: Deployment,
+    telegram: EmulatorClient,
+    library: Library,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A bounded load test: every transcript afterwards is exactly what its practitioner did.
 
@@ -182,9 +189,10 @@ async def test_many_practitioners_through_two_replicas(
         await store.close()
     assert failed(await telegram.calls()) == []
     presses = len(waits)
-    print(
-        f"\n[replicas] load: {len(users)} practitioners, {presses} answers in {elapsed:.1f} s "
-        f"({presses / elapsed:.0f} answers/s), answer-to-reply p50 "
-        f"{statistics.median(waits) * 1000:.0f} ms, max {max(waits) * 1000:.0f} ms; served "
-        f"{dict(deployment.balancer.served)}; races re-applied {deployment.races()}"
-    )
+    with capsys.disabled():  # the counts belong in the test output
+        print(
+            f"\n[replicas] load: {len(users)} practitioners, {presses} answers in {elapsed:.1f} s "
+            f"({presses / elapsed:.0f} answers/s), answer-to-reply p50 "
+            f"{statistics.median(waits) * 1000:.0f} ms, max {max(waits) * 1000:.0f} ms; served "
+            f"{dict(deployment.balancer.served)}; races re-applied {deployment.races()}"
+        )

@@ -190,9 +190,9 @@ class AdviceBot:
     async def load(self, chat_id: int, update: Update | None = None) -> Chat:
         """The chat as stored; `AlreadyApplied` if `update` is a redelivered, saved move."""
         stored = await self.store.load(chat_id)
+        if stored is not None and update is not None and seen_before(update, stored):
+            raise AlreadyApplied(update.update_id, stored)
         update_id = update.update_id if update is not None else None
-        if stored is not None and update_id is not None and update_id in stored.applied:
-            raise AlreadyApplied(update_id, stored)
         if stored is None or stored.step == IDLE:
             return Chat(stored, None, update_id)
         state = State(stored.dialogue, stored.step, stored.history)
@@ -222,7 +222,7 @@ class AdviceBot:
                     await asyncio.sleep(random.uniform(0, 0.005 * attempt))
                 except AlreadyApplied as done:
                     log.info("update %s was applied before; showing the chat", update.update_id)
-                    await self.show(context, done.stored)
+                    await self.show_again(context, done.stored)
                     return
 
         return run
@@ -341,6 +341,17 @@ class AdviceBot:
             )
         else:
             await self.send(context, stored.chat_id, [*prefix, render.Para(NO_DECISION)])
+
+    async def show_again(self, context: Context, stored: StoredConversation) -> None:
+        """After a redelivery: the reply to the first delivery may never have gone out, so an
+        outcome is shown in full again (its advice, not only "this decision is finished")."""
+        state = State(stored.dialogue, stored.step, stored.history)
+        if not self.dialogue.is_outcome(stored.step) or not self.dialogue.knows(state):
+            await self.show(context, stored)
+            return
+        today = self.now().date()
+        blocks = render.outcome(self.library, self.dialogue, state, self.config.contacts, today)
+        await self.reply(context, Arrival(stored, blocks))
 
     async def commit(self, chat_id: int, chat: Chat, state: State, who: str, step: Step) -> Arrival:
         """Save a move and its transcript step; an outcome's record is saved too, for /record."""
@@ -648,8 +659,8 @@ class AdviceBot:
             arrival = await self.commit(chat_id, chat, result.state, who, step)
             note = f"Your answer: {labels[press.answer]}"
         await answer_query(query)
-        await mark(query, note)
-        await self.reply(context, arrival)
+        await self.reply(context, arrival)  # first: a crash before the mark leaves old buttons,
+        await mark(query, note)  # which answer with where the chat is, not a chat without any
 
     async def refuse_stale(
         self, context: Context, query: CallbackQuery, stored: StoredConversation | None
@@ -753,6 +764,22 @@ class AdviceBot:
                 await self.send(context, chat_id, [render.Para(SORRY), render.Para(NO_DECISION)])
         except (TelegramError, StorageUnavailable) as exc:
             log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
+
+
+def seen_before(update: Update, stored: StoredConversation) -> bool:
+    """Applied already, or a typed message or command overtaken by a newer applied update.
+
+    An overtaken message was written for an earlier question (Telegram delivered it late: a
+    retry after a crash, or two replicas racing), so applying it now would answer a question
+    the practitioner has not seen. Buttons need no such check: they carry their turn. The date
+    check keeps this from firing when Telegram starts update ids afresh (after a quiet week).
+    """
+    if update.update_id in stored.applied:
+        return True
+    message = update.message
+    if message is None or not any(done > update.update_id for done in stored.applied):
+        return False
+    return message.date < stored.updated_at
 
 
 def utf16_len(text: str) -> int:

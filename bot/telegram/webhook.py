@@ -169,16 +169,16 @@ async def serve(
     try:
         if app.post_init is not None:
             await app.post_init(app)
+        await app.start()
+        hook = Webhook(app, secret, url_path)
+        server = HTTPServer(hook.tornado(), max_body_size=MAX_BODY * 2)
+        server.listen(port, address=listen)  # before Telegram is told, so it finds us listening
         await app.bot.set_webhook(
             public_url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
             max_connections=MAX_CONNECTIONS,
         )
-        await app.start()
-        hook = Webhook(app, secret, url_path)
-        server = HTTPServer(hook.tornado(), max_body_size=MAX_BODY * 2)
-        server.listen(port, address=listen)
         log.info("webhook: listening on %s:%d (health check at /healthz)", listen, port)
         await stop.wait()
         log.info("stopping: finishing %d update(s) in hand", hook.in_flight)
