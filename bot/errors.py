@@ -5,7 +5,7 @@
     ├── ConfigError             the config file or environment is invalid; names the key
     ├── TelegramUnavailable     Telegram refused the token or could not be reached at start-up
     ├── UsageError              a lead's command arguments (filters, period, id) are wrong
-    ├── AlreadyApplied          Telegram delivered an update again that was already saved
+    ├── AlreadyApplied          an update saved already (redelivered) or overtaken by a newer one
     └── StorageError            the database refused or failed
         ├── StorageUnavailable  cannot reach or write the database right now (retry later)
         └── StaleWrite          another update of the same chat won the race (retry the update)
@@ -31,12 +31,14 @@ class UsageError(InfoshareError):
 
 
 class AlreadyApplied(InfoshareError):
-    """This update's move is already saved: Telegram sent it again because the bot stopped
-    before confirming it. It must not be applied twice; `stored` is where the chat now is."""
+    """This update must not be applied: its move is saved already (`redelivered`: Telegram sent
+    it again because the bot stopped before confirming it), or a newer update of the chat was
+    applied first (a late typed message). `stored` is where the chat now is."""
 
-    def __init__(self, update_id: int, stored: StoredConversation) -> None:
-        super().__init__(f"update {update_id} was already applied")
+    def __init__(self, update_id: int, stored: StoredConversation, *, redelivered: bool) -> None:
+        super().__init__(f"update {update_id} was already applied or overtaken")
         self.stored = stored
+        self.redelivered = redelivered
 
 
 class ContentError(InfoshareError):

@@ -589,3 +589,21 @@ async def test_postgres_outage_is_unavailable_and_the_store_recovers(postgres_ur
     finally:
         await store.close()
         await relay.stop()
+
+
+@postgres_only
+@pytest.mark.parametrize(("timeout", "works"), [("0", True), ("2.5", True), ("soon", False)])
+async def test_connect_timeout_sets_the_time_limit_or_is_refused(
+    postgres_url: str, timeout: str, works: bool
+) -> None:
+    """0 is libpq's "wait for ever" (no limit), not "fail at once"; a word is a config error."""
+    url = make_url(postgres_url).update_query_dict({"connect_timeout": timeout})
+    if not works:
+        with pytest.raises(ConfigError, match=r"storage\.url: connect_timeout=soon"):
+            await open_store(url.render_as_string(hide_password=False))
+        return
+    store = await open_store(url.render_as_string(hide_password=False))
+    try:
+        assert await store.load(1) is None
+    finally:
+        await store.close()

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import aiohttp
 import pytest
 
 from bot.config import Config
+from bot.errors import ConfigError
 from bot.storage import StorageUnavailable
 from bot.telegram.app import build_application
 from bot.telegram.handlers import AdviceBot
@@ -100,6 +102,8 @@ async def test_updates_need_the_secret_and_are_handled_before_the_answer(
         async with session.post(f"{bot.url}/{PATH}", data=b"{", headers=HEADERS) as response:
             assert response.status == 400
         async with session.get(f"{bot.url}/{PATH}") as response:
+            assert response.status == 403  # the secret is checked before anything else
+        async with session.get(f"{bot.url}/{PATH}", headers=HEADERS) as response:
             assert response.status == 405
 
 
@@ -150,3 +154,23 @@ async def test_a_stop_finishes_the_updates_in_hand_and_refuses_new_ones(
         texts = [m.payload["text"] for m in bot.world.bot_messages(user, 0)]
         assert any("immediate danger" in t for t in texts)
         assert not any("golden rules" in t.lower() for t in texts)  # /rules was refused
+
+
+async def test_a_port_in_use_stops_start_up_with_a_message_and_closes_everything(
+    config: Config, library: Library
+) -> None:
+    world = World(TOKEN, bot_name="Infoshare", bot_username="infoshare_bot", privacy_mode=True)
+    app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = serve(
+            app, listen="127.0.0.1", port=port, url_path=PATH, public_url="http://x/", secret=SECRET
+        )
+        with pytest.raises(ConfigError, match=r"telegram\.webhook\.listen/port: cannot listen"):
+            await run
+    assert not app.running
+    advice: AdviceBot = app.bot_data["advice"]
+    with pytest.raises(StorageUnavailable):
+        advice.store  # noqa: B018 - closed by the shutdown, as on a normal stop

@@ -50,6 +50,8 @@ SQLITE_BUSY_TIMEOUT_S: Final = 5.0
 """How long SQLite waits for another writer's lock; `?timeout=` in the URL overrides it."""
 POSTGRES_CONNECT_TIMEOUT_S: Final = 5
 """How long to wait for the server; `?connect_timeout=` in the URL overrides it."""
+BULK_LIMIT_S: Final = 300.0
+"""The time limit for statistics, exports and purges on PostgreSQL: long, but not for ever."""
 _MIGRATION_LOCK: Final = 0x1AF054A2E
 """PostgreSQL advisory lock key: replicas starting together migrate one after the other."""
 _WRITE: Final = "infoshare_write"
@@ -102,6 +104,7 @@ async def open_store(url: str) -> SqlStore:
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         target = _prepare_sqlite_file(target)
+    limit_s = _time_limit(target)
     engine = _engine(target)
     try:
         async with _unavailable_on_driver_errors("open the database"):
@@ -110,12 +113,26 @@ async def open_store(url: str) -> SqlStore:
         await engine.dispose()
         raise
     log.info("storage: opened %s", target.render_as_string(hide_password=True))
-    limit_s = None
-    if target.get_backend_name() == "postgresql":
-        # A connection can go silent (network partition, frozen host): wait no longer for an
-        # answer than for a new connection, then count the database as unavailable.
-        limit_s = float(str(target.query.get("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)))
     return SqlStore(engine, limit_s)
+
+
+def _time_limit(url: URL) -> float | None:
+    """How long a PostgreSQL operation may take before the database counts as unavailable.
+
+    A connection can go silent (network partition, frozen host): wait no longer for an answer
+    than for a new connection. SQLite needs none (its busy timeout bounds the lock wait), nor
+    does `connect_timeout=0`, which libpq reads as "wait for ever".
+    """
+    if url.get_backend_name() != "postgresql":
+        return None
+    given = url.query.get("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
+    try:
+        seconds = float(str(given))
+    except ValueError:
+        raise ConfigError(
+            f"storage.url: connect_timeout={given} is not a number of seconds"
+        ) from None
+    return seconds if seconds > 0 else None
 
 
 def _is_memory(url: URL) -> bool:
@@ -237,6 +254,7 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine, limit_s: float | None = None) -> None:
         self._engine = engine
         self._limit_s = limit_s
+        self._bulk_limit_s = None if limit_s is None else max(limit_s, BULK_LIMIT_S)
         self._write = _writer(engine)
         # Built once, values bound at execution: building and cache-keying a statement per save
         # costs as much as running it. RETURNING, not rowcount: psycopg reports -1 rows for a
@@ -257,10 +275,10 @@ class SqlStore:
 
     @asynccontextmanager
     async def _reading(self, action: str, *, bulk: bool = False) -> AsyncIterator[AsyncConnection]:
-        """One connection. `bulk` work (statistics, exports, purges) has no time limit."""
+        """One connection. `bulk` work (statistics, exports, purges) gets a longer time limit."""
         async with (
             _unavailable_on_driver_errors(action),
-            asyncio.timeout(None if bulk else self._limit_s),
+            asyncio.timeout(self._bulk_limit_s if bulk else self._limit_s),
             self._engine.connect() as conn,
         ):
             yield conn
@@ -270,7 +288,7 @@ class SqlStore:
         """One transaction, committed on leaving the block (rolled back on an exception)."""
         async with (
             _unavailable_on_driver_errors(action),
-            asyncio.timeout(None if bulk else self._limit_s),
+            asyncio.timeout(self._bulk_limit_s if bulk else self._limit_s),
             self._write.begin() as conn,
         ):
             yield conn

@@ -116,6 +116,8 @@ SORRY = "Sorry, something went wrong on my side. Your answers so far are safe."
 FORGET_PAYLOAD = re.compile(r"^F:([yn]):(\d{1,12})$")
 FORGET_WITHIN_MINUTES = 15
 """How long a /forget confirmation button stays valid."""
+IDS_RESTART_AFTER = timedelta(days=6)
+"""Telegram may start update ids afresh after a week without updates; a margin below that."""
 STALE_ATTEMPTS = 5
 """How often an update is applied afresh when another replica saved its chat first."""
 COSMETIC_FAILURES = (NetworkError, Forbidden)
@@ -190,8 +192,11 @@ class AdviceBot:
     async def load(self, chat_id: int, update: Update | None = None) -> Chat:
         """The chat as stored; `AlreadyApplied` if `update` is a redelivered, saved move."""
         stored = await self.store.load(chat_id)
-        if stored is not None and update is not None and seen_before(update, stored):
-            raise AlreadyApplied(update.update_id, stored)
+        if stored is not None and update is not None:
+            if update.update_id in stored.applied:
+                raise AlreadyApplied(update.update_id, stored, redelivered=True)
+            if overtaken(update, stored):
+                raise AlreadyApplied(update.update_id, stored, redelivered=False)
         update_id = update.update_id if update is not None else None
         if stored is None or stored.step == IDLE:
             return Chat(stored, None, update_id)
@@ -222,7 +227,10 @@ class AdviceBot:
                     await asyncio.sleep(random.uniform(0, 0.005 * attempt))
                 except AlreadyApplied as done:
                     log.info("update %s was applied before; showing the chat", update.update_id)
-                    await self.show_again(context, done.stored)
+                    if done.redelivered:
+                        await self.show_again(context, done.stored)
+                    else:
+                        await self.show(context, done.stored)
                     return
 
         return run
@@ -766,20 +774,19 @@ class AdviceBot:
             log.warning("could not apologise for update %s: %s", update_id, type(exc).__name__)
 
 
-def seen_before(update: Update, stored: StoredConversation) -> bool:
-    """Applied already, or a typed message or command overtaken by a newer applied update.
+def overtaken(update: Update, stored: StoredConversation) -> bool:
+    """A typed message or command that arrives after a newer update of its chat was applied.
 
-    An overtaken message was written for an earlier question (Telegram delivered it late: a
-    retry after a crash, or two replicas racing), so applying it now would answer a question
-    the practitioner has not seen. Buttons need no such check: they carry their turn. The date
-    check keeps this from firing when Telegram starts update ids afresh (after a quiet week).
+    It was written for an earlier question (Telegram delivered it late: a retry after a crash,
+    or two replicas racing), so applying it now would answer a question the practitioner has
+    not seen. Buttons need no such check: they carry their turn. Telegram starts update ids
+    afresh after a quiet week, so an older id means nothing once the chat has been quiet that
+    long (days, so that no clock need agree with Telegram's to the second).
     """
-    if update.update_id in stored.applied:
-        return True
     message = update.message
     if message is None or not any(done > update.update_id for done in stored.applied):
         return False
-    return message.date < stored.updated_at
+    return message.date - stored.updated_at < IDS_RESTART_AFTER
 
 
 def utf16_len(text: str) -> int:

@@ -31,7 +31,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler
 
-from bot.errors import StorageUnavailable
+from bot.errors import ConfigError, StorageUnavailable
 from bot.telegram.handlers import AdviceBot
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ MAX_CONNECTIONS = 40
 """Telegram's default: how many updates it sends at once, across all replicas."""
 MAX_BODY = 1024 * 1024
 """An update is a few kilobytes; anything this large is not from Telegram."""
+BODY_TIMEOUT = 10.0
+"""Seconds to receive a request body: Telegram sends a few kilobytes at once."""
+IDLE_TIMEOUT = 75.0
+"""Seconds an idle kept-alive connection stays open (tornado's default is an hour)."""
 HEALTH_TIMEOUT = 3.0
 """A health check must answer before the load balancer gives up on it."""
 
@@ -113,19 +117,19 @@ class _UpdateHandler(RequestHandler):
     def initialize(self, hook: Webhook) -> None:
         self.hook = hook
 
-    async def post(self) -> None:
-        hook = self.hook
+    def prepare(self) -> None:
+        """The secret is checked on the headers, before any body is read."""
         given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given.encode(), hook.secret.encode()):
+        if not hmac.compare_digest(given.encode(), self.hook.secret.encode()):
             log.warning("webhook: refused a request without the right secret token")
             self.send_error(403)
-            return
+
+    async def post(self) -> None:
+        hook = self.hook
         if hook.stopping:
             self.send_error(503)
             return
         try:
-            if len(self.request.body) > MAX_BODY:
-                raise ValueError("too large")
             data = json.loads(self.request.body)
             update = Update.de_json(data, hook.app.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -166,13 +170,25 @@ async def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await app.initialize()
+    server: HTTPServer | None = None
     try:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
         hook = Webhook(app, secret, url_path)
-        server = HTTPServer(hook.tornado(), max_body_size=MAX_BODY * 2)
-        server.listen(port, address=listen)  # before Telegram is told, so it finds us listening
+        server = HTTPServer(
+            hook.tornado(),
+            max_body_size=MAX_BODY,
+            body_timeout=BODY_TIMEOUT,
+            idle_connection_timeout=IDLE_TIMEOUT,
+        )
+        try:
+            server.listen(port, address=listen)  # before Telegram is told: it finds us listening
+        except OSError as exc:
+            raise ConfigError(
+                f"telegram.webhook.listen/port: cannot listen on {listen}:{port} "
+                f"({exc.strerror or exc}); is another replica using that port?"
+            ) from None
         await app.bot.set_webhook(
             public_url,
             secret_token=secret,
@@ -183,10 +199,12 @@ async def serve(
         await stop.wait()
         log.info("stopping: finishing %d update(s) in hand", hook.in_flight)
         await hook.drain()
-        server.stop()
-        await server.close_all_connections()
-        await app.stop()
     finally:
+        if server is not None:
+            server.stop()
+            await server.close_all_connections()
+        if app.running:
+            await app.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
