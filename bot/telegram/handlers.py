@@ -357,17 +357,19 @@ class AdviceBot:
         if not self.dialogue.is_outcome(stored.step) or not self.dialogue.knows(state):
             await self.show(context, stored)
             return
+        await self.reply(context, Arrival(stored, self.outcome_blocks(state)))
+
+    def outcome_blocks(self, state: State) -> list[render.Block]:
+        """The outcome `state` reached: advice, rules, next steps, contacts and the record."""
         today = self.now().date()
-        blocks = render.outcome(self.library, self.dialogue, state, self.config.contacts, today)
-        await self.reply(context, Arrival(stored, blocks))
+        return render.outcome(self.library, self.dialogue, state, self.config.contacts, today)
 
     async def commit(self, chat_id: int, chat: Chat, state: State, who: str, step: Step) -> Arrival:
         """Save a move and its transcript step; an outcome's record is saved too, for /record."""
         blocks: list[render.Block] = []
         record: str | None = None
         if self.dialogue.is_outcome(state.step):
-            today = self.now().date()
-            blocks = render.outcome(self.library, self.dialogue, state, self.config.contacts, today)
+            blocks = self.outcome_blocks(state)
             record = next(b.text for b in blocks if isinstance(b, render.Copyable))
         saved = await self.save(chat_id, chat, state, who=who, steps=(step,), last_record=record)
         return Arrival(saved, blocks)
@@ -633,7 +635,7 @@ class AdviceBot:
             stored.conversation_id,
             stored.turn,
         ):
-            await self.refuse_stale(context, query, stored)
+            await self.refuse_stale(context, query, chat_id, stored)
             return
         if press.action == "new":  # pressed on a finished decision (state may be None)
             await answer_query(query)
@@ -641,7 +643,7 @@ class AdviceBot:
             await self.start_decision(update, context, chat)
             return
         if state is None:
-            await self.refuse_stale(context, query, stored)
+            await self.refuse_stale(context, query, chat_id, stored)
             return
         if press.action == "explain":
             node = self.dialogue.node(state.step)
@@ -671,15 +673,19 @@ class AdviceBot:
         await mark(query, note)  # which answer with where the chat is, not a chat without any
 
     async def refuse_stale(
-        self, context: Context, query: CallbackQuery, stored: StoredConversation | None
+        self,
+        context: Context,
+        query: CallbackQuery,
+        chat_id: int,
+        stored: StoredConversation | None,
     ) -> None:
         """A button from an earlier question or conversation: say so and show where we are."""
         await answer_query(query, STALE)
         await set_keyboard(query, None)
         if stored is not None:
             await self.show(context, stored, STALE)
-        elif query.message is not None:
-            await self.send(context, query.message.chat.id, [render.Para(NO_DECISION)])
+        else:
+            await self.send(context, chat_id, [render.Para(NO_DECISION)])
 
     async def on_media(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
