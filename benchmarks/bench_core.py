@@ -21,7 +21,8 @@ from typing import Any
 from machine import describe
 from transitions import Machine
 
-from states import Dialogue, Moved, State, answer, load_library, machine_config
+from bot.content import load_library
+from states import Dialogue, Moved, State, answer, machine_config
 
 
 def paths(dialogue: Dialogue) -> list[list[str]]:

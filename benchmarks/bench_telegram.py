@@ -32,11 +32,11 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Config
+from bot.content import load_library
 from bot.storage import open_store
-from bot.telegram.app import build_application
-from bot.telegram.handlers import AdviceBot
+from bot.telegram.application import build_application
+from bot.telegram.services import Services
 from bot.transcripts.pseudonym import Pseudonyms
-from states import load_library
 
 TOKEN = "123456789:" + "BenchOnlyNotARealToken_" * 2  # fake; built so no token is committed
 PSEUDONYMS = Pseudonyms(b"bench-only-pseudonym-key")
@@ -245,11 +245,11 @@ class WithoutTranscripts:
 
 async def real_application(
     url: str, request: CannedRequest, transcripts: bool = True
-) -> tuple[Application, AdviceBot]:  # type: ignore[type-arg]
+) -> tuple[Application, Services]:  # type: ignore[type-arg]
     # Telegram's flood limits are the rate limiter's job, not the bot's cost: measured without.
     config = Config(storage={"url": url}, telegram={"rate_limit": False})  # type: ignore[arg-type]
     app = build_application(config, load_library(), TOKEN, PSEUDONYMS, request=request)
-    advice: AdviceBot = app.bot_data["advice"]
+    advice = app.services
     store = await open_store(url)
     advice.attach(store if transcripts else WithoutTranscripts(store))  # type: ignore[arg-type]
     await app.initialize()
@@ -294,7 +294,7 @@ async def measure(
     timings = await conversations(app, request, range(1, chats + 1), along_route, len(ROUTE))
     seconds = time.perf_counter() - start
     await app.shutdown()
-    if isinstance(extra, AdviceBot):
+    if isinstance(extra, Services):
         await extra.close()
     return summary("", timings, seconds)
 

@@ -35,11 +35,12 @@ import sqlalchemy as sa
 from bench_core import paths
 from machine import describe
 
+from bot.content import load_library
 from bot.storage import SqlStore, StoredConversation, open_store
 from bot.storage.sql import async_url
 from bot.storage.tables import transcript_notes, transcript_steps, transcript_tags, transcripts
-from bot.transcripts.model import BACK, FREE_TEXT, NOT_SURE, TAGS, Filters, Step, TranscriptWrite
-from states import Dialogue, load_library
+from bot.transcripts.model import BACK, FREE_TEXT, NOT_SURE, TAGS, Entry, Filters, TranscriptWrite
+from states import Dialogue
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAYS = 90
@@ -277,7 +278,7 @@ def write(conv: StoredConversation) -> TranscriptWrite:
         at=conv.updated_at,
         outcome=None,
         rules=(),
-        steps=(Step(conv.step, "no", conv.updated_at, False),),
+        steps=(Entry(conv.step, "no", conv.updated_at, False),),
     )
 
 

@@ -5,7 +5,8 @@
     ├── ConfigError             the config file or environment is invalid; names the key
     ├── TelegramUnavailable     Telegram refused the token or could not be reached at start-up
     ├── UsageError              a lead's command arguments (filters, period, id) are wrong
-    ├── AlreadyApplied          an update saved already (redelivered) or overtaken by a newer one
+    ├── AlreadyApplied          an update saved already (redelivered) or overtaken by a newer one;
+    │                           control flow of the Telegram front end (bot.telegram.delivery)
     └── StorageError            the database refused or failed
         ├── StorageUnavailable  cannot reach or write the database right now (retry later)
         └── StaleWrite          another update of the same chat won the race (retry the update)
@@ -16,10 +17,6 @@ Anything else that escapes is a bug, and the edges report it as one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.storage.base import StoredConversation
 
 
 class InfoshareError(Exception):
@@ -28,17 +25,6 @@ class InfoshareError(Exception):
 
 class UsageError(InfoshareError):
     """A command's arguments could not be understood; the message says how to write them."""
-
-
-class AlreadyApplied(InfoshareError):
-    """This update must not be applied: its move is saved already (`redelivered`: Telegram sent
-    it again because the bot stopped before confirming it), or a newer update of the chat was
-    applied first (a late typed message). `stored` is where the chat now is."""
-
-    def __init__(self, update_id: int, stored: StoredConversation, *, redelivered: bool) -> None:
-        super().__init__(f"update {update_id} was already applied or overtaken")
-        self.stored = stored
-        self.redelivered = redelivered
 
 
 class ContentError(InfoshareError):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.config import Contact
+from bot.content.limits import TELEGRAM_TEXT_LIMIT
 from states import (
-    TELEGRAM_TEXT_LIMIT,
     DecisionRecord,
     Dialogue,
     Library,

@@ -10,150 +10,15 @@ statistics (`bot.transcripts.model.QuizAnswer`).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Final
-
-from pydantic import BaseModel
 
 from bot import render
 from bot.transcripts.model import QuizStats
-from states import (
-    TRAINING_ID_BYTES,
-    TRAINING_MAX_ITEMS,
-    Case,
-    CaseStep,
-    Dialogue,
-    Library,
-    Question,
-    Quiz,
-    Statement,
-    case_states,
-)
+from states import Case, CaseStep, Dialogue, Library, Question, Quiz, Statement, case_states
 
-MAX_BYTES: Final = 64
-"""Telegram's limit on a button's callback data."""
-SIGNATURE_CHARS: Final = 8
-"""48 bits of HMAC-SHA256, base64url: guessing one takes about 10^14 tries."""
-MASK_CHARS: Final = (TRAINING_MAX_ITEMS + 3) // 4
-QUIZ_MENU: Final = "qm"
-CASE_MENU: Final = "cm"
-_ID = rf"[a-z0-9_]{{1,{TRAINING_ID_BYTES}}}"
-_SIG = rf"[A-Za-z0-9_-]{{{SIGNATURE_CHARS}}}"
-_START = re.compile(rf"^([qc])s:({_ID})$")
-_QUIZ_ANSWER = re.compile(rf"^qa:({_ID}):(\d{{1,2}}):([tf]):([0-9a-f]{{1,{MASK_CHARS}}}):({_SIG})$")
-_CASE_ANSWER = re.compile(rf"^ca:({_ID}):(\d{{1,2}}):(\d):([0-9a-f]{{1,{MASK_CHARS}}}):({_SIG})$")
 STATS_TOP: Final = 5
 """How many of the most often wrong statements /stats lists."""
-
-
-# ---- where a run is, as carried by its buttons -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class QuizPress:
-    """A True/False press: statement `index` of `quiz`, and the wrong answers before it."""
-
-    quiz: str
-    index: int
-    said: bool
-    wrong: int
-    """Bit i set: statement i was answered wrongly."""
-
-
-@dataclass(frozen=True, slots=True)
-class CasePress:
-    """An answer to key question `index` of `case` (`choice`: the answer's position)."""
-
-    case: str
-    index: int
-    choice: int
-    missed: int
-    """Bit i set: key question i was answered differently from the guidance."""
-
-
-@dataclass(frozen=True, slots=True)
-class Start:
-    """Open a quiz ('q') or case ('c'); with no `item`, the list of them."""
-
-    kind: str
-    item: str | None = None
-
-
-Press = QuizPress | CasePress | Start
-
-
-def fingerprint(*items: BaseModel) -> str:
-    """Changes whenever this content is edited, so buttons sent before an edit stop working."""
-    digest = hashlib.sha256()
-    for item in items:
-        digest.update(item.model_dump_json().encode())
-    return digest.hexdigest()[:16]
-
-
-def _case_content(library: Library, case: Case) -> str:
-    """A case's buttons depend on the case and on its dialogue's questions and answers."""
-    return fingerprint(case, library.dialogues[case.dialogue].content)
-
-
-class Seal:
-    """Signs and checks answer buttons; the key never leaves the process."""
-
-    def __init__(self, secret: bytes) -> None:
-        self._key = hmac.new(secret, b"infoshare-bot training buttons", hashlib.sha256).digest()
-
-    def _signature(self, chat_id: int, content: str, body: str) -> str:
-        mac = hmac.new(self._key, f"{chat_id}|{content}|{body}".encode(), hashlib.sha256)
-        return base64.urlsafe_b64encode(mac.digest()).decode()[:SIGNATURE_CHARS]
-
-    def quiz_button(self, chat_id: int, quiz: Quiz, press: QuizPress) -> str:
-        body = f"qa:{press.quiz}:{press.index}:{'t' if press.said else 'f'}:{press.wrong:x}"
-        return _fits(f"{body}:{self._signature(chat_id, fingerprint(quiz), body)}")
-
-    def case_button(self, chat_id: int, library: Library, press: CasePress) -> str:
-        body = f"ca:{press.case}:{press.index}:{press.choice}:{press.missed:x}"
-        content = _case_content(library, library.cases[press.case])
-        return _fits(f"{body}:{self._signature(chat_id, content, body)}")
-
-    def open(self, data: str | None, chat_id: int, library: Library) -> Press | None:
-        """The press `data` describes, or None for anything this bot did not send to this chat
-        for the content as it is now."""
-        text = data or ""
-        if text in (QUIZ_MENU, CASE_MENU):
-            return Start(text[0])
-        if start := _START.match(text):
-            known = library.quizzes if start[1] == "q" else library.cases
-            return Start(start[1], start[2]) if start[2] in known else None
-        if found := _QUIZ_ANSWER.match(text):
-            quiz = library.quizzes.get(found[1])
-            body, index, wrong = text.rsplit(":", 1)[0], int(found[2]), int(found[4], 16)
-            if quiz is None or index >= len(quiz.statements) or wrong >> index:
-                return None
-            if not self._valid(found[5], chat_id, fingerprint(quiz), body):
-                return None
-            return QuizPress(found[1], index, found[3] == "t", wrong)
-        if found := _CASE_ANSWER.match(text):
-            case = library.cases.get(found[1])
-            body, index, missed = text.rsplit(":", 1)[0], int(found[2]), int(found[4], 16)
-            if case is None or index >= len(key_steps(case)) or missed >> index:
-                return None
-            if not self._valid(found[5], chat_id, _case_content(library, case), body):
-                return None
-            return CasePress(found[1], index, int(found[3]), missed)
-        return None
-
-    def _valid(self, signature: str, chat_id: int, content: str, body: str) -> bool:
-        return hmac.compare_digest(signature, self._signature(chat_id, content, body))
-
-
-def _fits(data: str) -> str:
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError("callback data over Telegram's 64 bytes")
-    return data
 
 
 # ---- quizzes -----------------------------------------------------------------------------------

@@ -1,30 +1,25 @@
-"""Shared fixtures: storage backends (tests.conftest_storage) and the in-process Telegram bot."""
+"""Shared fixtures: storage backends (tests.support.storage) and the in-process Telegram bot."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from bot.config import Config, Contact
+from bot.content import load_library
 from bot.storage import open_store
-from bot.telegram.app import build_application
-from bot.telegram.handlers import AdviceBot
-from states import Library, load_library
-from tests.e2e import TOKEN as E2E_TOKEN
+from bot.telegram.application import build_application
+from states import Library
 from tests.emulator import EmulatorClient, spawn
 from tests.emulator.world import World
-from tests.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
+from tests.support.clock import FixedClock
+from tests.support.e2e import TOKEN as E2E_TOKEN
+from tests.support.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
 
-pytest_plugins = ["tests.conftest_storage"]
-
-NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
-GUIDANCE = Path(__file__).resolve().parent / "guidance"
-"""The guidance texts the content is checked against (a copy of ../shared/guidance)."""
-SHARED_GUIDANCE = Path(__file__).resolve().parents[2] / "shared" / "guidance"
+pytest_plugins = ["tests.support.storage"]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -58,14 +53,14 @@ def config(tmp_path: Path) -> Config:
 async def harness(config: Config, library: Library) -> AsyncIterator[Harness]:
     """The real Application and handlers over the in-process World, with SQLite storage."""
     world = World(TOKEN, bot_name="Infoshare", bot_username="infoshare_bot", privacy_mode=True)
-    app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world))
-    advice: AdviceBot = app.bot_data["advice"]
-    advice.now = lambda: NOW
-    advice.attach(await open_store(config.storage.url))
+    app = build_application(
+        config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world), clock=FixedClock()
+    )
+    app.services.attach(await open_store(config.storage.url))
     async with app:
         harness = Harness(app, world)
         yield harness
-    await advice.close()
+    await app.services.close()
     # Every payload the bot sent was checked by the World as Telegram would; none may have
     # been refused, except what the bot tolerates on purpose: clearing a keyboard already gone,
     # the error handler answering a press that was answered before the failure, flood control.

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from bot.config import Config, load_config
 from bot.errors import ConfigError
-from tests.offline import TOKEN
+from tests.support.offline import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import logs
-from tests.offline import TOKEN
+from tests.support.offline import TOKEN
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.content import validate
 from states import (
     Library,
     Moved,
@@ -14,12 +15,10 @@ from states import (
     answer,
     back,
     decision_record,
-    mermaid,
     normalise,
-    validate,
     variant_text,
 )
-from tests.tiny import ADVICE, REFERENCE, texts
+from tests.support.tiny import ADVICE, REFERENCE, texts
 
 
 @pytest.fixture(scope="module")
@@ -272,12 +271,6 @@ def test_one_machine_per_dialogue_and_no_models(library: Library) -> None:
     assert dialogue.machine.models == []
     assert not dialogue.machine.auto_transitions
     assert set(dialogue.machine.states) == {"first", "second", "share", "seek_advice"}
-
-
-def test_mermaid_diagram_comes_from_transitions(library: Library) -> None:
-    text = mermaid(library["advice"])
-    assert "stateDiagram-v2" in text
-    assert "first --> second: no" in text
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Durable state: `open_store(url)` returns a `SqlStore`, the `ConversationStore` and the
-`TranscriptStore` (bot.transcripts.model) in one, so an answer and its transcript are saved in one
-transaction.
+`TranscriptStore` (both in `bot.storage.base`) in one, so an answer and its transcript are saved in
+one transaction.
 
 One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections, the store),
 `bot.storage.tables` (the schema), `bot.storage.transcripts` (the transcript queries).
@@ -12,7 +12,9 @@ from bot.storage.base import (
     StaleWrite,
     StorageError,
     StorageUnavailable,
+    Store,
     StoredConversation,
+    TranscriptStore,
     new_conversation_id,
 )
 from bot.storage.sql import SqlStore, open_store
@@ -24,7 +26,9 @@ __all__ = [
     "StaleWrite",
     "StorageError",
     "StorageUnavailable",
+    "Store",
     "StoredConversation",
+    "TranscriptStore",
     "new_conversation_id",
     "open_store",
 ]

@@ -1,4 +1,4 @@
-"""Conversation state at rest: the stored record, the store interface and its errors.
+"""State at rest: the stored conversation record and the store interfaces, together.
 
 The front ends keep nothing in memory between updates. Each update loads the chat's
 `StoredConversation`, applies one move, and saves it with the version it loaded, so two replicas
@@ -8,12 +8,24 @@ handling the same chat can never silently drop one another's answer: the loser g
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.errors import StaleWrite, StorageError, StorageUnavailable
-from bot.transcripts.model import TranscriptWrite
+from bot.transcripts.model import (
+    EVERY,
+    Access,
+    Filters,
+    Note,
+    Page,
+    QuizAnswer,
+    QuizStats,
+    StatsInputs,
+    Transcript,
+    TranscriptWrite,
+)
 
 __all__ = [
     "APPLIED_KEPT",
@@ -21,7 +33,9 @@ __all__ = [
     "StaleWrite",
     "StorageError",
     "StorageUnavailable",
+    "Store",
     "StoredConversation",
+    "TranscriptStore",
     "new_conversation_id",
 ]
 
@@ -103,3 +117,55 @@ class ConversationStore(Protocol):
 
     async def close(self) -> None:
         """Release connections; the store must not be used afterwards."""
+
+
+class TranscriptStore(Protocol):
+    """Transcripts at rest; the same `SqlStore` as conversations. May raise StorageUnavailable."""
+
+    async def record(self, write: TranscriptWrite) -> None:
+        """Append to a transcript without changing the conversation (e.g. free text)."""
+
+    async def list_transcripts(self, filters: Filters, *, offset: int, limit: int) -> Page:
+        """Newest first (by start time, then id)."""
+
+    async def get_transcript(self, transcript_id: int) -> Transcript | None: ...
+
+    def iter_transcripts(self, filters: Filters, *, batch: int = 500) -> AsyncIterator[Transcript]:
+        """Whole transcripts, oldest first, fetched `batch` at a time (for exports)."""
+
+    async def count_transcripts(self, filters: Filters) -> int: ...
+
+    async def stats_inputs(self, filters: Filters) -> StatsInputs: ...
+
+    async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
+        """Add or remove a tag; False if there is no such transcript."""
+
+    async def add_note(self, transcript_id: int, note: Note) -> bool:
+        """False if there is no such transcript."""
+
+    async def forget_practitioner(self, practitioner: str) -> int:
+        """Delete every transcript (and quiz answer) of one practitioner; return how many."""
+
+    async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
+        """Delete transcripts last changed before `before` (and matching `filters`)."""
+
+    async def log_access(self, access: Access) -> None: ...
+
+    async def accesses(
+        self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
+    ) -> list[Access]:
+        """Newest first."""
+
+    async def record_quiz_answer(self, answer: QuizAnswer) -> None: ...
+
+    async def quiz_stats(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> QuizStats: ...
+
+    async def purge_quiz_answers(self, before: datetime) -> int:
+        """Delete quiz answers given before `before`; return how many went."""
+
+
+class Store(ConversationStore, TranscriptStore, Protocol):
+    """What the bot needs of its database: conversation state and transcripts, together (so an
+    answer and its transcript entry are saved in one transaction)."""

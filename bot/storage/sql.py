@@ -33,6 +33,7 @@ from bot.storage import transcripts
 from bot.storage.base import StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.tables import conversations, insert_for
 from bot.transcripts.model import (
+    EVERY,
     Access,
     Filters,
     Note,
@@ -60,7 +61,6 @@ _alembic_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Loc
     weakref.WeakKeyDictionary()
 )
 """Alembic's `context` and `op` are module globals: one migration at a time per event loop."""
-EVERY: Final = Filters()
 """No filters: every transcript."""
 _DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 

@@ -31,13 +31,13 @@ from bot.transcripts.model import (
     FREE_TEXT,
     NOT_SURE,
     Access,
+    Entry,
     Filters,
     Note,
     Page,
     QuizAnswer,
     QuizStats,
     StatsInputs,
-    Step,
     Summary,
     Transcript,
     TranscriptWrite,
@@ -320,10 +320,10 @@ async def _whole(conn: AsyncConnection, query: sa.Select[Any]) -> list[Transcrip
     ids = [row.id for row in rows]
     if not ids:
         return []
-    steps: dict[int, list[Step]] = {}
+    steps: dict[int, list[Entry]] = {}
     step_rows = sa.select(transcript_steps).where(transcript_steps.c.transcript_id.in_(ids))
     for r in await conn.execute(step_rows.order_by("transcript_id", "seq")):
-        step = Step(r.step, r.answer, r.at, r.redacted, r.removed)
+        step = Entry(r.step, r.answer, r.at, r.redacted, r.removed)
         steps.setdefault(r.transcript_id, []).append(step)
     notes: dict[int, list[Note]] = {}
     note_rows = sa.select(transcript_notes).where(transcript_notes.c.transcript_id.in_(ids))

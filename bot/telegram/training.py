@@ -1,9 +1,9 @@
 """/quiz, /cases and /flowchart: training and reference between appointments.
 
 Quizzes and case studies keep no conversation state: each answer button carries the run so far,
-signed (`bot.training.Seal`), so a restart, a second device or an edit of the content can never
-move a run wrongly. Each quiz answer is stored (pseudonymous, for leads' statistics) before the
-bot replies, like every other answer.
+signed (`bot.telegram.payloads.Seal`), so a restart, a second device or an edit of the content
+can never move a run wrongly. Each quiz answer is stored (pseudonymous, for leads' statistics)
+before the bot replies, like every other answer.
 """
 
 from __future__ import annotations
@@ -20,50 +20,31 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import diagram, render, training
+from bot import diagram, training
 from bot.errors import ConfigError
-from bot.telegram.handlers import (
-    ANSWERS_PER_ROW,
-    TOPIC_COMMANDS,
-    AdviceBot,
-    Context,
-    answer_query,
-    chat_id_of,
-    mark,
-)
-from bot.training import CASE_MENU, QUIZ_MENU, CasePress, QuizPress, Start
+from bot.telegram import words
+from bot.telegram.advice import ANSWERS_PER_ROW
+from bot.telegram.messaging import Context, answer_query, chat_id_of, mark, say, send
+from bot.telegram.payloads import CASE_MENU, QUIZ_MENU, CasePress, QuizPress, Seal, Start
+from bot.telegram.reference import TOPIC_COMMANDS
+from bot.telegram.services import Services
 from bot.transcripts.model import QuizAnswer
 from states import Case, Dialogue, Quiz
 
 log = logging.getLogger(__name__)
 
-PRESSES: Final = r"^[qc][msa](:|$)"
-"""Callback data this module owns: quiz and case menus, starts and answers."""
-NOT_THIS_BUTTON: Final = (
-    "This button no longer works (the content may have changed). Send /quiz or /cases again."
-)
-ALREADY: Final = "Already answered."
 REMEMBERED_PRESSES: Final = 4096
 """Answered messages remembered, to ignore a double tap (a restart forgets them: harmless)."""
-FLOWCHART_CAPTION: Final = (
-    "The key questions of the advice (1 to 10) and where each answer leads. Green: share. "
-    "Amber: not yet. Red: do not share. Tap to enlarge; /advice starts a decision."
-)
-NO_PICTURE: Final = (
-    "The flowchart picture is not available on this server just now. /advice walks you "
-    "through the same questions, and /help lists the reference pages."
-)
 
 
 class TrainingDesk:
-    """The training commands and their buttons, beside the `AdviceBot` whose store they use."""
+    """The training commands and their buttons."""
 
-    def __init__(self, advice: AdviceBot) -> None:
-        self.advice = advice
-        self.library = advice.library
-        self.seal = training.Seal(advice.pseudonyms.secret)
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.library = services.library
+        self.seal = Seal(services.pseudonyms.secret)
         self.topic_commands = {topic: command for command, topic in TOPIC_COMMANDS.items()}
         self._answered: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._picture: bytes | None = None
@@ -87,7 +68,7 @@ class TrainingDesk:
         """The list of quizzes or cases, or the start of one."""
         if start.item is None:
             menu = training.quiz_menu if start.kind == "q" else training.case_menu
-            await self.advice.send(context, chat_id, menu(self.library), self.menu(start.kind))
+            await send(context, chat_id, menu(self.library), self.menu(start.kind))
         elif start.kind == "q":
             await self.start_quiz(context, chat_id, start.item)
         else:
@@ -99,16 +80,16 @@ class TrainingDesk:
             picture = await self.picture()
         except ConfigError as exc:
             log.warning("flowchart not drawn: %s", exc)
-            await self.advice.send(context, chat_id, [render.Para(NO_PICTURE)])
+            await say(context, chat_id, words.NO_PICTURE)
             return
         await context.bot.send_photo(
-            chat_id, InputFile(picture, filename="flowchart.png"), caption=FLOWCHART_CAPTION
+            chat_id, InputFile(picture, filename="flowchart.png"), caption=words.FLOWCHART_CAPTION
         )
 
     async def picture(self) -> bytes:
         """The advice flowchart as PNG, drawn once (Graphviz runs outside the event loop)."""
         if self._picture is None:
-            self._picture = await asyncio.to_thread(diagram.render, self.advice.dialogue, "png")
+            self._picture = await asyncio.to_thread(diagram.render, self.services.dialogue, "png")
         return self._picture
 
     # ---- buttons -----------------------------------------------------------------------------
@@ -119,7 +100,7 @@ class TrainingDesk:
         chat_id = chat_id_of(update)
         press = self.seal.open(query.data, chat_id, self.library)
         if press is None:
-            await answer_query(query, NOT_THIS_BUTTON)
+            await answer_query(query, words.NOT_THIS_BUTTON)
             return
         if isinstance(press, Start):
             await answer_query(query)
@@ -128,12 +109,12 @@ class TrainingDesk:
         message = query.message
         seen = (chat_id, message.message_id if message is not None else 0)
         if seen in self._answered:
-            await answer_query(query, ALREADY)
+            await answer_query(query, words.ALREADY)
             return
         if isinstance(press, QuizPress):
             await self.quiz_answer(update, context, press, seen)
         elif not await self.case_answer(query, context, chat_id, press, seen):
-            await answer_query(query, NOT_THIS_BUTTON)
+            await answer_query(query, words.NOT_THIS_BUTTON)
 
     def remember(self, seen: tuple[int, int]) -> None:
         """An answered message, noted as soon as its answer counts: a second press of it is
@@ -148,7 +129,7 @@ class TrainingDesk:
         quiz = self.library.quizzes[quiz_id]
         blocks = [*training.quiz_intro(quiz), *training.statement_blocks(quiz, 0)]
         markup = self.true_false(chat_id, quiz_id, quiz, 0, 0)
-        await self.advice.send(context, chat_id, blocks, markup)
+        await send(context, chat_id, blocks, markup)
 
     async def quiz_answer(
         self, update: Update, context: Context, press: QuizPress, seen: tuple[int, int]
@@ -160,18 +141,18 @@ class TrainingDesk:
         quiz = self.library.quizzes[press.quiz]
         statement = quiz.statements[press.index]
         correct = press.said == statement.answer
-        await self.advice.store.record_quiz_answer(
+        await self.services.store.record_quiz_answer(
             QuizAnswer(
-                self.advice.practitioner(update),
+                self.services.practitioner(update),
                 press.quiz,
                 statement.id,
                 correct,
-                self.advice.now(),
+                self.services.now(),
             )
         )
         self.remember(seen)
         await answer_query(query)
-        await mark(query, f"Your answer: {training.truth(press.said).capitalize()}")
+        await mark(query, words.YOUR_ANSWER.format(label=training.truth(press.said).capitalize()))
         wrong = press.wrong | (0 if correct else 1 << press.index)
         blocks = training.feedback_blocks(statement, press.said)
         following = press.index + 1
@@ -183,12 +164,14 @@ class TrainingDesk:
             markup = InlineKeyboardMarkup(
                 [
                     [
-                        InlineKeyboardButton("Try again", callback_data=f"qs:{press.quiz}"),
-                        InlineKeyboardButton("Other quizzes", callback_data=QUIZ_MENU),
+                        InlineKeyboardButton(
+                            words.TRY_AGAIN, callback_data=Start("q", press.quiz).encode()
+                        ),
+                        InlineKeyboardButton(words.OTHER_QUIZZES, callback_data=QUIZ_MENU),
                     ]
                 ]
             )
-        await self.advice.send(context, chat_id, blocks, markup)
+        await send(context, chat_id, blocks, markup)
 
     def true_false(
         self, chat_id: int, quiz_id: str, quiz: Quiz, index: int, wrong: int
@@ -211,7 +194,7 @@ class TrainingDesk:
         case = self.library.cases[case_id]
         question = training.case_question(self.case_dialogue(case), case, 0)
         blocks = [*training.case_intro(case), *question]
-        await self.advice.send(context, chat_id, blocks, self.choices(chat_id, case_id, 0, 0))
+        await send(context, chat_id, blocks, self.choices(chat_id, case_id, 0, 0))
 
     async def case_answer(
         self,
@@ -235,7 +218,7 @@ class TrainingDesk:
         chosen = answers[press.choice]
         self.remember(seen)
         await answer_query(query)
-        await mark(query, f"Your answer: {chosen.label}")
+        await mark(query, words.YOUR_ANSWER.format(label=chosen.label))
         blocks, matched = training.case_feedback(dialogue, item, chosen.id)
         missed = press.missed | (0 if matched else 1 << press.index)
         following = press.index + 1
@@ -248,11 +231,15 @@ class TrainingDesk:
             after = training.next_case(self.library, press.case)
             markup = InlineKeyboardMarkup(
                 [
-                    [InlineKeyboardButton("Next case »", callback_data=f"cs:{after}")],
-                    [InlineKeyboardButton("All cases", callback_data=CASE_MENU)],
+                    [
+                        InlineKeyboardButton(
+                            words.NEXT_CASE, callback_data=Start("c", after).encode()
+                        )
+                    ],
+                    [InlineKeyboardButton(words.ALL_CASES, callback_data=CASE_MENU)],
                 ]
             )
-        await self.advice.send(context, chat_id, blocks, markup)
+        await send(context, chat_id, blocks, markup)
         return True
 
     def choices(self, chat_id: int, case_id: str, index: int, missed: int) -> InlineKeyboardMarkup:
@@ -282,7 +269,7 @@ class TrainingDesk:
         )
         return InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(item.title, callback_data=f"{kind}s:{ident}")]
+                [InlineKeyboardButton(item.title, callback_data=Start(kind, ident).encode())]
                 for ident, item in items.items()
             ]
         )
@@ -296,13 +283,3 @@ def _pick(args: list[str], ids: list[str]) -> str | None:
     if word.isascii() and word.isdigit() and 1 <= int(word) <= len(ids):
         return ids[int(word) - 1]
     return word if word in ids else None
-
-
-def register_training(app: Application, advice: AdviceBot) -> None:  # type: ignore[type-arg]
-    """Add /quiz, /cases, /flowchart and their buttons (before the advice's catch-all press)."""
-    desk = TrainingDesk(advice)
-    private = filters.ChatType.PRIVATE & ~filters.FORWARDED
-    app.add_handler(CommandHandler("quiz", desk.on_quiz, filters=private))
-    app.add_handler(CommandHandler("cases", desk.on_cases, filters=private))
-    app.add_handler(CommandHandler("flowchart", desk.on_flowchart, filters=private))
-    app.add_handler(CallbackQueryHandler(desk.on_press, pattern=PRESSES))

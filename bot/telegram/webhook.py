@@ -4,7 +4,7 @@ Not python-telegram-bot's built-in webhook server, for two reasons. It answers T
 the update is handled, so an update in flight when a replica dies is lost; here Telegram hears
 200 only once the update is handled (its move committed and replied to), so if this replica
 dies first Telegram delivers it again, to whichever replica the load balancer picks, and the
-redelivery is recognised (`bot.errors.AlreadyApplied`). And it has no health check.
+redelivery is recognised (`bot.telegram.delivery.AlreadyApplied`). And it has no health check.
 
     POST /<url_path>   an update; 403 without the secret token, 400 if it is not an update,
                        503 while stopping (Telegram then delivers it again, elsewhere)
@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler
 
 from bot.errors import ConfigError, StorageUnavailable
-from bot.telegram.handlers import AdviceBot
+from bot.telegram.application import InfoshareApplication
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +53,12 @@ HEALTH_TIMEOUT = 3.0
 class Webhook:
     """One replica's HTTP face; `stop` drains it."""
 
-    app: Application  # type: ignore[type-arg]
+    app: InfoshareApplication
     secret: str
     url_path: str
     stopping: bool = False
     in_flight: int = 0
     _idle: asyncio.Event | None = None
-
-    @property
-    def advice(self) -> AdviceBot:
-        advice: AdviceBot = self.app.bot_data["advice"]
-        return advice
 
     def tornado(self) -> TornadoApplication:
         return TornadoApplication(
@@ -87,12 +81,12 @@ class Webhook:
                 self._idle.set()
 
     async def health(self) -> tuple[int, dict[str, Any]]:
-        dialogues = sorted(self.advice.library.dialogues)
+        dialogues = sorted(self.app.services.library.dialogues)
         body: dict[str, Any] = {"dialogues": dialogues, "in_flight": self.in_flight}
         if self.stopping:
             return 503, {"status": "stopping", **body}
         try:
-            await asyncio.wait_for(self.advice.store.ping(), HEALTH_TIMEOUT)
+            await asyncio.wait_for(self.app.services.store.ping(), HEALTH_TIMEOUT)
         except (StorageUnavailable, TimeoutError):
             return 503, {"status": "unavailable", "database": "unreachable", **body}
         if not dialogues:
@@ -153,7 +147,7 @@ class _HealthHandler(RequestHandler):
 
 
 async def serve(
-    app: Application,  # type: ignore[type-arg]
+    app: InfoshareApplication,
     *,
     listen: str,
     port: int,

@@ -9,19 +9,18 @@ module is plain data shared by storage, the Telegram lead desk, the CLI and the 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal, Protocol
+from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from bot.anonymise import Redaction, redact
 from bot.errors import UsageError
 
 BACK = "(back)"
-"""`Step.answer` when the practitioner went back from this step (never an answer id)."""
+"""`Entry.answer` when the practitioner went back from this step (never an answer id)."""
 FREE_TEXT = "(free text)"
-"""`Step.answer` when the practitioner typed something that was not an answer."""
+"""`Entry.answer` when the practitioner typed something that was not an answer."""
 NOT_SURE = "not_sure"
 """The answer id that means "not sure" in every question that offers it."""
 
@@ -36,8 +35,8 @@ Channel = Literal["telegram", "cli"]
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
-    """One thing the practitioner did at one step of the dialogue."""
+class Entry:
+    """One entry of a transcript: what the practitioner did at one step of the dialogue."""
 
     step: str
     """The question (or outcome, for Back from an outcome) it happened at."""
@@ -101,7 +100,7 @@ class Transcript:
     content_version: str
     outcome: str | None
     rules: tuple[int, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[Entry, ...]
     tags: frozenset[str] = frozenset()
     notes: tuple[Note, ...] = ()
 
@@ -131,7 +130,7 @@ class TranscriptWrite:
     at: datetime
     outcome: str | None
     rules: tuple[int, ...]
-    steps: tuple[Step, ...] = ()
+    steps: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +175,10 @@ class Filters:
         if self.tag:
             parts.append(f"tagged {TAGS.get(self.tag, self.tag)}")
         return ", ".join(parts) if parts else "all transcripts"
+
+
+EVERY: Final = Filters()
+"""No filter: every transcript."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,53 +241,6 @@ class Page:
     """How many transcripts match the filters in all."""
     offset: int
     limit: int
-
-
-class TranscriptStore(Protocol):
-    """Transcripts at rest; the same `SqlStore` as conversations. May raise StorageUnavailable."""
-
-    async def record(self, write: TranscriptWrite) -> None:
-        """Append to a transcript without changing the conversation (e.g. free text)."""
-
-    async def list_transcripts(self, filters: Filters, *, offset: int, limit: int) -> Page:
-        """Newest first (by start time, then id)."""
-
-    async def get_transcript(self, transcript_id: int) -> Transcript | None: ...
-
-    def iter_transcripts(self, filters: Filters, *, batch: int = 500) -> AsyncIterator[Transcript]:
-        """Whole transcripts, oldest first, fetched `batch` at a time (for exports)."""
-
-    async def count_transcripts(self, filters: Filters) -> int: ...
-
-    async def stats_inputs(self, filters: Filters) -> StatsInputs: ...
-
-    async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
-        """Add or remove a tag; False if there is no such transcript."""
-
-    async def add_note(self, transcript_id: int, note: Note) -> bool:
-        """False if there is no such transcript."""
-
-    async def forget_practitioner(self, practitioner: str) -> int:
-        """Delete every transcript (and quiz answer) of one practitioner; return how many."""
-
-    async def purge_transcripts(self, before: datetime, filters: Filters = Filters()) -> int:
-        """Delete transcripts last changed before `before` (and matching `filters`)."""
-
-    async def log_access(self, access: Access) -> None: ...
-
-    async def accesses(
-        self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
-    ) -> list[Access]:
-        """Newest first."""
-
-    async def record_quiz_answer(self, answer: QuizAnswer) -> None: ...
-
-    async def quiz_stats(
-        self, *, since: datetime | None = None, until: datetime | None = None
-    ) -> QuizStats: ...
-
-    async def purge_quiz_answers(self, before: datetime) -> int:
-        """Delete quiz answers given before `before`; return how many went."""
 
 
 # ---- periods -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from bot import render
-from bot.transcripts.model import BACK, FREE_TEXT, TAGS, Step, Summary, Transcript
+from bot.transcripts.model import BACK, FREE_TEXT, TAGS, Entry, Summary, Transcript
 from states import Dialogue, Library, Question
 
 
@@ -47,7 +47,7 @@ def step_name(dialogue: Dialogue, step: str) -> str:
     return node.short if isinstance(node, Question) else node.title
 
 
-def answer_name(dialogue: Dialogue, step: Step) -> str:
+def answer_name(dialogue: Dialogue, step: Entry) -> str:
     """What was done at a step: the answer's label, Back, or typing (never the text)."""
     if step.answer == BACK:
         return "Back"
@@ -59,7 +59,7 @@ def answer_name(dialogue: Dialogue, step: Step) -> str:
     return labels.get(step.answer, step.answer)
 
 
-def step_line(step: Step, dialogue: Dialogue, zone: tzinfo, day: date | None = None) -> str:
+def step_line(step: Entry, dialogue: Dialogue, zone: tzinfo, day: date | None = None) -> str:
     """One step: its local time (with the date if not `day`), the question and what was done."""
     local = step.at.astimezone(zone)
     clock = f"{local:%H:%M:%S}" if local.date() == day else f"{local:%d %b %Y %H:%M:%S}"

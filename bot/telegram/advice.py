@@ -1,0 +1,321 @@
+"""The advice conversation on Telegram: /start, /advice, answers typed or pressed, Back,
+/cancel and /record.
+
+One instance serves every chat; a chat's place lives in the store (`conversation`), each update
+is applied once (`delivery`), and every reply is built from the committed state.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import render
+from bot.anonymise import redact
+from bot.errors import StorageUnavailable
+from bot.storage import StoredConversation
+from bot.telegram import words
+from bot.telegram.conversation import Conversations, Loaded
+from bot.telegram.delivery import exactly_once
+from bot.telegram.messaging import (
+    Context,
+    Handler,
+    answer_query,
+    chat_id_of,
+    mark,
+    say,
+    send,
+    set_keyboard,
+)
+from bot.telegram.payloads import Press, decode
+from bot.telegram.services import Services
+from bot.transcripts.model import BACK, FREE_TEXT, Entry
+from states import Moved, Question, State, answer, back, decision_record
+
+log = logging.getLogger(__name__)
+
+ANSWERS_PER_ROW = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A committed move: the stored row and, at an outcome, the outcome's blocks."""
+
+    stored: StoredConversation
+    outcome: list[render.Block]
+
+
+class Advice:
+    """The advice conversation's commands, typed answers and buttons."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.conversations = Conversations(services)
+
+    def once(self, handler: Handler) -> Handler:
+        """`handler`, applied exactly once per update (see `bot.telegram.delivery`)."""
+        return exactly_once(handler, show=self.show, show_again=self.show_again)
+
+    # ---- what the chat shows -------------------------------------------------------------
+
+    def keyboard(self, stored: StoredConversation) -> InlineKeyboardMarkup:
+        """Answer buttons, then 'What does this mean?' and Back (or Back and New decision)."""
+        conversation, turn = stored.conversation_id, stored.turn
+
+        def button(label: str, action: str, answer_id: str = "") -> InlineKeyboardButton:
+            press = Press(action, conversation, turn, answer_id)  # type: ignore[arg-type]
+            return InlineKeyboardButton(label, callback_data=press.encode())
+
+        rows: list[list[InlineKeyboardButton]] = []
+        node = self.services.dialogue.node_or_none(stored.step)
+        if isinstance(node, Question):
+            answers = [button(a.label, "answer", a.id) for a in node.answers]
+            rows += [
+                answers[i : i + ANSWERS_PER_ROW] for i in range(0, len(answers), ANSWERS_PER_ROW)
+            ]
+            rows.append([button(words.EXPLAIN_BUTTON, "explain")])
+        tools = [button(words.BACK_BUTTON, "back")] if stored.history else []
+        if node is not None and not isinstance(node, Question):
+            tools.append(button(words.NEW_DECISION_BUTTON, "new"))
+        if tools:
+            rows.append(tools)
+        return InlineKeyboardMarkup(rows)
+
+    async def show(self, context: Context, stored: StoredConversation, note: str = "") -> None:
+        """Send where the conversation is: the current question, or the finished outcome."""
+        prefix: list[render.Block] = [render.Para(note)] if note else []
+        node = self.services.dialogue.node_or_none(stored.step)
+        if isinstance(node, Question):
+            blocks = [*prefix, *render.question(node, numbered=False)]
+            await send(context, stored.chat_id, blocks, self.keyboard(stored))
+        elif node is not None:
+            finished = [*prefix, render.Para(words.FINISHED)]
+            await send(context, stored.chat_id, finished, self.keyboard(stored))
+        else:
+            await send(context, stored.chat_id, [*prefix, render.Para(words.NO_DECISION)])
+
+    async def show_again(self, context: Context, stored: StoredConversation) -> None:
+        """After a redelivery: the reply to the first delivery may never have gone out, so an
+        outcome is shown in full again (its advice, not only "this decision is finished")."""
+        dialogue = self.services.dialogue
+        state = State(stored.dialogue, stored.step, stored.history)
+        if not dialogue.is_outcome(stored.step) or not dialogue.knows(state):
+            await self.show(context, stored)
+            return
+        await self.reply(context, Arrival(stored, self.outcome_blocks(state)))
+
+    def outcome_blocks(self, state: State) -> list[render.Block]:
+        """The outcome `state` reached: advice, rules, next steps, contacts and the record."""
+        services = self.services
+        today = services.now().date()
+        return render.outcome(
+            services.library, services.dialogue, state, services.config.contacts, today
+        )
+
+    def record(self, state: State) -> str:
+        """The decision record of the outcome `state` reached, as the practitioner pastes it."""
+        services = self.services
+        found = decision_record(services.dialogue, state, services.now().date())
+        return render.record_text(services.library, found)
+
+    async def reply(self, context: Context, arrival: Arrival) -> None:
+        """Show where a committed move arrived: the next question, or the outcome in full."""
+        if arrival.outcome:
+            keyboard = self.keyboard(arrival.stored)
+            await send(context, arrival.stored.chat_id, arrival.outcome, keyboard)
+        else:
+            await self.show(context, arrival.stored)
+
+    # ---- moving ---------------------------------------------------------------------------
+
+    async def commit(
+        self, chat_id: int, chat: Loaded, state: State, who: str, entry: Entry
+    ) -> Arrival:
+        """Save a move and its transcript entry; an outcome's record is saved too, for /record."""
+        blocks: list[render.Block] = []
+        record: str | None = None
+        if self.services.dialogue.is_outcome(state.step):
+            blocks, record = self.outcome_blocks(state), self.record(state)
+        saved = await self.conversations.save(
+            chat_id, chat, state, who=who, entries=(entry,), last_record=record
+        )
+        return Arrival(saved, blocks)
+
+    async def move(
+        self, context: Context, chat: Loaded, state: State, chat_id: int, who: str, entry: Entry
+    ) -> None:
+        await self.reply(context, await self.commit(chat_id, chat, state, who, entry))
+
+    async def start_decision(self, update: Update, context: Context, chat: Loaded) -> None:
+        dialogue = self.services.dialogue
+        intro: list[render.Block] = [
+            render.Heading(dialogue.content.title),
+            render.Para(dialogue.content.intro),
+        ]
+        chat_id = chat_id_of(update)
+        who = self.services.practitioner(update)
+        stored = await self.conversations.save(chat_id, chat, dialogue.start, who=who, fresh=True)
+        await send(context, chat_id, intro)
+        await self.show(context, stored)
+
+    # ---- commands -------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: Context) -> None:
+        chat = await self.conversations.load(chat_id_of(update), update)
+        if (
+            chat.state is not None
+            and chat.stored is not None
+            and not self.services.dialogue.is_outcome(chat.state.step)
+        ):
+            await self.show(context, chat.stored, words.IN_PROGRESS)
+            return
+        await self.start_decision(update, context, chat)
+
+    async def on_advice(self, update: Update, context: Context) -> None:
+        chat = await self.conversations.load(chat_id_of(update), update)
+        await self.start_decision(update, context, chat)
+
+    async def on_back(self, update: Update, context: Context) -> None:
+        chat_id = chat_id_of(update)
+        chat = await self.conversations.load(chat_id, update)
+        if chat.state is None:
+            await say(context, chat_id, words.NO_DECISION)
+            return
+        entry = Entry(chat.state.step, BACK, self.services.now(), redacted=False)
+        who = self.services.practitioner(update)
+        await self.move(context, chat, back(chat.state), chat_id, who, entry)
+
+    async def on_cancel(self, update: Update, context: Context) -> None:
+        chat_id = chat_id_of(update)
+        chat = await self.conversations.load(chat_id, update)
+        if chat.state is not None:
+            await self.conversations.save(chat_id, chat, None, who=None)
+        await say(context, chat_id, words.CANCELLED)
+
+    async def on_record(self, update: Update, context: Context) -> None:
+        chat_id = chat_id_of(update)
+        chat = await self.conversations.load(chat_id)
+        record = chat.stored.last_record if chat.stored else None
+        if record is None:
+            await say(context, chat_id, words.NO_RECORD)
+            return
+        await send(context, chat_id, [render.Heading(words.LAST_RECORD), render.Copyable(record)])
+
+    # ---- answers --------------------------------------------------------------------------
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        dialogue = self.services.dialogue
+        message = update.effective_message
+        chat_id = chat_id_of(update)
+        chat = await self.conversations.load(chat_id, update)
+        text = message.text if message and message.text else ""
+        if chat.state is not None and not dialogue.is_outcome(chat.state.step):
+            result = answer(dialogue, chat.state, text)
+            if isinstance(result, Moved):
+                _, chosen = result.state.history[-1]
+                entry = Entry(chat.state.step, chosen, self.services.now(), redacted=False)
+                who = self.services.practitioner(update)
+                await self.move(context, chat, result.state, chat_id, who, entry)
+                return
+        # Not an answer: free text. Only the kinds of detail it held outlive this handler.
+        found = redact(text).kinds
+        if chat.stored is not None and chat.state is not None:
+            await self.note_free_text(update, chat.stored, found)
+        here = dialogue.node_or_none(chat.state.step) if chat.state else None
+        question = here if isinstance(here, Question) else None
+        note = render.not_an_answer(question, found, words.NOT_AN_ANSWER)
+        if chat.stored is None or chat.state is None:
+            notes = [render.Para(note)] if found else []
+            await send(context, chat_id, [*notes, render.Para(words.NO_DECISION)])
+        elif dialogue.is_outcome(chat.state.step):
+            await self.show(context, chat.stored, note if found else "")
+        else:
+            await self.show(context, chat.stored, note)
+
+    async def note_free_text(
+        self, update: Update, stored: StoredConversation, found: frozenset[str]
+    ) -> None:
+        """Note in the transcript that they typed here, and which kinds of detail were removed.
+
+        The text itself is never kept, even redacted: a name the redactor missed must not
+        reach a lead. Failing to note it is not worth failing the reply for.
+        """
+        services = self.services
+        kinds = ", ".join(sorted(set(found))) if found else None
+        entry = Entry(stored.step, FREE_TEXT, services.now(), redacted=bool(found), removed=kinds)
+        write = self.conversations.transcript(stored, services.practitioner(update), (entry,))
+        try:
+            await services.store.record(write)
+        except StorageUnavailable as exc:
+            log.warning("free text not noted in the transcript: %s", type(exc).__name__)
+
+    async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        dialogue = self.services.dialogue
+        press = decode(query.data)
+        chat_id = chat_id_of(update)
+        if press is None:
+            await answer_query(query, words.NOT_THIS_BUTTON)
+            return
+        chat = await self.conversations.load(chat_id, update)
+        stored, state = chat.stored, chat.state
+        if stored is None or (press.conversation, press.turn) != (
+            stored.conversation_id,
+            stored.turn,
+        ):
+            await self.refuse_stale(context, query, chat_id, stored)
+            return
+        if press.action == "new":  # pressed on a finished decision (state may be None)
+            await answer_query(query)
+            await set_keyboard(query, None)
+            await self.start_decision(update, context, chat)
+            return
+        if state is None:
+            await self.refuse_stale(context, query, chat_id, stored)
+            return
+        if press.action == "explain":
+            node = dialogue.node(state.step)
+            await answer_query(query)
+            if isinstance(node, Question):
+                await send(context, chat_id, render.explain(node), self.keyboard(stored))
+            return
+        who = self.services.practitioner(update)
+        now = self.services.now()
+        if press.action == "back":
+            entry = Entry(state.step, BACK, now, redacted=False)
+            arrival = await self.commit(chat_id, chat, back(state), who, entry)
+            note = words.WENT_BACK
+        else:
+            result = answer(dialogue, state, press.answer)
+            question = dialogue.node(state.step)
+            labels = (
+                {a.id: a.label for a in question.answers} if isinstance(question, Question) else {}
+            )
+            # A button carries an answer id; an alias ("y", "1") in one was never sent by us.
+            if not isinstance(result, Moved) or press.answer not in labels:
+                await answer_query(query, words.NOT_THIS_BUTTON)
+                return
+            entry = Entry(state.step, press.answer, now, redacted=False)
+            arrival = await self.commit(chat_id, chat, result.state, who, entry)
+            note = words.YOUR_ANSWER.format(label=labels[press.answer])
+        await answer_query(query)
+        await self.reply(context, arrival)  # first: a crash before the mark leaves old buttons,
+        await mark(query, note)  # which answer with where the chat is, not a chat without any
+
+    async def refuse_stale(
+        self,
+        context: Context,
+        query: CallbackQuery,
+        chat_id: int,
+        stored: StoredConversation | None,
+    ) -> None:
+        """A button from an earlier question or conversation: say so and show where we are."""
+        await answer_query(query, words.STALE)
+        await set_keyboard(query, None)
+        if stored is not None:
+            await self.show(context, stored, words.STALE)
+        else:
+            await say(context, chat_id, words.NO_DECISION)

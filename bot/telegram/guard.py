@@ -1,0 +1,70 @@
+"""What the bot does not take: edits, groups and channels, files and forwards, unknown commands.
+
+The guard runs before every other handler, so no feature ever sees a group's or a channel's
+update or an edited message.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot import render
+from bot.content.limits import POPUP_CHARS
+from bot.telegram import words
+from bot.telegram.advice import Advice
+from bot.telegram.messaging import Context, answer_query, chat_id_of, say, send
+
+log = logging.getLogger(__name__)
+
+
+class Guard:
+    """Refuses politely, once, and keeps nothing."""
+
+    def __init__(self, advice: Advice) -> None:
+        self.advice = advice
+        self.told_groups: set[int] = set()
+
+    async def screen(self, update: Update, context: Context) -> None:
+        """Edits are not new answers; groups, channels and chatless updates get no advice."""
+        if update.edited_message is not None or update.edited_channel_post is not None:
+            raise ApplicationHandlerStop
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            await self.on_not_private(update, context)
+            raise ApplicationHandlerStop
+
+    async def on_not_private(self, update: Update, context: Context) -> None:
+        """Groups and channels: say once that the bot only works privately, then stay silent."""
+        chat = update.effective_chat
+        if update.callback_query is not None:
+            await answer_query(update.callback_query, words.PRIVATE_ONLY[:POPUP_CHARS])
+        if chat is None or chat.id in self.told_groups:
+            return
+        self.told_groups.add(chat.id)
+        try:
+            await context.bot.send_message(
+                chat.id, html.escape(words.PRIVATE_ONLY), parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.info(
+                "could not tell a group chat that I only work privately: %s", type(exc).__name__
+            )
+
+    async def on_media(self, update: Update, context: Context) -> None:
+        chat_id = chat_id_of(update)
+        chat = await self.advice.conversations.load(chat_id)
+        if chat.stored is not None and chat.state is not None:
+            await self.advice.show(context, chat.stored, words.NO_FILES)
+        else:
+            blocks = [render.Para(words.NO_FILES), render.Para(words.NO_DECISION)]
+            await send(context, chat_id, blocks)
+
+    @staticmethod
+    async def on_unknown_command(update: Update, context: Context) -> None:
+        await say(context, chat_id_of(update), words.UNKNOWN_COMMAND)

@@ -1,0 +1,124 @@
+"""The one place that lists the features and routes updates to them.
+
+Order matters only where it says so: the guard first (group -1: edits, groups and channels stop
+there), commands, then button presses (each handler matches only its own payloads, see
+`bot.telegram.payloads.PATTERNS`, and a press nobody claims is answered as forged), then media,
+unknown commands and typed text. To add a command, give it a handler in its feature's module and
+a line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.telegram import words
+from bot.telegram.advice import Advice
+from bot.telegram.failures import Failures
+from bot.telegram.guard import Guard
+from bot.telegram.leads import SHORTCUT, LeadDesk
+from bot.telegram.messaging import Context, Handler, answer_query
+from bot.telegram.payloads import PATTERNS
+from bot.telegram.privacy import Privacy
+from bot.telegram.reference import Reference
+from bot.telegram.retention import Retention
+from bot.telegram.services import Services
+from bot.telegram.training import TrainingDesk
+
+
+@dataclass(frozen=True)
+class Features:
+    """Every feature, built once per Application around one `Services`."""
+
+    advice: Advice
+    reference: Reference
+    privacy: Privacy
+    leads: LeadDesk
+    training: TrainingDesk
+    guard: Guard
+    failures: Failures
+    retention: Retention
+
+    @staticmethod
+    def build(services: Services) -> Features:
+        advice = Advice(services)
+        return Features(
+            advice=advice,
+            reference=Reference(services),
+            privacy=Privacy(services),
+            leads=LeadDesk(services),
+            training=TrainingDesk(services),
+            guard=Guard(advice),
+            failures=Failures(advice),
+            retention=Retention(services),
+        )
+
+
+async def _unclaimed(update: Update, context: Context) -> None:
+    """A press whose payload no feature sent: answered, and nothing else happens."""
+    if update.callback_query is not None:
+        await answer_query(update.callback_query, words.NOT_THIS_BUTTON)
+
+
+def register(app: Application, features: Features) -> None:  # type: ignore[type-arg]
+    """Add every handler of every feature to `app`."""
+    f = features
+    private = filters.ChatType.PRIVATE & ~filters.FORWARDED
+    app.add_handler(TypeHandler(Update, f.guard.screen), group=-1)
+    commands: dict[str, Handler] = {
+        "start": f.advice.once(f.advice.on_start),
+        "advice": f.advice.once(f.advice.on_advice),
+        "restart": f.advice.once(f.advice.on_advice),
+        "back": f.advice.once(f.advice.on_back),
+        "cancel": f.advice.once(f.advice.on_cancel),
+        "record": f.advice.on_record,
+        "rules": f.reference.on_rules,
+        "rule": f.reference.on_rule,
+        "contacts": f.reference.on_contacts,
+        "help": f.reference.on_help,
+        **f.reference.topics(),
+        "privacy": f.privacy.on_privacy,
+        "myid": f.privacy.on_myid,
+        "forget": f.privacy.on_forget,
+        "quiz": f.training.on_quiz,
+        "cases": f.training.on_cases,
+        "flowchart": f.training.on_flowchart,
+        "transcripts": f.leads.on_transcripts,
+        "transcript": f.leads.on_transcript,
+        "stats": f.leads.on_stats,
+        "tag": f.leads.on_tag,
+        "note": f.leads.on_note,
+    }
+    for name, handler in commands.items():
+        app.add_handler(CommandHandler(name, handler, filters=private))
+    app.add_handler(MessageHandler(private & filters.Regex(SHORTCUT), f.leads.on_transcript))
+    presses: dict[str, Handler] = {
+        "advice": f.advice.once(f.advice.on_press),
+        "forget": f.privacy.on_forget_press,
+        "leads": f.leads.on_press,
+        "training": f.training.on_press,
+    }
+    for feature, handler in presses.items():
+        app.add_handler(CallbackQueryHandler(handler, pattern=PATTERNS[feature]))
+    app.add_handler(CallbackQueryHandler(_unclaimed))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.FORWARDED | filters.ATTACHMENT), f.guard.on_media
+        )
+    )
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, f.guard.on_unknown_command)
+    )
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, f.advice.once(f.advice.on_text))
+    )
+    app.add_error_handler(f.failures.on_error)

@@ -1,0 +1,166 @@
+"""`infoshare-bot console`, text and --jsonl, driven through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.conversations import SCRIPTS, Script
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `infoshare-bot ARGS` as a real process from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def console(*args: str, stdin: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    options = ["--config", str(config)] if config else []
+    return cli(*options, "console", *args, stdin=stdin)
+
+
+def jsonl(*answers: str) -> list[dict[str, object]]:
+    lines = "".join(json.dumps({"answer": a}) + "\n" for a in answers)
+    done = console("--jsonl", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("transcript", SCRIPTS, ids=lambda t: t.name)
+def test_transcripts_through_console_jsonl(transcript: Script) -> None:
+    turns = jsonl(*(said for _, said in transcript.turns))
+    questions = [t for t in turns if t["choices"] or t.get("outcome")]
+    assert [t["step"] for t in questions] == [s for s, _ in transcript.turns] + [transcript.outcome]
+    last = turns[-1]
+    assert last["outcome"] == transcript.outcome
+    assert last["rules"] and all(1 <= n <= 7 for n in last["rules"])  # type: ignore[union-attr]
+    assert "INFORMATION SHARING DECISION RECORD" in str(last["record"])
+
+
+def test_jsonl_turns_have_step_text_and_choices() -> None:
+    first_question = jsonl()[1]
+    assert first_question["step"] == "immediate_danger"
+    assert first_question["choices"] == [
+        {"id": "yes", "label": "Yes"},
+        {"id": "no", "label": "No"},
+        {"id": "not_sure", "label": "Not sure"},
+    ]
+    assert "immediate danger" in str(first_question["text"])
+
+
+def test_jsonl_bad_lines_get_a_clear_message_and_the_same_question() -> None:
+    done = console("--jsonl", stdin='not json\n{"answer": 7}\n{"answer": "perhaps"}\n')
+    assert done.returncode == 0
+    turns = [json.loads(line) for line in done.stdout.splitlines()]
+    errors = turns[2:]
+    assert len(errors) == 3
+    assert all(t["step"] == "immediate_danger" and t["choices"] for t in errors)
+    assert "JSON object" in str(errors[0]["error"])
+    assert "JSON object" in str(errors[1]["error"])
+    assert "did not recognise" in str(errors[2]["error"])
+
+
+def test_text_console_numbered_choices_commands_and_quit() -> None:
+    done = console(stdin="help\nrule 1\nexplain\n1\nrules\nrecord\nrestart\nquit\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "1. Yes\n2. No\n3. Not sure" in out
+    assert "Data Protection Act 1998" in out and "Data Protection Act 2018" in out
+    assert "WHAT THIS MEANS: IMMEDIATE DANGER" in out
+    assert "INFORMATION SHARING DECISION RECORD" in out
+    assert "THE SEVEN GOLDEN RULES" in out
+    assert out.rstrip().endswith("Goodbye.")
+
+
+def test_text_console_unknown_input_and_rule_numbers() -> None:
+    out = console(stdin="banana\nrule 9\nrecord\n").stdout
+    assert "Sorry, I did not recognise that" in out
+    assert "type rule 1 to rule 7" in out
+    assert "There is no decision record yet" in out
+
+
+def test_contacts_come_from_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'contacts:\n  - {name: "Children\'s Services front door", phone: "0118 908 8002"}\n'
+    )
+    out = console(stdin="contacts\n", config=config).stdout
+    assert "Children's Services front door: 0118 908 8002" in out
+    assert "999" in out
+
+
+def test_a_bad_config_stops_with_a_message_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("contacts:\n  - {name: Somewhere, phone: '12345'}\nstorage: {nope: 1}\n")
+    done = console(stdin="", config=config)
+    assert done.returncode == 2
+    assert "contacts.0.phone" in done.stderr and "not a valid UK phone number" in done.stderr
+    assert "storage.nope: Extra inputs are not permitted" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_check_and_diagram_commands() -> None:
+    check = cli("check")
+    assert check.returncode == 0 and check.stdout.startswith("OK:")
+    diagram = cli("diagram")
+    assert "stateDiagram-v2" in diagram.stdout
+    assert "immediate_danger --> refer_now: yes" in diagram.stdout
+
+
+def test_check_reports_problems_with_exit_code_1(tmp_path: Path) -> None:
+    for path in (ROOT / "dialogues").glob("*.yaml"):
+        text = path.read_text()
+        (tmp_path / path.name).write_text(text.replace("next: refer_now", "next: refer_later"))
+    done = cli("--dialogues", str(tmp_path), "check")
+    assert done.returncode == 1
+    assert (
+        "advice.yaml: immediate_danger: answer 'yes' leads to unknown step 'refer_later'"
+        in done.stderr
+    )
+    assert "advice.yaml: refer_now: cannot be reached from the start" in done.stderr
+
+
+def test_redact_command_keeps_one_line_per_message() -> None:
+    lines = "Chloe's mum rang on 07700 900123\nshe is 14; Children Act 2004 applies\n\nEnd"
+    done = cli("redact", stdin=lines)
+    assert done.returncode == 0
+    out = done.stdout.split("\n")
+    assert out == [
+        "[NAME]'s mum rang on [PHONE]",
+        "she is 14; Children Act 2004 applies",
+        "",
+        "End",
+    ]
+
+
+def test_console_names_what_it_removed_from_free_text() -> None:
+    out = console(stdin="ring Aisha on 07700 900123\n").stdout
+    assert "I removed what looked like names and phone numbers" in out
+
+
+def test_the_danger_question_repeats_999_for_anything_it_does_not_understand() -> None:
+    out = console(stdin="yes he has a knife\nyes, Jayden's dad threatened him\n").stdout
+    # once in the introduction, then once for each reply it did not understand
+    assert out.count("If anyone is in immediate danger, call 999 now.") == 3
+    assert "I removed what looked like names" in out
+
+
+def test_the_age_question_is_not_numbered() -> None:
+    turns = jsonl("no", "child")
+    age = turns[-1]
+    assert age["step"] == "age_band"
+    assert "1. Under 12" not in str(age["text"]) and "type the age in years" in str(age["text"])

@@ -1,0 +1,241 @@
+"""`infoshare-bot transcripts ...` and `infoshare-bot audit`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import pwd
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.storage import StoredConversation, open_store
+from bot.transcripts.model import FREE_TEXT, Entry, TranscriptWrite
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+WHO = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"
+
+
+async def seed(url: str) -> None:
+    """Three conversations: shared with consent (9 days ago), unsure (unfinished), redacted."""
+    store = await open_store(url)
+    plans = [
+        ("share_with_consent", 9, [("immediate_danger", "no"), ("consent", "given")], False),
+        (None, 2, [("immediate_danger", "no"), ("legitimate_purpose", "not_sure")], False),
+        (None, 1, [("immediate_danger", "no")], True),
+    ]
+    for chat, (outcome, days_ago, answers, typed) in enumerate(plans, start=1):
+        start = NOW - timedelta(days=days_ago)
+        steps = [
+            Entry(step, answer, start + timedelta(minutes=1), False) for step, answer in answers
+        ]
+        if typed:
+            steps.append(Entry("about_whom", FREE_TEXT, start + timedelta(minutes=2), True, "name"))
+        conv = StoredConversation(
+            chat_id=chat,
+            dialogue="advice",
+            step=outcome or steps[-1].step,
+            history=tuple(answers),
+            conversation_id=f"conv000{chat}",
+            turn=1,
+            content_version="test",
+            started_at=start,
+            updated_at=start + timedelta(minutes=3),
+            version=0,
+        )
+        write = TranscriptWrite(
+            conversation_id=conv.conversation_id,
+            practitioner=f"p-{chat:012d}",
+            dialogue="advice",
+            content_version="test",
+            started_at=start,
+            at=start + timedelta(minutes=3),
+            outcome=outcome,
+            rules=(4, 6, 7) if outcome else (),
+            steps=tuple(steps),
+        )
+        await store.save(conv, expected_version=None, transcript=write)
+    await store.close()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, store_url: str) -> Path:
+    asyncio.run(seed(store_url))
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"storage": {"url": store_url}}))
+    return path
+
+
+def run(config_file: Path, *args: str) -> int:
+    return main(["--config", str(config_file), *args])
+
+
+def test_list_is_newest_first_and_filters_like_telegram(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "list") == 0
+    out = capsys.readouterr().out
+    assert "1–3 of 3" in out
+    assert out.index("#3") < out.index("#2") < out.index("#1")
+    assert run(config_file, "transcripts", "list", "unsure") == 0
+    out = capsys.readouterr().out
+    assert "1–1 of 1" in out and "#2" in out
+    assert run(config_file, "transcripts", "list", "period=7d", "unfinished") == 0
+    assert "1–2 of 2" in capsys.readouterr().out
+    assert run(config_file, "transcripts", "list", "outcome=share_with_consent") == 0
+    assert "1–1 of 1" in capsys.readouterr().out
+
+
+def test_a_bad_filter_is_explained_not_a_traceback(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "list", "outcome=maybe") == 2
+    err = capsys.readouterr().err
+    assert "There is no outcome 'maybe'" in err and "Traceback" not in err
+    assert run(config_file, "transcripts", "stats", "period=soon") == 2
+    assert "not a period I know" in capsys.readouterr().err
+
+
+def test_show_reads_one_transcript_and_says_when_there_is_none(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "show", "1") == 0
+    assert "Share with consent" in capsys.readouterr().out
+    assert run(config_file, "transcripts", "show", "99") == 1
+    assert "There is no transcript 99" in capsys.readouterr().err
+
+
+def test_export_jsonl_has_the_documented_fields(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "export", "--format", "jsonl") == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["id"] for line in lines] == [1, 2, 3]
+    first = lines[0]
+    for key in ("practitioner", "started_at", "ended_at", "content_version", "outcome", "rules"):
+        assert key in first
+    assert first["outcome"] == "share_with_consent" and first["rules"] == [4, 6, 7]
+    assert {"step", "answer", "at", "redacted"} <= set(first["steps"][0])
+    assert lines[1]["ended_at"] is None
+    assert lines[2]["steps"][-1]["redacted"] is True
+
+
+def test_export_csv_and_html_to_files_with_a_progress_bar(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "out.csv"
+    assert (
+        run(config_file, "transcripts", "export", "--format", "csv", "-o", str(table), "--progress")
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "3/3" in err and "Wrote 3 transcript(s)" in err
+    rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"))))
+    assert {row["id"] for row in rows} == {"1", "2", "3"}
+    report = tmp_path / "report.html"
+    assert (
+        run(
+            config_file,
+            "transcripts",
+            "export",
+            "--format",
+            "html",
+            "-o",
+            str(report),
+            "unfinished",
+        )
+        == 0
+    )
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert run(config_file, "transcripts", "export", "-o", str(tmp_path / "no" / "x.csv")) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_stats_print_and_save_a_chart(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "chart.png"
+    assert run(config_file, "transcripts", "stats", "--chart", str(chart)) == 0
+    assert "3" in capsys.readouterr().out
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_tag_note_and_the_access_log(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_file, "transcripts", "tag", "2", "follow_up") == 0
+    assert run(config_file, "transcripts", "list", "tag=follow_up") == 0
+    assert "1–1 of 1" in capsys.readouterr().out
+    assert run(config_file, "transcripts", "note", "2", "rang", "Jane", "Smith") == 0
+    assert run(config_file, "transcripts", "show", "2") == 0
+    shown = capsys.readouterr().out
+    assert "Jane" not in shown and "rang" in shown
+    assert run(config_file, "transcripts", "tag", "99", "reviewed") == 1
+    assert run(config_file, "audit") == 0
+    log = capsys.readouterr().out.splitlines()
+    assert all(WHO in line for line in log)
+    actions = [line.split(WHO, 1)[1].strip() for line in log]
+    assert actions[0].startswith("tag 99 reviewed")
+    assert any(a.startswith("show 2") for a in actions)
+    assert any(a.startswith("note 2") for a in actions)
+
+
+def test_purge_counts_first_and_deletes_only_with_yes(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "purge", "--older-than", "5") == 0
+    assert "1 transcript(s)" in capsys.readouterr().out
+    assert run(config_file, "transcripts", "list") == 0
+    assert "of 3" in capsys.readouterr().out
+    assert run(config_file, "transcripts", "purge", "--older-than", "0", "unsure", "--yes") == 0
+    assert "Deleted 1 transcript(s)" in capsys.readouterr().out
+    assert run(config_file, "transcripts", "purge", "--older-than", "5", "--yes") == 0
+    assert run(config_file, "transcripts", "list") == 0
+    out = capsys.readouterr().out
+    assert "1–1 of 1" in out and "#3" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("transcripts", "show", "99999999999"),
+        ("transcripts", "show", "abc"),
+        ("transcripts", "tag", "²", "reviewed"),
+        ("transcripts", "list", "--page", "99999999999999999999"),
+        ("transcripts", "list", "--limit", "0"),
+        ("transcripts", "purge", "--older-than", "99999999"),
+        ("audit", "--limit", "-1"),
+    ],
+)
+def test_out_of_range_arguments_are_usage_errors(
+    config_file: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run(config_file, *args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_file_problems_are_explained_and_a_failed_export_is_not_logged_as_done(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "stats", "--chart", "/nonexistent/c.png") == 2
+    assert "cannot write /nonexistent/c.png" in capsys.readouterr().err
+    assert run(config_file, "transcripts", "export", "-o", "/nonexistent/x.jsonl") == 2
+    assert run(config_file, "audit") == 0
+    assert "export" not in capsys.readouterr().out
+
+
+def test_audit_periods_have_an_end(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_file, "transcripts", "list") == 0
+    capsys.readouterr()
+    assert run(config_file, "audit", "--period", "yesterday") == 0
+    assert "empty for this period" in capsys.readouterr().out
+    assert run(config_file, "audit", "--period", "today") == 0
+    assert "list" in capsys.readouterr().out

@@ -1,0 +1,424 @@
+"""Crash safety, end to end: SIGKILL the bot at random moments during many conversations.
+
+Practitioners (16 at a time, a new one whenever one finishes) follow planned paths through the
+advice dialogue against the real `infoshare-bot run` process, while a killer SIGKILLs that
+process at seeded random moments and starts a new one on the same database. Each practitioner
+behaves as a person would: presses the button for their planned answer on the newest message
+with buttons (or, on a first attempt only, types it), waits a while for the bot to acknowledge
+it, and, when nothing comes, looks at the chat again and continues from whatever it shows.
+
+Afterwards, for every conversation: the stored conversation reached the planned outcome with
+exactly the planned answers (none lost, none applied twice), its transcript holds exactly those
+steps in order, every answer the practitioner saw acknowledged is among them, no question was
+asked again after its answer was acknowledged, and the chat shows the outcome's record.
+
+Two deployments: long polling on SQLite (the default) and a webhook on PostgreSQL (skipped when
+INFOSHARE_TEST_POSTGRES_URL is unset). Counts go to the test output. INFOSHARE_CRASH_SEED
+changes the random choices (kill moments, paths, typing, pauses); the same seed makes the same
+choices, though the bot's timing still varies from run to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.storage import open_store
+from bot.transcripts.model import Filters
+from bot.transcripts.pseudonym import load_pseudonyms
+from states import Library, Moved, answer
+from tests.emulator import Actor, BotMessage, EmulatorClient
+from tests.support.conversations import SCRIPTS, label_for
+from tests.support.e2e import (
+    RECORD_HEADING,
+    BotProcess,
+    Launcher,
+    answers_given,
+    question_text,
+    record_lines,
+    text_of,
+)
+from tests.support.storage import postgres_only
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+SEED = int(os.environ.get("INFOSHARE_CRASH_SEED", "20261121"))
+SLOTS = 16
+"""Practitioners in conversation at once."""
+KILLS = 12
+"""SIGKILL/restart cycles per run."""
+ALIVE = (0.3, 2.0)
+"""How long (seconds) the bot runs between its start and the next SIGKILL."""
+ACK_WAIT = (1.5, 3.0)
+"""How long a practitioner waits for the bot to acknowledge an answer before looking again."""
+THINK = (0.05, 0.4)
+"""A practitioner's pause before each answer."""
+TYPE_RATE = 0.35
+"""How often a practitioner types (rather than presses) their answer on a first attempt."""
+LOOK_EVERY = 0.1
+CONVERSATION_TIMEOUT = 75.0
+RUN_TIMEOUT = 150.0
+FINISHED = "finished"
+"""What a message with the "New decision" button shows: the decision reached its outcome."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A path to an outcome: (step, answer id, button label, typed words) per question."""
+
+    name: str
+    answers: tuple[tuple[str, str, str, str], ...]
+    history: tuple[tuple[str, str], ...]
+    """The stored conversation's history once every answer is applied once."""
+    outcome: str
+
+    @property
+    def steps(self) -> list[str]:
+        return [step for step, _, _, _ in self.answers]
+
+
+def plans(library: Library) -> list[Plan]:
+    """Every known transcript without a Back, with what the core makes of each answer."""
+    advice = library["advice"]
+    found = []
+    for transcript in SCRIPTS:
+        if any(said == "back" for _, said in transcript.turns):
+            continue
+        state = advice.start
+        answers = []
+        for step, said in transcript.turns:
+            assert state.step == step, transcript.name
+            moved = answer(advice, state, said)
+            assert isinstance(moved, Moved), (transcript.name, step, said)
+            state = moved.state
+            answer_id = state.history[-1][1]
+            answers.append((step, answer_id, label_for(library, step, said), said))
+        assert state.step == transcript.outcome
+        found.append(Plan(transcript.name, tuple(answers), state.history, transcript.outcome))
+    return found
+
+
+@dataclass
+class Counts:
+    kills: int = 0
+    restarts: int = 0
+    updates: int = 0
+    presses: int = 0
+    typed: int = 0
+    retried: int = 0
+    acknowledged: int = 0
+    nudges: int = 0
+    records_asked: int = 0
+    outcomes_lost: int = 0
+    completed: int = 0
+
+
+@dataclass
+class Person:
+    """One practitioner in their private chat, answering as a person would (see the module)."""
+
+    actor: Actor
+    plan: Plan
+    rng: random.Random
+    counts: Counts
+    questions: dict[str, str]
+    attempts: dict[str, int] = field(default_factory=dict)
+    acknowledged: list[tuple[str, str]] = field(default_factory=list)
+    acked_at: dict[str, int] = field(default_factory=dict)
+    """Entry -> the newest message id in the chat when its answer was seen acknowledged."""
+    problems: list[str] = field(default_factory=list)
+
+    async def look(self) -> tuple[list[BotMessage], BotMessage | None]:
+        """The chat as it is now, and its newest message with buttons."""
+        messages = await self.actor.messages()
+        with_buttons = [m for m in messages if m.buttons]
+        return messages, with_buttons[-1] if with_buttons else None
+
+    def shows(self, message: BotMessage) -> str:
+        """The question a message with buttons asks, or FINISHED."""
+        if any("New decision" in row for row in message.buttons):
+            return FINISHED
+        text = message.text or ""
+        found = [step for step, words in self.questions.items() if words in text]
+        assert len(found) == 1, f"not one question in {text!r}"
+        return found[0]
+
+    def after(self, step: str) -> str:
+        index = self.plan.steps.index(step) + 1
+        return self.plan.steps[index] if index < len(self.plan.steps) else FINISHED
+
+    def acknowledge(self, step: str, answer_id: str, newest_id: int) -> None:
+        if step not in self.acked_at:
+            self.acked_at[step] = newest_id
+            self.acknowledged.append((step, answer_id))
+            self.counts.acknowledged += 1
+
+    async def pause(self, bounds: tuple[float, float]) -> None:
+        await asyncio.sleep(self.rng.uniform(*bounds))
+
+    async def converse(self) -> None:
+        """Start, answer every planned question, and see the outcome's record.
+
+        A conversation that goes wrong (off the path, or stuck) is noted and ends here, so
+        that every other conversation is still checked and counted.
+        """
+        try:
+            await self.answer_all()
+            await self.see_record()
+        except AssertionError as failure:
+            self.problems.append(f"{failure} (attempts {self.attempts})")
+
+    async def answer_all(self) -> None:
+        deadline = time.monotonic() + CONVERSATION_TIMEOUT
+        asked = False  # has the bot asked a question yet?
+        while True:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"stuck at {self.plan.steps[len(self.acknowledged) :]}")
+            messages, newest = await self.look()
+            if newest is None:
+                # Nothing to press: before the first question, /start (again); later (the bot
+                # died between marking an answer and asking the next question, and polling
+                # will not bring that update back), a sticker, which only shows where we are.
+                if asked:
+                    self.counts.nudges += 1
+                    await self.actor.send_sticker()
+                else:
+                    await self.actor.send("/start")
+                self.counts.updates += 1
+                await self.wait(messages, None, "", "")
+                continue
+            asked = True
+            shown = self.shows(newest)
+            if shown == FINISHED:
+                break
+            if shown in self.acked_at and newest.message_id > self.acked_at[shown]:
+                lost = f"{shown} asked again after its answer was acknowledged"
+                self.problems += [] if lost in self.problems else [lost]
+            if shown not in self.plan.steps:
+                raise AssertionError(f"asked {shown}, which is not on the path")
+            step, answer_id, label, words = self.plan.answers[self.plan.steps.index(shown)]
+            tried = self.attempts.get(step, 0)
+            await self.pause(THINK)
+            pressed: BotMessage | None = None
+            if tried == 0 and self.rng.random() < TYPE_RATE:
+                await self.actor.send(words)
+                self.counts.typed += 1
+            else:
+                pressed = newest
+                try:
+                    await self.actor.press(newest, label)
+                except AssertionError:  # its keyboard went while we thought: look again
+                    continue
+                self.counts.presses += 1
+                self.counts.retried += tried > 0
+            self.attempts[step] = tried + 1
+            self.counts.updates += 1
+            await self.wait(messages, pressed, step, answer_id)
+
+    async def wait(
+        self,
+        before: list[BotMessage],
+        pressed: BotMessage | None,
+        step: str,
+        answer_id: str,
+    ) -> None:
+        """Wait (bounded) until the bot shows something new; note what it acknowledged."""
+        top = max((m.message_id for m in before), default=0)
+        marked = f"{pressed.text}\n\nYour answer: " if pressed is not None else None
+        deadline = time.monotonic() + self.rng.uniform(*ACK_WAIT)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(LOOK_EVERY)
+            messages, newest = await self.look()
+            newest_id = max((m.message_id for m in messages), default=0)
+            if pressed is not None and marked is not None:
+                now = next(m for m in messages if m.message_id == pressed.message_id)
+                if now.text is not None and now.text.startswith(marked):
+                    label = now.text.removeprefix(marked)
+                    expected = self.plan.answers[self.plan.steps.index(step)][2]
+                    if label != expected:
+                        self.problems.append(f"{step} marked {label!r}, not {expected!r}")
+                    self.acknowledge(step, answer_id, newest_id)
+            if newest is not None and newest.message_id > top:
+                if step and self.shows(newest) == self.after(step):
+                    self.acknowledge(step, answer_id, newest_id)
+                return
+
+    async def see_record(self) -> None:
+        """At the outcome: its record is in the chat, or (its reply lost in a crash) /record."""
+        deadline = time.monotonic() + CONVERSATION_TIMEOUT
+        last = self.plan.answers[-1]
+        asked = False
+        while True:
+            messages, _ = await self.look()
+            self.acknowledge(last[0], last[1], max(m.message_id for m in messages))
+            if RECORD_HEADING in text_of(messages):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("no decision record came")
+            if not asked:
+                self.counts.outcomes_lost += 1
+            asked = True
+            await self.actor.send("/record")
+            self.counts.updates += 1
+            self.counts.records_asked += 1
+            wait = time.monotonic() + self.rng.uniform(*ACK_WAIT)
+            while time.monotonic() < wait and RECORD_HEADING not in text_of(messages):
+                await asyncio.sleep(LOOK_EVERY)
+                messages = await self.actor.messages()
+        self.counts.completed += 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    webhook: bool
+    storage_url: str | None
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("polling-sqlite"),
+        pytest.param("webhook-postgres", marks=[pytest.mark.postgres, postgres_only]),
+    ]
+)
+def variant(request: pytest.FixtureRequest) -> Variant:
+    if request.param == "polling-sqlite":
+        return Variant(webhook=False, storage_url=None)
+    url: str = request.getfixturevalue("postgres_url")
+    return Variant(webhook=True, storage_url=url)
+
+
+async def kill_and_restart(
+    launcher: Launcher, variant: Variant, rng: random.Random, counts: Counts
+) -> None:
+    """SIGKILL the running bot at random moments, restarting it each time; KILLS cycles."""
+    bot: BotProcess = launcher.processes[-1]
+    for _ in range(KILLS):
+        await asyncio.sleep(rng.uniform(*ALIVE))
+        assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+        counts.kills += 1
+        bot = await launcher.start(webhook=variant.webhook)
+        counts.restarts += 1
+
+
+async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
+    telegram: EmulatorClient,
+    library: Library,
+    tmp_path: Path,
+    variant: Variant,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed = SEED + (1 if variant.webhook else 0)
+    paths = plans(library)
+    questions = {s: question_text(library, s) for s in library["advice"].content.steps}
+    counts = Counts()
+    people: list[Person] = []
+    launcher = Launcher(telegram, tmp_path, variant.storage_url)
+    killing_done = asyncio.Event()
+
+    async def slot(number: int) -> None:
+        rng = random.Random(f"{seed}-{number}")
+        await asyncio.sleep(rng.uniform(0, 1.0))
+        first = True
+        while first or not killing_done.is_set():
+            first = False
+            actor = await telegram.user(f"Practitioner{number}")
+            person = Person(
+                actor, rng.choice(paths), random.Random(rng.random()), counts, questions
+            )
+            people.append(person)
+            await person.converse()
+
+    async def killer() -> None:
+        try:
+            await kill_and_restart(launcher, variant, random.Random(seed), counts)
+        finally:
+            killing_done.set()
+
+    started = time.monotonic()
+    try:
+        await launcher.start(webhook=variant.webhook)
+        tasks = [
+            asyncio.create_task(killer()),
+            *(asyncio.create_task(slot(n)) for n in range(SLOTS)),
+        ]
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), RUN_TIMEOUT)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await launcher.close()
+    elapsed = time.monotonic() - started
+    logs = [bot.log_text() for bot in launcher.processes]
+
+    store = await open_store(launcher.storage_url)
+    pseudonyms = load_pseudonyms(tmp_path / "pseudonym.key")
+    faults: list[str] = []
+    try:
+        everything = await store.list_transcripts(Filters(), offset=0, limit=1)
+        if everything.total != len(people):
+            faults.append(f"{everything.total} transcripts for {len(people)} conversations")
+        for person in people:
+            where = f"chat {person.actor.chat_id} ({person.plan.name})"
+            faults += [f"{where}: {problem}" for problem in person.problems]
+            stored = await store.load(person.actor.chat_id)
+            if stored is None or (stored.step, stored.history) != (
+                person.plan.outcome,
+                person.plan.history,
+            ):
+                got = None if stored is None else (stored.step, stored.history)
+                faults.append(f"{where}: stored {got}, planned {person.plan.history}")
+            found = await store.list_transcripts(
+                Filters(practitioner=pseudonyms.of(person.actor.user_id)), offset=0, limit=5
+            )
+            if found.total != 1:
+                faults.append(f"{where}: {found.total} transcripts, not 1")
+            for summary in found.items:
+                transcript = await store.get_transcript(summary.id)
+                assert transcript is not None
+                steps = tuple((s.step, s.answer) for s in transcript.steps)
+                if (steps, transcript.outcome) != (person.plan.history, person.plan.outcome):
+                    faults.append(f"{where}: transcript {steps} -> {transcript.outcome}")
+                lost = [a for a in person.acknowledged if a not in steps]
+                if lost:
+                    faults.append(f"{where}: acknowledged {lost}, not in the transcript")
+            history = stored.history if stored is not None else ()
+            lost = [a for a in person.acknowledged if a not in history]
+            if lost:
+                faults.append(f"{where}: acknowledged {lost}, not in the conversation")
+            chat = text_of(await person.actor.messages())
+            answered = [(step, label) for step, _, label, _ in person.plan.answers]
+            if RECORD_HEADING not in chat:
+                faults.append(f"{where}: the chat shows no decision record")
+            elif answers_given(chat) != record_lines(library, answered):
+                faults.append(f"{where}: the record in the chat says {answers_given(chat)}")
+    finally:
+        await store.close()
+
+    redelivered = sum(log.count("was applied before") for log in logs)
+    raced = sum(log.count("raced another update") for log in logs)
+    errors = sum(" ERROR " in line for log in logs for line in log.splitlines())
+    with capsys.disabled():
+        print(
+            f"\n[crash {'webhook/postgres' if variant.webhook else 'polling/sqlite'}, "
+            f"seed {seed}] {elapsed:.1f} s: kills {counts.kills}, restarts {counts.restarts}, "
+            f"conversations {len(people)} (completed {counts.completed}), "
+            f"updates sent {counts.updates} (presses {counts.presses}, typed {counts.typed}, "
+            f"presses retried {counts.retried}, nudges {counts.nudges}, "
+            f"/record {counts.records_asked}), "
+            f"outcome replies lost {counts.outcomes_lost}, "
+            f"acknowledgements {counts.acknowledged}, "
+            f"redeliveries recognised {redelivered}, stale-write retries {raced}, "
+            f"error log lines {errors}"
+        )
+    assert not faults, "\n".join(faults)
+    assert counts.kills == KILLS
+    assert counts.completed == len(people) >= SLOTS, "every conversation reached its outcome"

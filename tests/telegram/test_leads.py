@@ -1,0 +1,359 @@
+"""The lead desk (bot/telegram/leads.py): transcripts reviewed in Telegram, by leads only."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from bot.telegram import words
+from bot.telegram.application import _post_init, build_application
+from bot.telegram.services import Services
+from bot.transcripts.model import Filters
+from states import Library
+from tests.emulator.world import World
+from tests.support.clock import NOW
+from tests.support.offline import PSEUDONYMS, TOKEN, Harness, Practitioner, WorldRequest
+
+UNKNOWN = "I don't know that command. /help lists what I can do."
+NOT_THIS_BUTTON = words.NOT_THIS_BUTTON
+
+
+def advice_of(harness: Harness) -> Services:
+    advice = harness.services
+    return advice
+
+
+def make_lead(harness: Harness, user: Practitioner | None = None) -> Practitioner:
+    """A user who is a lead from now on (the desk reads the config on every update)."""
+    lead = user or harness.user("Lee")
+    advice = advice_of(harness)
+    advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
+    return lead
+
+
+async def decide(user: Practitioner, *answers: str) -> None:
+    await user.send("/advice")
+    for label in answers:
+        await user.press(label)
+
+
+SHARE_WITH_CONSENT = (
+    "No",
+    "A child or young person",
+    "16 or 17",
+    "Yes",
+    "No",
+    "Yes",
+    "Yes",
+    "Consent given",
+)
+UNSURE = ("No", "A child or young person", "16 or 17", "Not sure")
+
+
+def text_of(messages: list[Any]) -> str:
+    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
+
+
+async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness) -> None:
+    first, second = harness.user("Ann"), harness.user("Bo")
+    advice = advice_of(harness)
+    await decide(first, *SHARE_WITH_CONSENT)
+    harness.clock.at = NOW + timedelta(minutes=5)
+    await decide(second, *UNSURE)
+    lead = make_lead(harness)
+    replies = await lead.send("/transcripts")
+    listing = text_of(replies)
+    assert "Transcripts: all transcripts" in listing
+    assert "1–2 of 2" in listing
+    assert "/t2" in listing and "/t1" in listing, listing
+    assert listing.index("/t2") < listing.index("/t1")
+    assert "unfinished" in listing or "Seek advice" in listing
+    accesses = await advice.store.accesses()
+    assert accesses[0].who == f"telegram:{lead.id}" and accesses[0].action == "list"
+
+
+async def test_filters_typed_and_pressed_narrow_the_list(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *SHARE_WITH_CONSENT)
+    unfinished = harness.user("Bo")
+    await unfinished.send("/advice")
+    await unfinished.press("No")
+    lead = make_lead(harness)
+    listing = text_of(await lead.send("/transcripts unfinished"))
+    assert "1–1 of 1" in listing and "/t2" in listing and "/t1" not in listing
+    assert "✓ Unfinished" in lead.buttons()
+    await lead.press("✓ Unfinished")  # off again: both
+    edited = lead.message(lead.keyboard_message().payload["message_id"])
+    assert "1–2 of 2" in edited["text"]
+    await lead.press("Period: all")
+    edited = lead.message(lead.keyboard_message().payload["message_id"])
+    assert "Period: 7d" in lead.buttons()
+
+
+async def test_a_mistyped_filter_gets_a_kind_explanation(harness: Harness) -> None:
+    lead = make_lead(harness)
+    assert "There is no outcome 'maybe'" in text_of(await lead.send("/transcripts outcome=maybe"))
+    assert "not a period I know" in text_of(await lead.send("/transcripts period=soon"))
+    assert "I don't understand 'everything'" in text_of(await lead.send("/transcripts everything"))
+
+
+async def test_pages_of_ten_with_older_and_newer(harness: Harness) -> None:
+    user = harness.user("Ann")
+    for _ in range(12):
+        await user.send("/advice")
+    lead = make_lead(harness)
+    assert "1–10 of 12" in text_of(await lead.send("/transcripts"))
+    assert "Older »" in lead.buttons() and "« Newer" not in lead.buttons()
+    await lead.press("Older »")
+    page = lead.message(lead.keyboard_message().payload["message_id"])
+    assert "11–12 of 12" in page["text"] and "/t1" in page["text"]
+    assert "« Newer" in lead.buttons() and "Older »" not in lead.buttons()
+
+
+async def test_one_transcript_reads_as_questions_answers_and_outcome(harness: Harness) -> None:
+    user = harness.user("Ann")
+    await decide(user, *SHARE_WITH_CONSENT[:3])
+    await user.send("Jane Smith's dad, 07700 900123")
+    await user.press("« Back")
+    await user.press("16 or 17")
+    for label in SHARE_WITH_CONSENT[3:]:
+        await user.press(label)
+    lead = make_lead(harness)
+    shown = text_of(await lead.send("/t1"))
+    assert "Share with consent" in shown
+    assert "Jane" not in shown and "07700" not in shown
+    assert text_of(await lead.send("/transcript 1")) == shown
+    missing = text_of(await lead.send("/transcript 99"))
+    assert "There is no transcript 99" in missing
+    actions = [a.action for a in await advice_of(harness).store.accesses()]
+    assert actions[:3] == ["show 99", "show 1", "show 1"]
+
+
+async def test_tags_by_button_and_command_and_notes_are_redacted(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    lead = make_lead(harness)
+    await lead.send("/transcript 1")
+    await lead.press("Follow up")
+    assert "✓ Follow up" in lead.buttons()
+    store = advice_of(harness).store
+    assert (await store.get_transcript(1)).tags == {"follow_up"}  # type: ignore[union-attr]
+    assert "tagged 'Training need'" in text_of(await lead.send("/tag 1 training_need"))
+    assert "no longer tagged" in text_of(await lead.send("/tag 1 follow_up off"))
+    assert "Send /tag" in text_of(await lead.send("/tag 1 urgent"))
+    reply = text_of(await lead.send("/note 1 spoke to Jane Smith on 07700 900123"))
+    assert "Note added" in reply
+    found = await store.get_transcript(1)
+    assert found is not None and found.tags == {"training_need"}
+    assert "Jane" not in found.notes[0].text and "07700" not in found.notes[0].text
+    assert found.notes[0].lead == f"telegram:{lead.id}"
+    page = await store.list_transcripts(Filters(tag="training_need"), offset=0, limit=10)
+    assert page.total == 1
+
+
+async def test_stats_come_as_text_and_a_chart(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *SHARE_WITH_CONSENT)
+    await decide(harness.user("Bo"), *UNSURE)
+    lead = make_lead(harness)
+    calls = len(harness.world.calls)
+    replies = await lead.send("/stats all")
+    photos = [c for c in harness.bot_calls(calls) if c["method"] == "sendPhoto"]
+    assert len(photos) == 1 and photos[0]["ok"]
+    assert "2" in text_of(replies)
+    assert "not a period I know" in text_of(await lead.send("/stats whenever"))
+    empty = len(harness.world.calls)
+    await lead.send("/stats 2020-01")
+    assert not [c for c in harness.bot_calls(empty) if c["method"] == "sendPhoto"]
+
+
+@pytest.mark.parametrize(
+    "command", ["/transcripts", "/transcript 1", "/t1", "/stats", "/tag 1 reviewed", "/note 1 x"]
+)
+async def test_a_non_lead_gets_what_an_unknown_command_gets(
+    harness: Harness, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    make_lead(harness)  # someone else is the lead
+    stranger = harness.user("Sid")
+    unknown = text_of(await stranger.send("/nonsense"))
+    with caplog.at_level(logging.INFO):
+        replies = await stranger.send(command)
+    assert text_of(replies) == unknown == UNKNOWN
+    assert "a non-lead" in caplog.text and command not in caplog.text
+    assert f"telegram:{PSEUDONYMS.of(stranger.id)}" in caplog.text  # by pseudonym only
+    assert str(stranger.id) not in caplog.text
+    denied = (await advice_of(harness).store.accesses())[0]
+    assert not denied.allowed and denied.who.startswith("telegram:p-")
+    assert str(stranger.id) not in denied.who
+    found = await advice_of(harness).store.get_transcript(1)
+    assert found is not None and found.tags == frozenset() and found.notes == ()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Well-formed: what a lead's own buttons send (tag transcript 1 "Reviewed"; a list page).
+        "T:1:0:1",
+        "L:0:0:1:0:all:",
+        # Malformed.
+        "L:0:0:0:all",
+        "L:0:0:4:all",
+        "T:1:0",
+        "T:1:9",
+        "L:x",
+    ],
+)
+async def test_a_forged_lead_button_from_a_non_lead_reveals_nothing(
+    harness: Harness, data: str
+) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    stranger = harness.user("Sid")
+    await stranger.send("/start")
+    message_id = stranger.keyboard_message().payload["message_id"]
+    before = stranger.message(message_id)
+    calls = len(harness.world.calls)
+    assert await stranger.forge(data, message_id) == []
+    answers = [c for c in harness.bot_calls(calls) if c["method"] == "answerCallbackQuery"]
+    assert [a["params"].get("text") for a in answers] == [NOT_THIS_BUTTON]
+    assert stranger.message(message_id) == before
+    assert [c["method"] for c in harness.bot_calls(calls)] == ["answerCallbackQuery"]
+    found = await advice_of(harness).store.get_transcript(1)
+    assert found is not None and found.tags == frozenset()
+
+
+async def test_a_lead_removed_from_config_loses_access_at_once(harness: Harness) -> None:
+    lead = make_lead(harness)
+    assert "Transcripts" in text_of(await lead.send("/transcripts"))
+    listing = lead.keyboard_message().payload["message_id"]
+    before = lead.message(listing)
+    advice = advice_of(harness)
+    advice.config = advice.config.model_copy(update={"leads": ()})
+    assert text_of(await lead.send("/transcripts")) == UNKNOWN
+    calls = len(harness.world.calls)
+    await lead.press("Not sure", listing)
+    answers = [c for c in harness.bot_calls(calls) if c["method"] == "answerCallbackQuery"]
+    assert [a["params"].get("text") for a in answers] == [NOT_THIS_BUTTON]
+    assert lead.message(listing) == before
+
+
+async def test_leads_are_shown_their_commands_in_their_chat_only(
+    config: Config, library: Library
+) -> None:
+    world = World(TOKEN, bot_name="I", bot_username="i_bot", privacy_mode=True)
+    lead = world.create_user("Lee", None, None, "en")["id"]
+    config = config.model_copy(update={"leads": (lead,)})
+    app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world))
+    async with app:
+        await _post_init(app)
+        await app.services.close()
+    everyone = await world.call("getMyCommands", {})
+    mine = await world.call("getMyCommands", {"scope": {"type": "chat", "chat_id": lead}})
+    lead_names = {name for name, _ in words.LEAD_COMMANDS}
+    assert not lead_names & {c["command"] for c in everyone}
+    assert lead_names <= {c["command"] for c in mine}
+
+
+async def test_stats_show_quiz_results_as_a_training_signal(harness: Harness) -> None:
+    user = harness.user("Ann")
+    await user.send("/quiz golden_rules")
+    await user.press("True")
+    await user.press("False")
+    lead = make_lead(harness)
+    shown = text_of(await lead.send("/stats all"))
+    assert "Quizzes" in shown and "1 person, 2 answers" in shown
+    assert "p-" not in shown  # counts only: no pseudonyms
+
+
+async def test_typed_tag_and_practitioner_filters_survive_the_buttons(harness: Harness) -> None:
+    ann, bo = harness.user("Ann"), harness.user("Bo")
+    await decide(ann, *UNSURE)
+    await decide(bo, *UNSURE)
+    await decide(bo, *SHARE_WITH_CONSENT)
+    lead = make_lead(harness)
+    await lead.send("/tag 2 follow_up")
+    await lead.send("/tag 3 follow_up")
+    listing = text_of(await lead.send("/transcripts tag=follow_up"))
+    assert "tagged Follow up" in listing and "1–2 of 2" in listing
+    await lead.press("Not sure")
+    page = lead.message(lead.keyboard_message().payload["message_id"])["text"]
+    assert "tagged Follow up" in page and "1–1 of 1" in page and "/t2" in page
+    who = PSEUDONYMS.of(bo.id)
+    listing = text_of(await lead.send(f"/transcripts practitioner={who}"))
+    assert f"practitioner {who}" in listing and "1–2 of 2" in listing
+    await lead.press("Not sure")
+    page = lead.message(lead.keyboard_message().payload["message_id"])["text"]
+    assert f"practitioner {who}" in page and "1–1 of 1" in page
+    assert "practitioner code" in text_of(await lead.send("/transcripts practitioner=bob"))
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/transcript ²", "is not a transcript number"),
+        ("/transcript 99999999999", "is not a transcript number"),
+        ("/t99999999999", "is not a transcript number"),
+        ("/tag 99999999999 reviewed", "is not a transcript number"),
+        ("/note ² hello", "is not a transcript number"),
+        ("/stats 9999-12-31", "not a period I know"),
+        ("/stats 2026-10-01..9999-12-31", "not a period I know"),
+        ("/transcripts period=99999m", "not a period I know"),
+    ],
+)
+async def test_out_of_range_numbers_and_dates_get_words_not_an_apology(
+    harness: Harness, command: str, answer: str
+) -> None:
+    lead = make_lead(harness)
+    shown = text_of(await lead.send(command))
+    assert answer in shown and "Sorry" not in shown
+
+
+async def test_an_empty_typed_period_means_all_and_its_buttons_work(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    lead = make_lead(harness)
+    assert "1–1 of 1" in text_of(await lead.send("/transcripts period="))
+    assert "Period: all" in lead.buttons()
+    calls = len(harness.world.calls)
+    await lead.press("Period: all")
+    answers = [c for c in harness.bot_calls(calls) if c["method"] == "answerCallbackQuery"]
+    assert [a["params"].get("text") for a in answers] == [None]
+
+
+async def test_a_stale_tag_button_sets_what_it_shows_never_the_opposite(harness: Harness) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    lead = make_lead(harness)
+    await lead.send("/transcript 1")
+    stale = lead.keyboard_message().payload["message_id"]
+    await lead.send("/tag 1 follow_up")  # another lead, say, tagged it meanwhile
+    await lead.press("Follow up", stale)  # the old button still says "add it"
+    found = await advice_of(harness).store.get_transcript(1)
+    assert found is not None and found.tags == {"follow_up"}
+
+
+async def test_quiz_results_in_stats_respect_the_period(harness: Harness) -> None:
+    user = harness.user("Ann")
+    await user.send("/quiz golden_rules")
+    await user.press("True")
+    lead = make_lead(harness)
+    assert "No quiz answers in this period" in text_of(await lead.send("/stats 2020-01"))
+
+
+async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config(
+    harness: Harness, tmp_path: Path
+) -> None:
+    from bot.telegram.application import reload_config
+
+    lead = make_lead(harness)
+    advice = advice_of(harness)
+    path = tmp_path / "config.yaml"
+    path.write_text("leads: [not-a-number]\n")
+    assert not reload_config(advice, path)
+    assert "Transcripts" in text_of(await lead.send("/transcripts"))
+    running_storage = advice.config.storage  # the file names none: the default would differ
+    path.write_text("leads: []\nretention_days: 30\n")
+    assert reload_config(advice, path)
+    assert advice.config.retention_days == 30
+    assert advice.config.storage == running_storage
+    assert text_of(await lead.send("/transcripts")) == UNKNOWN

@@ -1,0 +1,42 @@
+"""Button payloads: round trip, limits, and refusal of anything we did not send."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.telegram.payloads import Press, decode
+
+
+@pytest.mark.parametrize(
+    "press",
+    [
+        Press("answer", "AbCd-_12", 1, "yes"),
+        Press("explain", "AbCd-_12", 999_999_999),
+        Press("back", "AbCd-_12", 7),
+        Press("new", "AbCd-_12", 3),
+        Press("answer", "x" * 8, 1, "a" * 40),
+    ],
+)
+def test_round_trip_within_64_bytes(press: Press) -> None:
+    data = press.encode()
+    assert len(data.encode()) <= 64
+    assert decode(data) == press
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "a:AbCd-_12:1:",
+        "b:AbCd-_12:1:yes",
+        "a:AbCd:1:yes",
+        "a:AbCd-_12:-1:yes",
+        "a:AbCd-_12:1:YES",
+        "z:AbCd-_12:1:yes",
+        "a:AbCd-_12:1:yes:more",
+        "a:AbCd-_12:1:" + "a" * 41,
+    ],
+)
+def test_anything_else_is_forged(data: str | None) -> None:
+    assert decode(data) is None
