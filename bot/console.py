@@ -13,19 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
-from bot import render
+from bot import render, words
 from bot.anonymise import redact
 from bot.config import Contact
-from states import Dialogue, Library, Moved, Question, answer, back
+from states import Dialogue, Library, Moved, Question, answer, back, decision_record
 
 QUIT = {"quit", "exit", "q"}
 TOPIC_WORDS = {"myths": "myth_buster", "myth buster": "myth_buster", "who to ask": "seek_advice"}
-HELP = (
-    "Type the number or the words of an answer (for example 1, yes, no, not sure). "
-    "Other commands: explain (what does this question mean?), back, restart, rules, rule N, "
-    "record (the last decision record), contacts, topics, the name of a topic (for example "
-    "consent, definitions), help, quit."
-)
 
 
 @dataclass(frozen=True)
@@ -74,17 +68,14 @@ class Console:
             if error:
                 blocks = [render.Para(error), *blocks]
             return Reply(blocks, self.state.step, choices, error=error)
-        text = (
-            "This decision is finished. Type back to change your last answer, "
-            "restart for a new decision, or quit."
-        )
-        return Reply([render.Para(error or text)], self.state.step, error=error)
+        finished = render.Para(error or words.CONSOLE_FINISHED)
+        return Reply([finished], self.state.step, error=error)
 
     def handle(self, line: str) -> list[Reply]:
         """Apply one typed line and return what the bot says back."""
-        words = line.strip()
-        command = render_key(words)
-        if not words:
+        typed = line.strip()
+        command = render_key(typed)
+        if not typed:
             return [self.current()]
         if command in {"restart", "start", "new"}:
             self.state = self.dialogue.start
@@ -93,51 +84,49 @@ class Console:
             self.state = back(self.state)
             return [self.current()]
         if command == "help":
-            return [Reply([render.Para(HELP)], self.state.step), self.current()]
+            return [Reply([render.Para(words.CONSOLE_HELP)], self.state.step), self.current()]
         if command in {"explain", "what does this mean", "what"}:
             node = self.dialogue.node(self.state.step)
             if isinstance(node, Question):
                 return [Reply(render.explain(node), self.state.step), self.current()]
-            return [self.current("Explanations are for questions; this decision is finished.")]
+            return [self.current(words.CONSOLE_NO_EXPLAIN)]
         if command == "rules" or command.startswith("rule "):
             return self._rules(command)
         if command == "record":
             if self.last_record is None:
-                return [self.current("There is no decision record yet: finish a decision first.")]
+                return [self.current(words.CONSOLE_NO_RECORD)]
             return [Reply([self.last_record], self.state.step), self.current()]
         if command == "contacts":
             return [Reply(render.contact_blocks(self.contacts), self.state.step), self.current()]
         if command == "topics":
             names = ", ".join(self.library.reference.topics)
-            return [Reply([render.Para(f"Topics: {names}.")], self.state.step), self.current()]
+            topics = render.Para(words.CONSOLE_TOPICS.format(names=names))
+            return [Reply([topics], self.state.step), self.current()]
         topic = TOPIC_WORDS.get(command, command.replace(" ", "_"))
         if topic in self.library.reference.topics:
             blocks = render.topic(self.library.reference.topics[topic])
             return [Reply(blocks, self.state.step), self.current()]
-        return self._answer(words)
+        return self._answer(typed)
 
     def _rules(self, command: str) -> list[Reply]:
         number_text = command.removeprefix("rules").removeprefix("rule").strip()
         if not number_text:
             return [Reply(render.rules(self.library), self.state.step), self.current()]
         if not number_text.isdigit() or int(number_text) not in self.library.reference.rules:
-            return [self.current("There are seven golden rules: type rule 1 to rule 7.")]
+            return [self.current(words.CONSOLE_RULE_USAGE)]
         blocks = render.rules(self.library, int(number_text))
         return [Reply(blocks, self.state.step), self.current()]
 
-    def _answer(self, words: str) -> list[Reply]:
+    def _answer(self, typed: str) -> list[Reply]:
         if self.dialogue.is_outcome(self.state.step):
             return [self.current()]
-        result = answer(self.dialogue, self.state, words)
+        result = answer(self.dialogue, self.state, typed)
         if not isinstance(result, Moved):
             node = self.dialogue.node(self.state.step)
             assert isinstance(node, Question)
             how = f"type 1 to {len(node.answers)}, or the answer" if node.numbered else "type it"
-            sorry = (
-                "Sorry, I did not recognise that. Please choose one of the options "
-                f"({how}), or type help."
-            )
-            return [self.current(render.not_an_answer(node, redact(words).kinds, sorry))]
+            sorry = words.CONSOLE_NOT_RECOGNISED.format(how=how)
+            return [self.current(render.not_an_answer(node, redact(typed).kinds, sorry))]
         self.state = result.state
         return [self._arrived()]
 
@@ -147,12 +136,11 @@ class Console:
         blocks = render.outcome(
             self.library, self.dialogue, self.state, self.contacts, self.today()
         )
-        record = next(b for b in blocks if isinstance(b, render.Copyable))
+        found_record = decision_record(self.dialogue, self.state, self.today())
+        record = render.Copyable(render.record_text(self.library, found_record))
         self.last_record = record
         found = self.dialogue.content.outcomes[self.state.step]
-        closing = render.Para(
-            "Type back to change your last answer, restart for a new decision, or quit."
-        )
+        closing = render.Para(words.CONSOLE_AFTER_OUTCOME)
         return Reply(
             [*blocks, closing],
             self.state.step,
@@ -162,9 +150,9 @@ class Console:
         )
 
 
-def render_key(words: str) -> str:
+def render_key(typed: str) -> str:
     """Fold a typed command so 'Rules', ' RULE 4 ' and 'rule 4.' compare equal."""
-    return " ".join(words.casefold().split()).strip(" .!?")
+    return " ".join(typed.casefold().split()).strip(" .!?")
 
 
 def _text(reply: Reply) -> str:
@@ -220,7 +208,7 @@ def run(
                 continue
             line = given
         if render_key(line) in QUIT:
-            stdout.write(("" if jsonl else "Goodbye.") + ("\n" if not jsonl else ""))
+            stdout.write(("" if jsonl else words.CONSOLE_GOODBYE) + ("\n" if not jsonl else ""))
             return 0
         emit(console.handle(line))
     return 0

@@ -48,10 +48,32 @@ class ScrubSecrets(logging.Filter):
         return text
 
 
+class NetworkFailures(logging.Filter):
+    """python-telegram-bot's tracebacks for the Bot API failing where we already say so.
+
+    At start-up it logs the failure and re-raises it, and `infoshare-bot run` then says what
+    went wrong in one sentence (`TelegramUnavailable`): its record is dropped. On stopping, its
+    last getUpdates may fail (the Bot API is unreachable): that is one line, not a traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Network Retry Loop") and "Bootstrap" in message:
+            return False
+        if message.startswith("Error while calling `get_updates` one more time"):
+            error = record.exc_info[1] if record.exc_info else None
+            record.msg = "the last getUpdates before stopping failed (%s)"
+            record.args = (type(error).__name__,)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure(level: str, secrets: Iterable[str] = ()) -> None:
     """Set up the root logger once for the process."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(NetworkFailures())
     handler.addFilter(ScrubSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

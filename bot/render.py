@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot import words
 from bot.config import Contact
 from bot.content.limits import TELEGRAM_TEXT_LIMIT
 from states import (
@@ -126,9 +127,9 @@ def question(q: Question, *, numbered: bool) -> list[Block]:
 
 def explain(q: Question) -> list[Block]:
     return [
-        Heading(f"What this means: {q.short}"),
+        Heading(words.EXPLAIN_HEADING.format(short=q.short)),
         Para(q.explain),
-        Para(f"Source: {q.source}", True),
+        Para(words.SOURCE.format(source=q.source), True),
     ]
 
 
@@ -142,16 +143,16 @@ def outcome(
     extra = variant_text(dialogue, found, state)
     if extra:
         blocks.append(Para(extra))
-    blocks.append(Heading("Golden rules that apply"))
+    blocks.append(Heading(words.RULES_THAT_APPLY))
     blocks.append(Bullets(tuple(_rule_line(library, n) for n in found.rules)))
-    blocks.append(Heading("Next steps"))
+    blocks.append(Heading(words.NEXT_STEPS))
     blocks.append(Bullets(found.next_steps))
     if found.checklist is not None:
         checklist = reference.checklists[found.checklist]
         blocks += [Heading(checklist.title), Bullets(checklist.items)]
     if found.contacts:
         blocks += contact_blocks(contacts)
-    blocks.append(Heading("Decision record for your case notes"))
+    blocks.append(Heading(words.RECORD_HEADING))
     blocks.append(Copyable(record_text(library, decision_record(dialogue, state, on))))
     blocks += _footer(library, found)
     return blocks
@@ -173,7 +174,10 @@ def _footer(library: Library, found: Outcome) -> list[Block]:
     reference = library.reference
     return [
         Para(reference.disclaimer, italic=True),
-        Para(f"Content version {reference.content_version}. Sources: {found.source}.", True),
+        Para(
+            words.FOOTER_VERSION.format(version=reference.content_version, sources=found.source),
+            True,
+        ),
         Para(reference.law_update, italic=True),
     ]
 
@@ -202,29 +206,26 @@ def record_text(library: Library, record: DecisionRecord) -> str:
 
 
 def contact_blocks(contacts: Sequence[Contact]) -> list[Block]:
-    lines = ["Emergency, or a child or adult in immediate danger: 999"]
+    lines = [words.EMERGENCY_CONTACT]
     for contact in contacts:
         when = f" ({contact.when})" if contact.when else ""
         lines.append(f"{contact.name}{when}: {contact.phone}")
     if not contacts:
-        lines.append(
-            "No local contacts are configured: use your organisation's safeguarding procedures "
-            "and your designated safeguarding lead."
-        )
-    return [Heading("Who to contact"), Bullets(tuple(lines))]
+        lines.append(words.NO_CONTACTS)
+    return [Heading(words.CONTACTS_HEADING), Bullets(tuple(lines))]
 
 
 def rules(library: Library, only: int | None = None) -> list[Block]:
     """All seven golden rules, or one, with what has changed in the law since."""
     reference = library.reference
     numbers = [only] if only is not None else sorted(reference.rules)
-    blocks: list[Block] = [Heading("The seven golden rules for information sharing")]
+    blocks: list[Block] = [Heading(words.RULES_HEADING)]
     for number in numbers:
         rule = reference.rules[number]
         blocks.append(Para(f"{number}. {_titled(library, number)}"))
         if rule.note:
             blocks.append(Para(rule.note, italic=True))
-    blocks.append(Para(f"Source: {reference.rules[numbers[0]].source}", italic=True))
+    blocks.append(Para(words.SOURCE.format(source=reference.rules[numbers[0]].source), True))
     return blocks
 
 
@@ -234,7 +235,7 @@ def topic(found: Topic) -> list[Block]:
         blocks += [
             Heading(section.heading),
             Para(section.text),
-            Para(f"Source: {section.source}", True),
+            Para(words.SOURCE.format(source=section.source), True),
         ]
     return blocks
 
@@ -257,13 +258,9 @@ KIND_WORDS = {
 
 def redaction_notice(kinds: Iterable[str]) -> str:
     """Tell the practitioner, kindly, what was taken out of their message and why (rule 3)."""
-    words = [KIND_WORDS.get(kind, "identifying details") for kind in sorted(kinds)]
-    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return (
-        f"I removed what looked like {listed} from your message, and I don't keep what you "
-        "type. Golden rule 3: seek advice without disclosing the identity of the person where "
-        "possible. I only need your answers to my questions."
-    )
+    named = [KIND_WORDS.get(kind, "identifying details") for kind in sorted(kinds)]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return words.REDACTION_NOTICE.format(listed=listed)
 
 
 def not_an_answer(q: Question | None, found: Iterable[str], fallback: str) -> str:
@@ -276,55 +273,13 @@ def not_an_answer(q: Question | None, found: Iterable[str], fallback: str) -> st
 
 def privacy(retention_days: int) -> list[Block]:
     """What the bot keeps, for how long, who may see it, and how to remove it."""
-    return [
-        Heading("Your privacy"),
-        Para(
-            "I never ask who anyone is: my questions only take categories (such as an age band) "
-            "and your answers (yes, no, not sure). Please don't type names or other identifying "
-            "details."
-        ),
-        Bullets(
-            (
-                "Kept: where you are in the current decision and your last decision record, so "
-                "you can carry on after a break and use /record.",
-                "Kept for safeguarding leads: an anonymised transcript of each decision: the "
-                "questions, the answers you chose and when, the outcome and the rules cited. "
-                "It names you only by a code that cannot be turned back into your Telegram "
-                "account without a secret key. If you type something that is not an answer, "
-                "only the fact that you typed, and which kinds of detail (a name, a phone "
-                "number...) were removed, are kept: never the text itself.",
-                "Kept for leads' statistics: your quiz answers (right or wrong), under the same "
-                "code.",
-                "Not kept: files, photos, voice notes, locations, contacts or forwarded messages. "
-                "I don't download them.",
-                f"For how long: at most {retention_days} days after your last message in that "
-                "decision, then deleted automatically.",
-                "Who can see it: your organisation's safeguarding leads, to support staff and "
-                "find training needs (every time they look is logged), and the service's "
-                "administrators, only to run it.",
-                "To stop the current decision: /cancel. To delete every transcript kept about "
-                "you, and your progress, now: /forget.",
-            )
-        ),
-    ]
+    points = tuple(p.format(retention_days=retention_days) for p in words.PRIVACY_POINTS)
+    return [Heading(words.PRIVACY_HEADING), Para(words.PRIVACY_INTRO), Bullets(points)]
 
 
 def forget_question() -> list[Block]:
-    return [
-        Heading("Delete what is kept about you?"),
-        Para(
-            "This deletes every anonymised transcript of your decisions, your quiz answers and "
-            "your current progress. Safeguarding leads will no longer see them, and they "
-            "cannot be brought back. Decision records you copied into your own notes are not "
-            "affected."
-        ),
-    ]
+    return [Heading(words.FORGET_HEADING), Para(words.FORGET_QUESTION)]
 
 
 def forgotten(count: int) -> list[Block]:
-    return [
-        Para(
-            f"Done: {count} transcript{'' if count == 1 else 's'} and your progress deleted. "
-            "Send /advice whenever you need to start a new decision."
-        )
-    ]
+    return [Para(words.FORGOTTEN.format(count=count, s="" if count == 1 else "s"))]

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from bot import render
+from bot import render, words
 from bot.transcripts.model import QuizStats
+from bot.transcripts.stats import percent
 from states import Case, CaseStep, Dialogue, Library, Question, Quiz, Statement, case_states
 
 STATS_TOP: Final = 5
@@ -27,28 +28,23 @@ STATS_TOP: Final = 5
 def quiz_menu(library: Library) -> list[render.Block]:
     lines = tuple(f"{q.title} ({len(q.statements)} statements)" for q in library.quizzes.values())
     return [
-        render.Heading("Quizzes: true or false?"),
-        render.Para(
-            "The quizzes from the information sharing e-learning course, one statement at a "
-            "time, with the course's answer and where it comes from. Choose one:"
-        ),
+        render.Heading(words.QUIZZES_HEADING),
+        render.Para(words.QUIZZES_INTRO),
         render.Bullets(lines),
-        render.Para(
-            "Your answers are kept without your name, so that safeguarding leads can see which "
-            "statements people find hard. /forget deletes them.",
-            italic=True,
-        ),
+        render.Para(words.QUIZZES_KEPT, italic=True),
     ]
 
 
 def quiz_intro(quiz: Quiz) -> list[render.Block]:
-    return [render.Heading(f"Quiz: {quiz.title}"), render.Para(quiz.intro)]
+    return [render.Heading(words.QUIZ_TITLE.format(title=quiz.title)), render.Para(quiz.intro)]
 
 
 def statement_blocks(quiz: Quiz, index: int) -> list[render.Block]:
     statement = quiz.statements[index]
     return [
-        render.Heading(f"{index + 1} of {len(quiz.statements)}: true or false?"),
+        render.Heading(
+            words.STATEMENT_HEADING.format(number=index + 1, total=len(quiz.statements))
+        ),
         render.Para(statement.text),
     ]
 
@@ -59,15 +55,13 @@ def truth(value: bool) -> str:
 
 def feedback_blocks(statement: Statement, said: bool) -> list[render.Block]:
     """Right or not, then why (one line from the guidance), any change in the law, the source."""
-    verdict = (
-        f"Right: it is {truth(statement.answer)}."
-        if said == statement.answer
-        else f"Not quite: it is {truth(statement.answer)}."
+    verdict = (words.RIGHT if said == statement.answer else words.NOT_QUITE).format(
+        truth=truth(statement.answer)
     )
     blocks: list[render.Block] = [render.Para(f"{verdict} {statement.explain}")]
     if statement.law_note:
         blocks.append(render.Para(statement.law_note, italic=True))
-    blocks.append(render.Para(f"Source: {statement.source}", italic=True))
+    blocks.append(render.Para(words.SOURCE.format(source=statement.source), italic=True))
     return blocks
 
 
@@ -82,15 +76,15 @@ def quiz_end(
     total = len(quiz.statements)
     missed = [s for i, s in enumerate(quiz.statements) if wrong >> i & 1]
     blocks: list[render.Block] = [
-        render.Heading(f"{quiz.title}: your score"),
-        render.Para(f"You got {total - len(missed)} of {total} right."),
+        render.Heading(words.SCORE_HEADING.format(title=quiz.title)),
+        render.Para(words.SCORE.format(right=total - len(missed), total=total)),
     ]
     if not missed:
-        blocks.append(render.Para("Every answer matched the course. Well done."))
+        blocks.append(render.Para(words.ALL_RIGHT))
         return blocks
-    blocks.append(render.Heading("To revisit"))
+    blocks.append(render.Heading(words.TO_REVISIT))
     blocks.append(render.Bullets(tuple(_revisit(library, s, topic_commands) for s in missed)))
-    blocks.append(render.Para("/rules shows the seven golden rules in full."))
+    blocks.append(render.Para(words.SEE_ALL_RULES))
     return blocks
 
 
@@ -114,23 +108,16 @@ def key_steps(case: Case) -> list[int]:
 
 def case_menu(library: Library) -> list[render.Block]:
     return [
-        render.Heading("Case studies"),
-        render.Para(
-            f"{len(library.cases)} short anonymised cases. At each key question, answer as you "
-            "would; then see what the guidance says, and at the end the outcome and the golden "
-            "rules behind it. Choose one:"
-        ),
+        render.Heading(words.CASES_HEADING),
+        render.Para(words.CASES_INTRO.format(count=len(library.cases))),
     ]
 
 
 def case_intro(case: Case) -> list[render.Block]:
     return [
-        render.Heading(f"Case study: {case.title}"),
+        render.Heading(words.CASE_TITLE.format(title=case.title)),
         render.Para(case.story),
-        render.Para(
-            "At each key question, choose what you would answer; then see what the guidance says.",
-            italic=True,
-        ),
+        render.Para(words.CASE_HOW, italic=True),
     ]
 
 
@@ -146,7 +133,7 @@ def story_facts(dialogue: Dialogue, case: Case, start: int, stop: int) -> list[r
         facts.append(f"{question.short}: {_label(question, item.answer)}")
     if not facts:
         return []
-    return [render.Para("From the story:"), render.Bullets(tuple(facts))]
+    return [render.Para(words.FROM_THE_STORY), render.Bullets(tuple(facts))]
 
 
 def case_question(dialogue: Dialogue, case: Case, index: int) -> list[render.Block]:
@@ -156,7 +143,9 @@ def case_question(dialogue: Dialogue, case: Case, index: int) -> list[render.Blo
     question = dialogue.content.steps[case.walk[keys[index]].step]
     return [
         *story_facts(dialogue, case, since, keys[index]),
-        render.Heading(f"Key question {index + 1} of {len(keys)}: {question.short}"),
+        render.Heading(
+            words.KEY_QUESTION.format(number=index + 1, total=len(keys), short=question.short)
+        ),
         render.Para(question.question),
     ]
 
@@ -168,11 +157,11 @@ def case_feedback(
     question = dialogue.content.steps[item.step]
     right = _label(question, item.answer)
     matched = chosen == item.answer
-    verdict = f"The guidance agrees: {right}." if matched else f"The guidance points to: {right}."
+    verdict = (words.GUIDANCE_AGREES if matched else words.GUIDANCE_POINTS_TO).format(answer=right)
     return [
         render.Para(verdict),
         render.Para(item.says or ""),
-        render.Para(f"Source: {item.source}", italic=True),
+        render.Para(words.SOURCE.format(source=item.source), italic=True),
     ], matched
 
 
@@ -184,16 +173,16 @@ def case_end(library: Library, dialogue: Dialogue, case: Case, missed: int) -> l
     matched = len(keys) - bin(missed).count("1")
     return [
         *story_facts(dialogue, case, keys[-1] + 1, len(case.walk)),
-        render.Heading(f"Outcome: {outcome.title}"),
+        render.Heading(words.CASE_OUTCOME.format(title=outcome.title)),
         render.Para(outcome.decision),
-        render.Heading("Golden rules that apply"),
+        render.Heading(words.RULES_THAT_APPLY),
         render.Bullets(
             tuple(f"Rule {n}: {library.reference.rules[n].title}" for n in outcome.rules)
         ),
-        render.Heading("What this case shows"),
+        render.Heading(words.CASE_LESSON),
         render.Para(case.lesson),
-        render.Para(f"You matched the guidance at {matched} of {len(keys)} key questions."),
-        render.Para(f"Source: {case.source}", italic=True),
+        render.Para(words.CASE_SCORE.format(matched=matched, total=len(keys))),
+        render.Para(words.SOURCE.format(source=case.source), italic=True),
     ]
 
 
@@ -211,9 +200,9 @@ def quiz_stats_blocks(stats: QuizStats, quizzes: Mapping[str, Quiz]) -> list[ren
 
     Only counts: no pseudonyms, so nothing here points at a practitioner.
     """
-    blocks: list[render.Block] = [render.Heading("Quizzes")]
+    blocks: list[render.Block] = [render.Heading(words.QUIZ_STATS_HEADING)]
     if not stats.answered:
-        return [*blocks, render.Para("No quiz answers in this period.")]
+        return [*blocks, render.Para(words.NO_QUIZ_ANSWERS)]
     lines = []
     for quiz_id, quiz in quizzes.items():
         answered = sum(n for (q, _), n in stats.answered.items() if q == quiz_id)
@@ -223,7 +212,7 @@ def quiz_stats_blocks(stats: QuizStats, quizzes: Mapping[str, Quiz]) -> list[ren
             lines.append(
                 f"{quiz.title}: {takers} {'person' if takers == 1 else 'people'}, "
                 f"{answered} answer{'' if answered == 1 else 's'}, "
-                f"{_percent(answered - wrong, answered)} right"
+                f"{percent((answered - wrong) / answered)} right"
             )
         else:
             lines.append(f"{quiz.title}: not taken")
@@ -234,22 +223,18 @@ def quiz_stats_blocks(stats: QuizStats, quizzes: Mapping[str, Quiz]) -> list[ren
     )
     hardest = [row for row in hardest if row[1]][:STATS_TOP]
     if not hardest:
-        return [*blocks, render.Para("No statement was answered wrongly.")]
-    blocks.append(render.Heading("Most often answered wrongly (a training need)"))
+        return [*blocks, render.Para(words.NONE_WRONG)]
+    blocks.append(render.Heading(words.MOST_WRONG))
     blocks.append(
         render.Bullets(
             tuple(
-                f"{_percent(wrong, answered)} wrong ({wrong} of {answered}): "
+                f"{percent(wrong / answered)} wrong ({wrong} of {answered}): "
                 f"{_statement_words(quizzes, quiz_id, statement_id)}"
                 for (quiz_id, statement_id), wrong, answered in hardest
             )
         )
     )
     return blocks
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%"
 
 
 def _statement_words(quizzes: Mapping[str, Quiz], quiz_id: str, statement_id: str) -> str:

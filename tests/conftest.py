@@ -21,6 +21,18 @@ from tests.support.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
 
 pytest_plugins = ["tests.support.storage"]
 
+SYSTEM = Path(__file__).resolve().parent / "system"
+NEEDS_A_BROWSER = {"test_report_renders_in_a_real_browser"}
+"""Tests that need Debian's Chromium: system tests, which `.ci/run` installs it for."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the system suites (real processes, crashes, outages, fuzzing, a real browser): the
+    README's test command leaves them out (`-m "not system"`), `pytest -m system` runs them."""
+    for item in items:
+        if SYSTEM in item.path.parents or item.name.split("[")[0] in NEEDS_A_BROWSER:
+            item.add_marker(pytest.mark.system)
+
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def emulator() -> AsyncIterator[EmulatorClient]:

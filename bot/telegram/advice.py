@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import render
+from bot import render, words
 from bot.anonymise import redact
 from bot.errors import StorageUnavailable
 from bot.storage import StoredConversation
-from bot.telegram import words
 from bot.telegram.conversation import Conversations, Loaded
 from bot.telegram.delivery import exactly_once
 from bot.telegram.messaging import (

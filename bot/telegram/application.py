@@ -17,10 +17,10 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Job
 from telegram.request import BaseRequest
 
+from bot import words
 from bot.config import Config, load_config
 from bot.errors import ConfigError
 from bot.storage import open_store
-from bot.telegram import words
 from bot.telegram.delivery import PerChatUpdateProcessor
 from bot.telegram.retention import PURGE_EVERY
 from bot.telegram.routes import Features, register
@@ -29,6 +29,8 @@ from bot.transcripts.pseudonym import Pseudonyms
 from states import Library
 
 log = logging.getLogger(__name__)
+GET_UPDATES_READ_TIMEOUT = 2.0
+"""Seconds a getUpdates call may wait for an answer beyond its long-poll timeout."""
 
 
 class InfoshareApplication(Application):  # type: ignore[type-arg]
@@ -81,6 +83,10 @@ def build_application(
         builder = builder.base_file_url(config.telegram.base_url.rstrip("/") + "/file/bot")
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # A long poll waits its own `timeout` plus this; the last poll on stopping has no long
+        # wait, so a Bot API that hangs delays SIGTERM by this much at most, not 5 s.
+        builder = builder.get_updates_read_timeout(GET_UPDATES_READ_TIMEOUT)
     app = cast(InfoshareApplication, builder.build())
     app.services = Services(config, library, pseudonyms, clock)
     app.features = Features.build(app.services)

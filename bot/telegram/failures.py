@@ -14,9 +14,8 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import render
+from bot import render, words
 from bot.errors import StaleWrite, StorageUnavailable
-from bot.telegram import words
 from bot.telegram.advice import Advice
 from bot.telegram.messaging import Context, answer_query, say, send
 

@@ -14,9 +14,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import render
+from bot import render, words
 from bot.content.limits import POPUP_CHARS
-from bot.telegram import words
 from bot.telegram.advice import Advice
 from bot.telegram.messaging import Context, answer_query, chat_id_of, say, send
 

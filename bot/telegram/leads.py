@@ -16,10 +16,9 @@ from typing import Any, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import render
+from bot import render, words
 from bot.content.limits import CAPTION_CHARS
 from bot.errors import UsageError
-from bot.telegram import words
 from bot.telegram.guard import Guard
 from bot.telegram.messaging import (
     Context,
@@ -303,7 +302,8 @@ class LeadDesk:
         """List pages and filters (L:...), tag toggles (T:...)."""
         query = update.callback_query
         assert query is not None
-        if view := ListView.decode(query.data):
+        view = ListView.decode(query.data)
+        if view is not None and view.outcome <= len(self.outcomes):
             blocks, markup = await self.list_page(view, who)
             await answer_query(query)
             await show_page(query.message, blocks, markup)

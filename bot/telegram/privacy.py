@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import render
-from bot.telegram import words
+from bot import render, words
 from bot.telegram.messaging import Context, answer_query, chat_id_of, mark, say, send
 from bot.telegram.payloads import FORGET_WITHIN_MINUTES, Forget
 from bot.telegram.services import Services

@@ -6,8 +6,7 @@ from typing import Final
 
 from telegram import Update
 
-from bot import render
-from bot.telegram import words
+from bot import render, words
 from bot.telegram.messaging import Context, Handler, chat_id_of, say, send
 from bot.telegram.services import Services
 

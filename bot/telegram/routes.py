@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import words
+from bot import words
 from bot.telegram.advice import Advice
 from bot.telegram.failures import Failures
 from bot.telegram.guard import Guard

@@ -9,7 +9,6 @@ before the bot replies, like every other answer.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import OrderedDict
 from typing import Final
 
@@ -21,18 +20,14 @@ from telegram import (
     Update,
 )
 
-from bot import diagram, training
-from bot.errors import ConfigError
-from bot.telegram import words
+from bot import diagram, training, words
 from bot.telegram.advice import ANSWERS_PER_ROW
-from bot.telegram.messaging import Context, answer_query, chat_id_of, mark, say, send
+from bot.telegram.messaging import Context, answer_query, chat_id_of, mark, send
 from bot.telegram.payloads import CASE_MENU, QUIZ_MENU, CasePress, QuizPress, Seal, Start
 from bot.telegram.reference import TOPIC_COMMANDS
 from bot.telegram.services import Services
 from bot.transcripts.model import QuizAnswer
 from states import Case, Dialogue, Quiz
-
-log = logging.getLogger(__name__)
 
 REMEMBERED_PRESSES: Final = 4096
 """Answered messages remembered, to ignore a double tap (a restart forgets them: harmless)."""
@@ -75,19 +70,11 @@ class TrainingDesk:
             await self.start_case(context, chat_id, start.item)
 
     async def on_flowchart(self, update: Update, context: Context) -> None:
-        chat_id = chat_id_of(update)
-        try:
-            picture = await self.picture()
-        except ConfigError as exc:
-            log.warning("flowchart not drawn: %s", exc)
-            await say(context, chat_id, words.NO_PICTURE)
-            return
-        await context.bot.send_photo(
-            chat_id, InputFile(picture, filename="flowchart.png"), caption=words.FLOWCHART_CAPTION
-        )
+        picture = InputFile(await self.picture(), filename="flowchart.png")
+        await context.bot.send_photo(chat_id_of(update), picture, caption=words.FLOWCHART_CAPTION)
 
     async def picture(self) -> bytes:
-        """The advice flowchart as PNG, drawn once (Graphviz runs outside the event loop)."""
+        """The advice flowchart as PNG, drawn once, outside the event loop (it takes CPU)."""
         if self._picture is None:
             self._picture = await asyncio.to_thread(diagram.render, self.services.dialogue, "png")
         return self._picture

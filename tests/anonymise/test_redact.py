@@ -360,6 +360,29 @@ def test_phone_numbers(phone: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("07700 900123", "07700 900124"),
+        ("0161 496 0000", "0113 496 0123"),
+        ("+44 7700 900123", "07700 900124"),
+    ],
+)
+def test_two_phone_numbers_typed_back_to_back_are_both_removed(first: str, second: str) -> None:
+    # The phonenumbers matcher reads the pair as one odd number and gives up on both: the
+    # UK-shaped fallback must still find each.
+    text = f"mum {first} {second} after 3pm"
+    assert kinds_found(text) == [("PHONE", first), ("PHONE", second)]
+    result = redact(text)
+    assert result.text == "mum [PHONE] [PHONE] after 3pm"
+    assert result.kinds == frozenset({"PHONE"})
+
+
+def test_a_phone_number_after_a_handle_is_removed() -> None:
+    assert kinds_found("@x_1 07700 900123") == [("HANDLE", "@x_1"), ("PHONE", "07700 900123")]
+    assert redact("@x_1 07700 900123").text == "[HANDLE] [PHONE]"
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "ring Childline on 0800 1111",

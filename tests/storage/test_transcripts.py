@@ -646,6 +646,33 @@ async def test_quiz_stats_count_takers_answers_and_wrong_answers(store: SqlStore
     )
 
 
+async def test_purge_quiz_answers_deletes_only_those_given_before_the_cut_off(
+    store: SqlStore,
+) -> None:
+    answers = [
+        QuizAnswer("p-1", "myths", "s1", True, at(-60)),
+        QuizAnswer("p-2", "myths", "s2", False, at(-1).astimezone(IST)),
+        QuizAnswer("p-1", "myths", "s1", False, at(0)),  # exactly at the cut-off: it stays
+        QuizAnswer("p-3", "cases", "s1", True, at(5).astimezone(CHATHAM)),
+    ]
+    for answer in answers:
+        await store.record_quiz_answer(answer)
+    chat = await store.save(conversation(1, updated_at=DAY0), expected_version=None)
+    assert await rows(store, quiz_answers) == 4
+    assert await store.purge_quiz_answers(at(0).astimezone(CHATHAM)) == 2
+    assert await rows(store, quiz_answers) == 2
+    assert await store.quiz_stats() == QuizStats(
+        takers={"myths": 1, "cases": 1},
+        answered={("myths", "s1"): 1, ("cases", "s1"): 1},
+        wrong={("myths", "s1"): 1, ("cases", "s1"): 0},
+    )
+    assert await store.purge_quiz_answers(at(0)) == 0
+    assert await store.load(chat.chat_id) == chat, "conversations are not quiz answers"
+    assert await store.purge_quiz_answers(FAR_FUTURE) == 2
+    assert await rows(store, quiz_answers) == 0
+    assert await store.quiz_stats() == QuizStats({}, {}, {})
+
+
 # --------------------------------------------------------------------------------------------
 # Time zones and failures
 

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from bot.telegram import words
+from bot import words
 from states import Library
 from tests.emulator import BotMessage, EmulatorClient, Sent
 from tests.support.conversations import SCRIPTS, Script, label_for

@@ -19,13 +19,13 @@ import pytest
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import _aioratelimiter
 
+from bot import words
 from bot.config import Config
 from bot.storage import StoredConversation
-from bot.telegram import words
-from bot.telegram.services import Services
 from bot.transcripts.model import FREE_TEXT, Filters
-from states import Library, Question
+from states import Library
 from tests.emulator import world as emulator
+from tests.support.e2e import question_text
 from tests.support.offline import Fault, Harness, Practitioner
 
 RETRY_AFTER = Fault(429, "Too Many Requests: retry after 3", retry_after=3)
@@ -100,30 +100,19 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
-def advice_of(harness: Harness) -> Services:
-    advice = harness.services
-    return advice
-
-
-def question_text(library: Library, step: str) -> str:
-    node = library["advice"].node(step)
-    assert isinstance(node, Question)
-    return node.question
-
-
 def text_of(messages: list[Any]) -> str:
     return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
 
 
 async def stored(harness: Harness, user: Practitioner) -> StoredConversation:
-    found = await advice_of(harness).store.load(user.id)
+    found = await harness.services.store.load(user.id)
     assert found is not None
     return found
 
 
 async def answered(harness: Harness) -> list[tuple[str, str]]:
     """The answers in the newest transcript, in order (typed free text left out)."""
-    store = advice_of(harness).store
+    store = harness.services.store
     page = await store.list_transcripts(Filters(), offset=0, limit=1)
     found = await store.get_transcript(page.items[0].id)
     assert found is not None
@@ -354,7 +343,7 @@ async def test_the_stats_chart_fails(
     await practitioner.send("/advice")
     await practitioner.press("Yes")  # a finished decision, so there is something to chart
     lead = harness.user("Lee")
-    advice = advice_of(harness)
+    advice = harness.services
     advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
     harness.request.plan("sendPhoto", KINDS[kind])
     replies = await lead.send("/stats")
@@ -478,7 +467,7 @@ async def test_a_double_tap_on_a_quiz_answer_whose_feedback_failed_counts_once(
         harness.world.press(user.id, user.id, message, "False", None)
     await harness.pump()
 
-    store = advice_of(harness).store
+    store = harness.services.store
     assert sum((await store.quiz_stats()).answered.values()) == 1
     answers = [c for c in harness.bot_calls() if c["method"] == "answerCallbackQuery"]
     assert answers[-1]["params"].get("text") == words.ALREADY
@@ -493,7 +482,7 @@ async def test_a_lead_tag_press_whose_keyboard_cannot_be_updated(
     await practitioner.send("/advice")
     await practitioner.press("Yes")
     lead = harness.user("Lee")
-    advice = advice_of(harness)
+    advice = harness.services
     advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
     await lead.send("/transcript 1")
     harness.request.plan("editMessageReplyMarkup", KINDS[kind])

@@ -46,9 +46,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from telegram.ext import ContextTypes
 
+from bot import words
 from bot.config import Config
 from bot.storage import StoredConversation
-from bot.telegram import words
 from bot.transcripts.model import BACK, FREE_TEXT, Filters, Transcript
 from states import Dialogue, Library, State, back
 from tests.emulator.world import JSON, World
@@ -917,9 +917,24 @@ async def test_a_list_button_naming_an_unknown_outcome_is_refused(harness: Harne
     lead = harness.user("Lee")
     advice = harness.services
     advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
+    await harness.user().send("/start")  # one transcript, which a bogus filter must not hide
     await lead.send("/transcripts")
-    replies = await lead.forge("L:0:99:0:0:all:", lead.keyboard_message().payload["message_id"])
+    listing = lead.keyboard_message().payload["message_id"]
+    before = len(harness.world.calls)
+    page_before = lead.message(listing)
+    replies = await lead.forge("L:0:99:0:0:all:", listing)
     assert words.SORRY not in text_of(replies)
+    # Refused as a forged button: a popup, and nothing else (the list is not redrawn).
+    calls = harness.bot_calls(before)
+    assert [c["method"] for c in calls] == ["answerCallbackQuery"]
+    assert calls[0]["params"].get("text") == words.NOT_THIS_BUTTON
+    assert lead.message(listing) == page_before
+    assert replies == [], "no new message"
+    # Nothing was changed in the store: the one transcript is there, untouched, and no list
+    # view was logged for the refused press.
+    (transcript,) = [t async for t in advice.store.iter_transcripts(Filters())]
+    assert transcript.tags == frozenset() and transcript.notes == ()
+    assert [a.action for a in await advice.store.accesses()] == ["list"]
 
 
 async def test_an_answer_button_carrying_an_alias_is_taken_by_its_id(
@@ -947,8 +962,17 @@ async def test_rule_with_a_superscript_digit_explains_the_rules(harness: Harness
 async def test_quiz_and_cases_with_a_digit_that_is_not_decimal_list_them(
     harness: Harness, command: str
 ) -> None:
-    replies = await harness.user().send(command)
+    user = harness.user()
+    replies = await user.send(command)
     assert words.SORRY not in text_of(replies)
+    # Not a number: the digit picks nothing, so the whole list is shown, nothing is started.
+    heading = "Quizzes: true or false?" if command.startswith("/quiz") else "Case studies"
+    assert len(replies) == 1 and replies[0]["text"].startswith(heading)
+    assert words.UNKNOWN_COMMAND not in text_of(replies)
+    advice = harness.services
+    assert await advice.store.load(user.id) is None, "no conversation was saved"
+    assert await advice.store.count_transcripts(Filters()) == 0
+    assert (await advice.store.quiz_stats()).answered == {}
 
 
 async def test_back_from_the_longest_outcome_marks_it(harness: Harness) -> None:

@@ -31,13 +31,13 @@ from typing import Any, Final, Literal, TypeVar
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot import words
 from bot.config import Config, Storage
 from bot.errors import StorageUnavailable
 from bot.storage import StoredConversation
-from bot.telegram import words
-from bot.telegram.services import Services
 from bot.transcripts.model import FREE_TEXT, Filters
-from states import Library, Question
+from states import Library
+from tests.support.e2e import question_text
 from tests.support.offline import Harness, Practitioner
 from tests.support.storage import postgres_only
 from tests.support.tcpproxy import TcpProxy
@@ -81,26 +81,15 @@ async def within(action: Awaitable[T], seconds: float = LIMIT_S) -> T:
         pytest.fail(f"no answer within {seconds} s: the update hangs")
 
 
-def advice_of(harness: Harness) -> Services:
-    advice = harness.services
-    return advice
-
-
-def question_text(library: Library, step: str) -> str:
-    node = library["advice"].node(step)
-    assert isinstance(node, Question)
-    return node.question
-
-
 async def stored(harness: Harness, user: Practitioner) -> StoredConversation:
-    found = await within(advice_of(harness).store.load(user.id))
+    found = await within(harness.services.store.load(user.id))
     assert found is not None
     return found
 
 
 async def steps(harness: Harness) -> list[tuple[str, str]]:
     """Every answer in every transcript (one practitioner, one decision here), in order."""
-    store = advice_of(harness).store
+    store = harness.services.store
 
     async def collect() -> list[tuple[str, str]]:
         return [
@@ -365,7 +354,7 @@ class TestSqliteLocked:
         quiet(logs, unsaved=1)
         await unmoved(harness, user, before)  # WAL: reading goes on under the lock
         with pytest.raises(StorageUnavailable, match="database is locked"):
-            await advice_of(harness).store.save(before, expected_version=before.version)
+            await harness.services.store.save(before, expected_version=before.version)
         other_writer.execute("ROLLBACK")
         await unmoved(harness, user, before)
         await accepted_after(harness, library, user, before, how, question)
@@ -451,7 +440,7 @@ class TestSqliteDiskFull:
         quiet(logs, unsaved=1)
         await unmoved(harness, user, before)
         with pytest.raises(StorageUnavailable, match="database or disk is full"):
-            await advice_of(harness).store.save(before, expected_version=before.version)
+            await harness.services.store.save(before, expected_version=before.version)
         filler.unlink()  # space again: nothing restarted
         await unmoved(harness, user, before)
         await accepted_after(harness, library, user, before, how, question)

@@ -19,8 +19,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from bot import words
 from bot.storage import SqlStore, open_store
-from bot.telegram import words
 from bot.transcripts.model import BACK, Filters
 from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library, normalise

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot import render
+from bot import render, words
 from bot.config import Config
 from bot.storage import open_store
-from bot.telegram import words
 from bot.telegram.application import _post_init, build_application
 from bot.transcripts.model import FREE_TEXT, Filters
 from states import Library
@@ -90,7 +89,8 @@ async def test_the_outcome_has_rules_steps_record_and_disclaimer_within_limits(
     user = await started(harness)
     replies = await user.press("Yes")
     whole = texts(replies)
-    assert "Call 999" in whole or "999" in whole
+    assert "• If anyone is in immediate danger, call 999 now." in whole
+    assert "• Emergency, or a child or adult in immediate danger: 999" in whole
     assert "Rule 5" in whole and "Rule 7" in whole
     assert "Children's social care front door: 0118 908 8002" in whole
     assert "guidance, not legal advice" in whole.lower()
@@ -545,6 +545,26 @@ async def test_the_daily_purge_deletes_old_transcripts_too(harness: Harness) -> 
     harness.clock.at = NOW + timedelta(days=advice.config.retention_days, seconds=1)
     await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
     assert await advice.store.count_transcripts(Filters()) == 0
+
+
+async def test_the_daily_purge_deletes_quiz_answers_past_retention(harness: Harness) -> None:
+    advice = harness.services
+    days = advice.config.retention_days
+    early, late = harness.user("Early"), harness.user("Late")
+    await early.send("/quiz golden_rules")
+    await early.press("False")
+    harness.clock.at = NOW + timedelta(days=1)
+    await late.send("/quiz golden_rules")
+    await late.press("False")
+    assert sum((await advice.store.quiz_stats()).answered.values()) == 2
+    harness.clock.at = NOW + timedelta(days=days, seconds=1)  # only the early answer is too old
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    stats = await advice.store.quiz_stats()
+    assert sum(stats.answered.values()) == 1, "the answer older than retention is deleted"
+    assert stats.takers == {"golden_rules": 1}
+    harness.clock.at = NOW + timedelta(days=days + 1, seconds=1)
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    assert (await advice.store.quiz_stats()).answered == {}
 
 
 async def test_privacy_says_what_leads_see_and_how_to_forget(harness: Harness) -> None:

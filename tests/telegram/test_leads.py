@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from bot import words
 from bot.config import Config
-from bot.telegram import words
 from bot.telegram.application import _post_init, build_application
-from bot.telegram.services import Services
 from bot.transcripts.model import Filters
 from states import Library
 from tests.emulator.world import World
@@ -23,15 +22,10 @@ UNKNOWN = "I don't know that command. /help lists what I can do."
 NOT_THIS_BUTTON = words.NOT_THIS_BUTTON
 
 
-def advice_of(harness: Harness) -> Services:
-    advice = harness.services
-    return advice
-
-
 def make_lead(harness: Harness, user: Practitioner | None = None) -> Practitioner:
     """A user who is a lead from now on (the desk reads the config on every update)."""
     lead = user or harness.user("Lee")
-    advice = advice_of(harness)
+    advice = harness.services
     advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
     return lead
 
@@ -61,7 +55,7 @@ def text_of(messages: list[Any]) -> str:
 
 async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness) -> None:
     first, second = harness.user("Ann"), harness.user("Bo")
-    advice = advice_of(harness)
+    advice = harness.services
     await decide(first, *SHARE_WITH_CONSENT)
     harness.clock.at = NOW + timedelta(minutes=5)
     await decide(second, *UNSURE)
@@ -72,7 +66,11 @@ async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness
     assert "1–2 of 2" in listing
     assert "/t2" in listing and "/t1" in listing, listing
     assert listing.index("/t2") < listing.index("/t1")
-    assert "unfinished" in listing or "Seek advice" in listing
+    newest = next(line for line in listing.splitlines() if "/t2 " in line)
+    oldest = next(line for line in listing.splitlines() if "/t1 " in line)
+    assert "Seek advice before you decide" in newest and "not sure" in newest, newest
+    assert "Share, within the limits of the consent given" in oldest, oldest
+    assert "not sure" not in oldest, oldest
     accesses = await advice.store.accesses()
     assert accesses[0].who == f"telegram:{lead.id}" and accesses[0].action == "list"
 
@@ -129,7 +127,7 @@ async def test_one_transcript_reads_as_questions_answers_and_outcome(harness: Ha
     assert text_of(await lead.send("/transcript 1")) == shown
     missing = text_of(await lead.send("/transcript 99"))
     assert "There is no transcript 99" in missing
-    actions = [a.action for a in await advice_of(harness).store.accesses()]
+    actions = [a.action for a in await harness.services.store.accesses()]
     assert actions[:3] == ["show 99", "show 1", "show 1"]
 
 
@@ -139,7 +137,7 @@ async def test_tags_by_button_and_command_and_notes_are_redacted(harness: Harnes
     await lead.send("/transcript 1")
     await lead.press("Follow up")
     assert "✓ Follow up" in lead.buttons()
-    store = advice_of(harness).store
+    store = harness.services.store
     assert (await store.get_transcript(1)).tags == {"follow_up"}  # type: ignore[union-attr]
     assert "tagged 'Training need'" in text_of(await lead.send("/tag 1 training_need"))
     assert "no longer tagged" in text_of(await lead.send("/tag 1 follow_up off"))
@@ -185,10 +183,10 @@ async def test_a_non_lead_gets_what_an_unknown_command_gets(
     assert "a non-lead" in caplog.text and command not in caplog.text
     assert f"telegram:{PSEUDONYMS.of(stranger.id)}" in caplog.text  # by pseudonym only
     assert str(stranger.id) not in caplog.text
-    denied = (await advice_of(harness).store.accesses())[0]
+    denied = (await harness.services.store.accesses())[0]
     assert not denied.allowed and denied.who.startswith("telegram:p-")
     assert str(stranger.id) not in denied.who
-    found = await advice_of(harness).store.get_transcript(1)
+    found = await harness.services.store.get_transcript(1)
     assert found is not None and found.tags == frozenset() and found.notes == ()
 
 
@@ -220,7 +218,7 @@ async def test_a_forged_lead_button_from_a_non_lead_reveals_nothing(
     assert [a["params"].get("text") for a in answers] == [NOT_THIS_BUTTON]
     assert stranger.message(message_id) == before
     assert [c["method"] for c in harness.bot_calls(calls)] == ["answerCallbackQuery"]
-    found = await advice_of(harness).store.get_transcript(1)
+    found = await harness.services.store.get_transcript(1)
     assert found is not None and found.tags == frozenset()
 
 
@@ -229,7 +227,7 @@ async def test_a_lead_removed_from_config_loses_access_at_once(harness: Harness)
     assert "Transcripts" in text_of(await lead.send("/transcripts"))
     listing = lead.keyboard_message().payload["message_id"]
     before = lead.message(listing)
-    advice = advice_of(harness)
+    advice = harness.services
     advice.config = advice.config.model_copy(update={"leads": ()})
     assert text_of(await lead.send("/transcripts")) == UNKNOWN
     calls = len(harness.world.calls)
@@ -328,7 +326,7 @@ async def test_a_stale_tag_button_sets_what_it_shows_never_the_opposite(harness:
     stale = lead.keyboard_message().payload["message_id"]
     await lead.send("/tag 1 follow_up")  # another lead, say, tagged it meanwhile
     await lead.press("Follow up", stale)  # the old button still says "add it"
-    found = await advice_of(harness).store.get_transcript(1)
+    found = await harness.services.store.get_transcript(1)
     assert found is not None and found.tags == {"follow_up"}
 
 
@@ -346,7 +344,7 @@ async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config
     from bot.telegram.application import reload_config
 
     lead = make_lead(harness)
-    advice = advice_of(harness)
+    advice = harness.services
     path = tmp_path / "config.yaml"
     path.write_text("leads: [not-a-number]\n")
     assert not reload_config(advice, path)

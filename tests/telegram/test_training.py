@@ -6,13 +6,12 @@ from typing import Any
 
 import pytest
 
-from bot import training
+from bot import training, words
 from bot.content import load_library
 from bot.content.limits import TRAINING_ID_BYTES, TRAINING_MAX_ITEMS
 from bot.errors import StorageUnavailable
-from bot.telegram import payloads, words
+from bot.telegram import payloads
 from bot.telegram.payloads import CasePress, QuizPress, Seal, Start
-from bot.telegram.services import Services
 from bot.training import quiz_stats_blocks
 from bot.transcripts.model import QuizStats
 from states import Library, Quiz, case_states
@@ -21,11 +20,6 @@ from tests.support.offline import PSEUDONYMS, Harness, Practitioner
 
 def texts(messages: list[Any]) -> str:
     return "\n".join(str(m.get("text", m.get("caption", ""))) for m in messages)
-
-
-def advice_of(harness: Harness) -> Services:
-    advice = harness.services
-    return advice
 
 
 def data_of(user: Practitioner, label: str) -> str:
@@ -73,7 +67,7 @@ async def test_a_whole_quiz_scores_and_lists_the_rules_to_revisit(
     assert "rule 7" not in end.split("To revisit")[1], "right answers are not listed"
     assert user.buttons() == ["Try again", "Other quizzes"]
 
-    stats = await advice_of(harness).store.quiz_stats()
+    stats = await harness.services.store.quiz_stats()
     assert stats.takers == {"golden_rules": 1}
     assert sum(stats.answered.values()) == len(quiz.statements)
     assert {key[1] for key, n in stats.wrong.items() if n} == wrong
@@ -115,7 +109,7 @@ async def test_forged_or_altered_quiz_buttons_are_refused_and_not_counted(
         replies = await user.forge(data, message)
         assert replies == []
         assert answers_given(harness)[-1]["params"].get("text") == words.NOT_THIS_BUTTON
-    assert (await advice_of(harness).store.quiz_stats()).answered == {}
+    assert (await harness.services.store.quiz_stats()).answered == {}
 
 
 async def test_a_button_sent_to_one_chat_does_not_work_in_another(harness: Harness) -> None:
@@ -136,13 +130,13 @@ async def test_a_double_press_is_counted_once(harness: Harness) -> None:
     replies = await user.forge(data, message)
     assert replies == []
     assert answers_given(harness)[-1]["params"].get("text") == words.ALREADY
-    assert sum((await advice_of(harness).store.quiz_stats()).answered.values()) == 1
+    assert sum((await harness.services.store.quiz_stats()).answered.values()) == 1
 
 
 async def test_an_answer_that_cannot_be_saved_can_be_given_again(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = advice_of(harness).store
+    store = harness.services.store
 
     async def down(answer: object) -> None:
         raise StorageUnavailable("database is locked")
@@ -160,12 +154,17 @@ async def test_an_answer_that_cannot_be_saved_can_be_given_again(
 
 
 async def test_forget_deletes_quiz_answers_too(harness: Harness) -> None:
+    store = harness.services.store
     user = harness.user()
     await user.send("/quiz golden_rules")
     await user.press("False")
+    saved = await store.quiz_stats()
+    assert saved.takers == {"golden_rules": 1}, "the answer was saved before /forget"
+    assert sum(saved.answered.values()) == 1
     await user.send("/forget")
     await user.press("Yes, delete them")
-    assert (await advice_of(harness).store.quiz_stats()).answered == {}
+    assert (await store.quiz_stats()).answered == {}
+    assert (await store.quiz_stats()).takers == {}
 
 
 # ---- case studies through Telegram ---------------------------------------------------------

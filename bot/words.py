@@ -1,8 +1,9 @@
-"""Everything the Telegram front end says in its own words, in one place.
+"""Everything the bot says in its own words, in one place, for every front end.
 
 Content (questions, outcomes, rules, reference pages) lives in `dialogues/`; rendering it is
 `bot.render`. These are the fixed sentences around it: replies to commands, buttons, refusals,
-apologies and the command menus, so that a reviewer can read and change them together.
+apologies, privacy, training and the command menus, so that a reviewer can read and change them
+together. `{name}` marks a value filled in with `str.format`.
 """
 
 from __future__ import annotations
@@ -124,10 +125,6 @@ FLOWCHART_CAPTION: Final = (
     "The key questions of the advice (1 to 10) and where each answer leads. Green: share. "
     "Amber: not yet. Red: do not share. Tap to enlarge; /advice starts a decision."
 )
-NO_PICTURE: Final = (
-    "The flowchart picture is not available on this server just now. /advice walks you "
-    "through the same questions, and /help lists the reference pages."
-)
 TRY_AGAIN: Final = "Try again"
 OTHER_QUIZZES: Final = "Other quizzes"
 NEXT_CASE: Final = "Next case »"
@@ -167,3 +164,122 @@ LIST_NONE: Final = "No transcripts match these filters."
 STATS_HEADING: Final = "Statistics: {filters}"
 NEWER: Final = "« Newer"
 OLDER: Final = "Older »"
+
+# ---- what every front end shows (bot.render) ---------------------------------------------------
+
+RULES_HEADING: Final = "The seven golden rules for information sharing"
+RULES_THAT_APPLY: Final = "Golden rules that apply"
+NEXT_STEPS: Final = "Next steps"
+RECORD_HEADING: Final = "Decision record for your case notes"
+CONTACTS_HEADING: Final = "Who to contact"
+EMERGENCY_CONTACT: Final = "Emergency, or a child or adult in immediate danger: 999"
+NO_CONTACTS: Final = (
+    "No local contacts are configured: use your organisation's safeguarding procedures and your "
+    "designated safeguarding lead."
+)
+EXPLAIN_HEADING: Final = "What this means: {short}"
+SOURCE: Final = "Source: {source}"
+FOOTER_VERSION: Final = "Content version {version}. Sources: {sources}."
+REDACTION_NOTICE: Final = (
+    "I removed what looked like {listed} from your message, and I don't keep what you type. "
+    "Golden rule 3: seek advice without disclosing the identity of the person where possible. "
+    "I only need your answers to my questions."
+)
+PRIVACY_HEADING: Final = "Your privacy"
+PRIVACY_INTRO: Final = (
+    "I never ask who anyone is: my questions only take categories (such as an age band) and "
+    "your answers (yes, no, not sure). Please don't type names or other identifying details."
+)
+PRIVACY_POINTS: Final = (
+    "Kept: where you are in the current decision and your last decision record, so you can "
+    "carry on after a break and use /record.",
+    "Kept for safeguarding leads: an anonymised transcript of each decision: the questions, the "
+    "answers you chose and when, the outcome and the rules cited. It names you only by a code "
+    "that cannot be turned back into your Telegram account without a secret key. If you type "
+    "something that is not an answer, only the fact that you typed, and which kinds of detail (a "
+    "name, a phone number...) were removed, are kept: never the text itself.",
+    "Kept for leads' statistics: your quiz answers (right or wrong), under the same code.",
+    "Not kept: files, photos, voice notes, locations, contacts or forwarded messages. I don't "
+    "download them.",
+    "For how long: at most {retention_days} days after your last message in that decision, then "
+    "deleted automatically.",
+    "Who can see it: your organisation's safeguarding leads, to support staff and find training "
+    "needs (every time they look is logged), and the service's administrators, only to run it.",
+    "To stop the current decision: /cancel. To delete every transcript kept about you, and your "
+    "progress, now: /forget.",
+)
+FORGET_HEADING: Final = "Delete what is kept about you?"
+FORGET_QUESTION: Final = (
+    "This deletes every anonymised transcript of your decisions, your quiz answers and your "
+    "current progress. Safeguarding leads will no longer see them, and they cannot be brought "
+    "back. Decision records you copied into your own notes are not affected."
+)
+FORGOTTEN: Final = (
+    "Done: {count} transcript{s} and your progress deleted. Send /advice whenever you need to "
+    "start a new decision."
+)
+
+# ---- training (bot.training) -------------------------------------------------------------------
+
+QUIZZES_HEADING: Final = "Quizzes: true or false?"
+QUIZZES_INTRO: Final = (
+    "The quizzes from the information sharing e-learning course, one statement at a time, with "
+    "the course's answer and where it comes from. Choose one:"
+)
+QUIZZES_KEPT: Final = (
+    "Your answers are kept without your name, so that safeguarding leads can see which "
+    "statements people find hard. /forget deletes them."
+)
+QUIZ_TITLE: Final = "Quiz: {title}"
+STATEMENT_HEADING: Final = "{number} of {total}: true or false?"
+SCORE_HEADING: Final = "{title}: your score"
+SEE_ALL_RULES: Final = "/rules shows the seven golden rules in full."
+RIGHT: Final = "Right: it is {truth}."
+NOT_QUITE: Final = "Not quite: it is {truth}."
+SCORE: Final = "You got {right} of {total} right."
+ALL_RIGHT: Final = "Every answer matched the course. Well done."
+TO_REVISIT: Final = "To revisit"
+CASES_HEADING: Final = "Case studies"
+CASES_INTRO: Final = (
+    "{count} short anonymised cases. At each key question, answer as you would; then see what "
+    "the guidance says, and at the end the outcome and the golden rules behind it. Choose one:"
+)
+CASE_TITLE: Final = "Case study: {title}"
+CASE_HOW: Final = (
+    "At each key question, choose what you would answer; then see what the guidance says."
+)
+FROM_THE_STORY: Final = "From the story:"
+KEY_QUESTION: Final = "Key question {number} of {total}: {short}"
+GUIDANCE_AGREES: Final = "The guidance agrees: {answer}."
+GUIDANCE_POINTS_TO: Final = "The guidance points to: {answer}."
+CASE_OUTCOME: Final = "Outcome: {title}"
+CASE_LESSON: Final = "What this case shows"
+CASE_SCORE: Final = "You matched the guidance at {matched} of {total} key questions."
+QUIZ_STATS_HEADING: Final = "Quizzes"
+NO_QUIZ_ANSWERS: Final = "No quiz answers in this period."
+NONE_WRONG: Final = "No statement was answered wrongly."
+MOST_WRONG: Final = "Most often answered wrongly (a training need)"
+
+# ---- the terminal (bot.console) ----------------------------------------------------------------
+
+CONSOLE_HELP: Final = (
+    "Type the number or the words of an answer (for example 1, yes, no, not sure). Other "
+    "commands: explain (what does this question mean?), back, restart, rules, rule N, record "
+    "(the last decision record), contacts, topics, the name of a topic (for example consent, "
+    "definitions), help, quit."
+)
+CONSOLE_FINISHED: Final = (
+    "This decision is finished. Type back to change your last answer, restart for a new "
+    "decision, or quit."
+)
+CONSOLE_AFTER_OUTCOME: Final = (
+    "Type back to change your last answer, restart for a new decision, or quit."
+)
+CONSOLE_NO_EXPLAIN: Final = "Explanations are for questions; this decision is finished."
+CONSOLE_NO_RECORD: Final = "There is no decision record yet: finish a decision first."
+CONSOLE_TOPICS: Final = "Topics: {names}."
+CONSOLE_RULE_USAGE: Final = "There are seven golden rules: type rule 1 to rule 7."
+CONSOLE_NOT_RECOGNISED: Final = (
+    "Sorry, I did not recognise that. Please choose one of the options ({how}), or type help."
+)
+CONSOLE_GOODBYE: Final = "Goodbye."
