@@ -605,9 +605,10 @@ async def test_updates_racing_on_two_replicas_are_applied_one_after_the_other(
     user = await started(harness)
     a = harness.services
     request = WorldRequest(harness.world)
-    other = build_application(config, library, TOKEN, PSEUDONYMS, request=request)
+    other = build_application(
+        config, library, TOKEN, PSEUDONYMS, request=request, clock=harness.clock
+    )
     b = other.services
-    b.now = a.now
     b.attach(await open_store(config.storage.url))
     first_save = a.store.save
     raced = {"n": 0}
