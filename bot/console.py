@@ -133,10 +133,9 @@ class Console:
     def _arrived(self) -> Reply:
         if not self.dialogue.is_outcome(self.state.step):
             return self.current()
-        blocks = render.outcome(
-            self.library, self.dialogue, self.state, self.contacts, self.today()
-        )
-        found_record = decision_record(self.dialogue, self.state, self.today())
+        today = self.today()
+        blocks = render.outcome(self.library, self.dialogue, self.state, self.contacts, today)
+        found_record = decision_record(self.dialogue, self.state, today)
         record = render.Copyable(render.record_text(self.library, found_record))
         self.last_record = record
         found = self.dialogue.content.outcomes[self.state.step]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -103,21 +104,20 @@ class Advice:
         if not dialogue.is_outcome(stored.step) or not dialogue.knows(state):
             await self.show(context, stored)
             return
-        await self.reply(context, Arrival(stored, self.outcome_blocks(state)))
+        on = self.services.now().date()
+        await self.reply(context, Arrival(stored, self.outcome_blocks(state, on)))
 
-    def outcome_blocks(self, state: State) -> list[render.Block]:
+    def outcome_blocks(self, state: State, on: date) -> list[render.Block]:
         """The outcome `state` reached: advice, rules, next steps, contacts and the record."""
         services = self.services
-        today = services.now().date()
         return render.outcome(
-            services.library, services.dialogue, state, services.config.contacts, today
+            services.library, services.dialogue, state, services.config.contacts, on
         )
 
-    def record(self, state: State) -> str:
+    def record(self, state: State, on: date) -> str:
         """The decision record of the outcome `state` reached, as the practitioner pastes it."""
-        services = self.services
-        found = decision_record(services.dialogue, state, services.now().date())
-        return render.record_text(services.library, found)
+        found = decision_record(self.services.dialogue, state, on)
+        return render.record_text(self.services.library, found)
 
     async def reply(self, context: Context, arrival: Arrival) -> None:
         """Show where a committed move arrived: the next question, or the outcome in full."""
@@ -136,7 +136,8 @@ class Advice:
         blocks: list[render.Block] = []
         record: str | None = None
         if self.services.dialogue.is_outcome(state.step):
-            blocks, record = self.outcome_blocks(state), self.record(state)
+            on = self.services.now().date()  # once: the record shown and the one kept agree
+            blocks, record = self.outcome_blocks(state, on), self.record(state, on)
         saved = await self.conversations.save(
             chat_id, chat, state, who=who, entries=(entry,), last_record=record
         )

@@ -127,13 +127,13 @@ class LeadDesk:
     async def on_transcripts(self, update: Update, context: Context, who: str) -> None:
         """/transcripts [FILTER...]: the newest ten, with buttons to page and filter."""
         zone = self.services.config.zone
-        words = parse_filters(list(context.args or []), self.services.now(), zone, self.outcomes)
-        filters = words.filters
+        parsed = parse_filters(list(context.args or []), self.services.now(), zone, self.outcomes)
+        filters = parsed.filters
         view = ListView(
             outcome=self.outcomes.index(filters.outcome) + 1 if filters.outcome else 0,
             flags=sum(1 << i for i, (name, _) in enumerate(FLAGS) if getattr(filters, name)),
             tag=TAG_IDS.index(filters.tag) + 1 if filters.tag else 0,
-            period=words.period.strip().lower() or "all",
+            period=parsed.period.strip().lower() or "all",
             practitioner=filters.practitioner or "",
         )
         blocks, markup = await self.list_page(view, who)

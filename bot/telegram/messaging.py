@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
 from bot import render
@@ -101,12 +101,13 @@ async def show_page(
     message: object, blocks: list[render.Block], markup: InlineKeyboardMarkup
 ) -> None:
     """Show another page in the same message (a page always fits one message); the same page
-    again ("message is not modified") is fine."""
+    again ("message is not modified") is fine. A network failure is not: the error handler
+    hears of it."""
     if not isinstance(message, Message):
         return
     try:
         await message.edit_text(
             render.telegram_html(blocks)[0], parse_mode=ParseMode.HTML, reply_markup=markup
         )
-    except COSMETIC_FAILURES as exc:
+    except BadRequest as exc:
         log.debug("page not changed: %s", type(exc).__name__)

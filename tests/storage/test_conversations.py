@@ -1,4 +1,4 @@
-"""The ConversationStore contract, run against every backend (see tests/conftest_storage.py)."""
+"""The ConversationStore contract, run against every backend (see tests/support/storage.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The TranscriptStore contract, and transcripts saved with conversations, on every backend.
 
-PostgreSQL sessions run in Pacific/Chatham (+12:45/+13:45; see tests/conftest_storage.py), so a
+PostgreSQL sessions run in Pacific/Chatham (+12:45/+13:45; see tests/support/storage.py), so a
 time computed in the session's zone instead of UTC shows up as a wrong minute, not just an hour.
 """
 

@@ -861,7 +861,7 @@ class _Report:
         self.tally = tally
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_sep("=", "fuzzed updates (tests/test_fuzz.py)")
+        terminalreporter.write_sep("=", "fuzzed updates (tests/system/test_fuzz.py)")
         for line in self.tally.lines():
             terminalreporter.write_line(line)
 

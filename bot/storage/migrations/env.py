@@ -10,7 +10,8 @@ A new revision (ids are `NNNN_name`, each revising the previous one):
         command.revision(migration_config(), 'what it adds', rev_id='0003_name')"
 
 then write upgrade() and downgrade() in versions/0003_name.py (and ruff format it), change
-the tables in bot/storage/tables.py to match; tests/test_storage.py checks that the two agree.
+the tables in bot/storage/tables.py to match; tests/storage/test_conversations.py checks that
+the two agree.
 """
 
 from __future__ import annotations
