@@ -164,7 +164,7 @@ PLAIN = "The family's support worker rang me this morning about the plan. Is it 
 async def free_text(url: str, chats: int) -> dict[str, list[float]]:
     """Per-update ms for free text with identifiers (redacted) and without, same handler path."""
     request = CannedRequest()
-    app, advice = await real_application(url, request)
+    app, services = await real_application(url, request)
     await conversations(app, request, range(1, chats + 1), along_route, 0)
     timings: dict[str, list[float]] = {IDENTIFYING: [], PLAIN: []}
     update_id = 10_000_000
@@ -177,7 +177,7 @@ async def free_text(url: str, chats: int) -> dict[str, list[float]]:
                 await app.process_update(update)
                 found.append((time.perf_counter() - start) * 1000)
     await app.shutdown()
-    await advice.close()
+    await services.close()
     return timings
 
 
@@ -249,11 +249,11 @@ async def real_application(
     # Telegram's flood limits are the rate limiter's job, not the bot's cost: measured without.
     config = Config(storage={"url": url}, telegram={"rate_limit": False})  # type: ignore[arg-type]
     app = build_application(config, load_library(), TOKEN, PSEUDONYMS, request=request)
-    advice = app.services
+    services = app.services
     store = await open_store(url)
-    advice.attach(store if transcripts else WithoutTranscripts(store))  # type: ignore[arg-type]
+    services.attach(store if transcripts else WithoutTranscripts(store))  # type: ignore[arg-type]
     await app.initialize()
-    return app, advice
+    return app, services
 
 
 @contextlib.contextmanager
@@ -302,7 +302,7 @@ async def measure(
 async def memory(url: str, chats: int) -> tuple[float, float, float]:
     """RSS before and after `chats` distinct chats each start and answer twice."""
     request = CannedRequest()
-    app, advice = await real_application(url, request)
+    app, services = await real_application(url, request)
     await conversations(app, request, range(10_000_000, 10_000_000 + 1_000), along_route, 2)
     gc.collect()
     before = rss_mb()
@@ -312,7 +312,7 @@ async def memory(url: str, chats: int) -> tuple[float, float, float]:
     gc.collect()
     after = rss_mb()
     await app.shutdown()
-    await advice.close()
+    await services.close()
     return before, middle, after
 
 

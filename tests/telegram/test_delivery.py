@@ -1,18 +1,22 @@
 """PerChatUpdateProcessor: one chat strictly in order, different chats at the same time; and
-`exactly_once`: a StaleWrite is retried, an already-applied update shows the chat."""
+`exactly_once`: a StaleWrite is retried, an already-applied update shows the chat. Then the same
+through the real Application: redelivered and overtaken updates, two replicas racing."""
 
 from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from telegram import Chat, Message, Update
 
+from bot import words
+from bot.config import Config
 from bot.errors import StaleWrite
-from bot.storage import StoredConversation
+from bot.storage import StoredConversation, open_store
 from bot.telegram import delivery
+from bot.telegram.application import build_application
 from bot.telegram.delivery import (
     STALE_ATTEMPTS,
     AlreadyApplied,
@@ -20,6 +24,10 @@ from bot.telegram.delivery import (
     exactly_once,
 )
 from bot.telegram.messaging import Context
+from bot.transcripts.model import Filters
+from states import Library
+from tests.support.chat import started, texts
+from tests.support.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
 from tests.support.storage import conversation
 
 
@@ -168,3 +176,99 @@ async def test_other_errors_are_not_retried(pauses: list[float]) -> None:
         await run(update(14, 7), CONTEXT)
     assert tries == [14]
     assert shown.calls == [] and pauses == []
+
+
+# ---- through the real Application: redelivery after a crash, two replicas racing ---------
+
+
+async def test_a_redelivered_answer_is_applied_once_and_shows_where_the_chat_is(
+    harness: Harness,
+) -> None:
+    """Telegram sends an update again when the bot stopped before confirming it."""
+    user = await started(harness)
+    services = harness.services
+    await user.send("no")  # typed: a second delivery must not answer the next question "no"
+    typed = harness.processed[-1]
+    await user.press("An adult")
+    pressed = harness.processed[-1]
+    before = await services.store.load(user.id)
+    assert before is not None and [a for _, a in before.history] == ["no", "adult"]
+    for raw in (typed, pressed):
+        await harness.deliver(raw)
+        replies = await user._replies()
+        assert len(replies) == 1 and "Is there a clear and legitimate purpose" in replies[0]["text"]
+    assert await services.store.load(user.id) == before
+    page = await services.store.list_transcripts(Filters(), offset=0, limit=10)
+    found = await services.store.get_transcript(page.items[0].id)
+    assert found is not None and [s.answer for s in found.steps] == ["no", "adult"]
+
+
+async def test_a_redelivered_move_to_an_outcome_shows_the_outcome_again(harness: Harness) -> None:
+    """The reply to the first delivery may never have gone out: the advice is sent again."""
+    user = await started(harness)
+    await user.press("Yes")
+    await harness.deliver(harness.processed[-1])
+    again = texts(await user._replies())
+    assert "INFORMATION SHARING DECISION RECORD" in again
+    assert words.FINISHED not in again
+
+
+async def test_a_typed_answer_overtaken_by_a_newer_update_is_not_applied(
+    harness: Harness,
+) -> None:
+    """Typed for the first question, delivered late (after the button pressed since)."""
+    services = harness.services
+    user = await started(harness)
+    harness.world.user_message(user.id, user.id, {"text": "2"})  # "No" here; "An adult" next
+    late = harness.world.pending.pop()  # held back, as a failed delivery is
+    await user.press("No")
+    before = await services.store.load(user.id)
+    assert before is not None and before.step == "about_whom"
+    await harness.deliver(late)
+    replies = await user._replies()
+    assert len(replies) == 1 and "Who is the information about?" in replies[0]["text"]
+    assert await services.store.load(user.id) == before  # "2" did not answer about_whom
+
+
+async def test_updates_racing_on_two_replicas_are_applied_one_after_the_other(
+    harness: Harness, config: Config, library: Library
+) -> None:
+    """Replica B saves the chat while replica A is deciding: A applies its update afresh."""
+    user = await started(harness)
+    a = harness.services
+    request = WorldRequest(harness.world)
+    other = build_application(
+        config, library, TOKEN, PSEUDONYMS, request=request, clock=harness.clock
+    )
+    b = other.services
+    b.attach(await open_store(config.storage.url))
+    first_save = a.store.save
+    raced = {"n": 0}
+
+    async def save_after_b(*args: Any, **kwargs: Any) -> Any:
+        if raced["n"] == 0:  # B's update lands between A's load and A's save
+            raced["n"] += 1
+            harness.world.user_message(user.id, user.id, {"text": "yes"})
+            [raw] = await harness.world.call("getUpdates", {"offset": harness.offset})
+            harness.offset = raw["update_id"] + 1
+            await other.process_update(Update.de_json(raw, other.bot))
+        return await first_save(*args, **kwargs)
+
+    async with other:
+        a.store.save = save_after_b  # type: ignore[method-assign]
+        try:
+            await user.send("no")  # A: "no" to immediate danger, raced by B's "yes"
+        finally:
+            del a.store.save
+    await b.close()
+    stored = await a.store.load(user.id)
+    assert stored is not None
+    # B's "yes" answered immediate danger (an outcome); A's "no", typed for that question
+    # too, was overtaken: not applied, not noted, A shows where the chat is.
+    assert stored.step == "refer_now" and [x for _, x in stored.history] == ["yes"]
+    page = await a.store.list_transcripts(Filters(), offset=0, limit=10)
+    found = await a.store.get_transcript(page.items[0].id)
+    assert found is not None and [s.answer for s in found.steps] == ["yes"]
+    replies = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
+    assert replies.count("DECISION RECORD") == 1 and replies.endswith(words.FINISHED)
+    assert words.UNAVAILABLE not in replies

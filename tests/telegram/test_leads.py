@@ -25,8 +25,8 @@ NOT_THIS_BUTTON = words.NOT_THIS_BUTTON
 def make_lead(harness: Harness, user: Practitioner | None = None) -> Practitioner:
     """A user who is a lead from now on (the desk reads the config on every update)."""
     lead = user or harness.user("Lee")
-    advice = harness.services
-    advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
+    services = harness.services
+    services.config = services.config.model_copy(update={"leads": (lead.id,)})
     return lead
 
 
@@ -55,7 +55,7 @@ def text_of(messages: list[Any]) -> str:
 
 async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness) -> None:
     first, second = harness.user("Ann"), harness.user("Bo")
-    advice = harness.services
+    services = harness.services
     await decide(first, *SHARE_WITH_CONSENT)
     harness.clock.at = NOW + timedelta(minutes=5)
     await decide(second, *UNSURE)
@@ -71,7 +71,7 @@ async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness
     assert "Seek advice before you decide" in newest and "not sure" in newest, newest
     assert "Share, within the limits of the consent given" in oldest, oldest
     assert "not sure" not in oldest, oldest
-    accesses = await advice.store.accesses()
+    accesses = await services.store.accesses()
     assert accesses[0].who == f"telegram:{lead.id}" and accesses[0].action == "list"
 
 
@@ -227,8 +227,8 @@ async def test_a_lead_removed_from_config_loses_access_at_once(harness: Harness)
     assert "Transcripts" in text_of(await lead.send("/transcripts"))
     listing = lead.keyboard_message().payload["message_id"]
     before = lead.message(listing)
-    advice = harness.services
-    advice.config = advice.config.model_copy(update={"leads": ()})
+    services = harness.services
+    services.config = services.config.model_copy(update={"leads": ()})
     assert text_of(await lead.send("/transcripts")) == UNKNOWN
     calls = len(harness.world.calls)
     await lead.press("Not sure", listing)
@@ -344,14 +344,14 @@ async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config
     from bot.telegram.application import reload_config
 
     lead = make_lead(harness)
-    advice = harness.services
+    services = harness.services
     path = tmp_path / "config.yaml"
     path.write_text("leads: [not-a-number]\n")
-    assert not reload_config(advice, path)
+    assert not reload_config(services, path)
     assert "Transcripts" in text_of(await lead.send("/transcripts"))
-    running_storage = advice.config.storage  # the file names none: the default would differ
+    running_storage = services.config.storage  # the file names none: the default would differ
     path.write_text("leads: []\nretention_days: 30\n")
-    assert reload_config(advice, path)
-    assert advice.config.retention_days == 30
-    assert advice.config.storage == running_storage
+    assert reload_config(services, path)
+    assert services.config.retention_days == 30
+    assert services.config.storage == running_storage
     assert text_of(await lead.send("/transcripts")) == UNKNOWN

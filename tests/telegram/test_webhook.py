@@ -37,11 +37,11 @@ HEADERS = {HEADERS_KEY: SECRET}
 class Replica:
     """One `serve` running in this process on a free port, over an in-process World."""
 
-    def __init__(self, world: World, port: int, task: asyncio.Task[None], advice: Services):
+    def __init__(self, world: World, port: int, task: asyncio.Task[None], services: Services):
         self.world = world
         self.url = f"http://127.0.0.1:{port}"
         self.task = task
-        self.advice = advice
+        self.services = services
 
     def typed(self, user: int, text: str) -> dict[str, Any]:
         """The raw update Telegram would POST for `text` typed by `user`."""
@@ -119,7 +119,7 @@ async def test_healthz_checks_the_database_and_the_dialogues(
         async def down() -> None:
             raise StorageUnavailable("database is locked")
 
-        store = bot.advice.store
+        store = bot.services.store
         store.ping = down  # type: ignore[method-assign]
         status, body = await bot.health(session)
         assert (status, body["status"], body["database"]) == (503, "unavailable", "unreachable")
@@ -171,6 +171,6 @@ async def test_a_port_in_use_stops_start_up_with_a_message_and_closes_everything
         with pytest.raises(ConfigError, match=r"telegram\.webhook\.listen/port: cannot listen"):
             await run
     assert not app.running
-    advice = app.services
+    services = app.services
     with pytest.raises(StorageUnavailable):
-        advice.store  # noqa: B018 - closed by the shutdown, as on a normal stop
+        services.store  # noqa: B018 - closed by the shutdown, as on a normal stop

@@ -1,0 +1,19 @@
+"""Small helpers shared by the Telegram handler tests (tests/telegram/test_*.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.offline import Harness, Practitioner
+
+
+def texts(messages: list[Any]) -> str:
+    """The texts of the bot's messages, one per line."""
+    return "\n".join(str(m.get("text", "")) for m in messages)
+
+
+async def started(harness: Harness) -> Practitioner:
+    """A new user who has sent /start: at the first question of the advice conversation."""
+    user = harness.user()
+    await user.send("/start")
+    return user

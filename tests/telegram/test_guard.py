@@ -1,0 +1,82 @@
+"""What the bot does not take: groups and channels, edits, files and forwards, unknown
+commands (bot/telegram/guard.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot import words
+from tests.support.chat import started, texts
+from tests.support.offline import Harness
+
+
+async def test_groups_and_channels_are_told_once_and_get_nothing_else(harness: Harness) -> None:
+    user = harness.user()
+    group = harness.world.create_chat("supergroup", "Team", None)
+    for text in ["/start", "/advice", "/start@infoshare_bot yes"]:
+        harness.world.user_message(group["id"], user.id, {"text": text})
+    channel = harness.world.create_chat("channel", "News", None)
+    harness.world.user_message(channel["id"], None, {"text": "hello"})
+    harness.world.user_message(channel["id"], None, {"text": "again"})
+    await harness.pump()
+    sent = [c for c in harness.world.calls if c["method"] == "sendMessage"]
+    assert [c["params"]["chat_id"] for c in sent] == [group["id"], channel["id"]]
+    assert all("only work in a private chat" in c["params"]["text"] for c in sent)
+
+
+async def test_edited_messages_are_not_answers(harness: Harness) -> None:
+    user = await started(harness)
+    message, _ = harness.world.user_message(user.id, user.id, {"text": "hello"})
+    await harness.pump()
+    harness.world.user_edit(user.id, message["message_id"], "yes")
+    before = len(harness.world.calls)
+    await harness.pump()
+    assert harness.bot_calls(before) == []
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "photo"},
+        {"kind": "document", "file_name": "notes.pdf"},
+        {"kind": "voice"},
+        {"kind": "video"},
+        {"kind": "sticker"},
+        {"kind": "location", "latitude": 51.4, "longitude": -0.8},
+        {"kind": "contact", "phone_number": "+447700900123", "first_name": "Someone"},
+        {
+            "kind": "text",
+            "text": "yes",
+            "forward_origin": {"type": "hidden_user", "sender_user_name": "X"},
+        },
+    ],
+)
+async def test_files_and_forwards_are_refused_never_downloaded(
+    harness: Harness, spec: dict[str, Any]
+) -> None:
+    user = await started(harness)
+    replies = await user.send_kind(spec)
+    assert words.NO_FILES in replies[0]["text"]
+    assert all(c["method"] != "getFile" for c in harness.world.calls)
+    store = harness.services.store
+    assert (await store.load(user.id)).step == "immediate_danger"
+
+
+async def test_an_unknown_command_is_named(harness: Harness) -> None:
+    replies = await harness.user().send("/frobnicate")
+    assert "I don't know that command" in texts(replies)
+    assert harness.failed_calls() == []
+
+
+@pytest.mark.parametrize("command", ["/consent", "/rules", "/advice", "/t1", "/forget"])
+async def test_a_forwarded_command_is_a_forward_not_a_command(
+    harness: Harness, command: str
+) -> None:
+    """Forwarded text is someone else's message: refused like any forward, whatever it says."""
+    user = await started(harness)
+    origin = {"type": "hidden_user", "sender_user_name": "X"}
+    replies = await user.send_kind({"kind": "text", "text": command, "forward_origin": origin})
+    assert len(replies) == 1 and replies[0]["text"].startswith(words.NO_FILES), replies
+    assert (await harness.services.store.load(user.id)).step == "immediate_danger"

@@ -1,0 +1,51 @@
+"""The daily purge (bot/telegram/retention.py): conversations, transcripts and quiz answers
+past `retention_days` are deleted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.transcripts.model import Filters
+from tests.support.chat import started
+from tests.support.clock import NOW
+from tests.support.offline import Harness
+
+
+async def test_the_daily_purge_deletes_conversations_past_retention(harness: Harness) -> None:
+    user = await started(harness)
+    services = harness.services
+    assert [job.name for job in harness.app.job_queue.jobs()] == ["purge"]
+    harness.clock.at = NOW + timedelta(days=services.config.retention_days - 1)
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    assert await services.store.load(user.id) is not None
+    harness.clock.at = NOW + timedelta(days=services.config.retention_days, seconds=1)
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    assert await services.store.load(user.id) is None
+
+
+async def test_the_daily_purge_deletes_old_transcripts_too(harness: Harness) -> None:
+    await started(harness)
+    services = harness.services
+    harness.clock.at = NOW + timedelta(days=services.config.retention_days, seconds=1)
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    assert await services.store.count_transcripts(Filters()) == 0
+
+
+async def test_the_daily_purge_deletes_quiz_answers_past_retention(harness: Harness) -> None:
+    services = harness.services
+    days = services.config.retention_days
+    early, late = harness.user("Early"), harness.user("Late")
+    await early.send("/quiz golden_rules")
+    await early.press("False")
+    harness.clock.at = NOW + timedelta(days=1)
+    await late.send("/quiz golden_rules")
+    await late.press("False")
+    assert sum((await services.store.quiz_stats()).answered.values()) == 2
+    harness.clock.at = NOW + timedelta(days=days, seconds=1)  # only the early answer is too old
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    stats = await services.store.quiz_stats()
+    assert sum(stats.answered.values()) == 1, "the answer older than retention is deleted"
+    assert stats.takers == {"golden_rules": 1}
+    harness.clock.at = NOW + timedelta(days=days + 1, seconds=1)
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    assert (await services.store.quiz_stats()).answered == {}

@@ -1,0 +1,116 @@
+"""Routing presses (bot/telegram/routes.py): every payload format the bot sends belongs to exactly
+one feature by `payloads.PATTERNS`, and a payload it never sent is answered as forged, once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import words
+from bot.content import load_library
+from bot.telegram.payloads import (
+    PATTERNS,
+    CasePress,
+    Forget,
+    ListView,
+    Press,
+    QuizPress,
+    Seal,
+    Start,
+    TagPress,
+    decode,
+)
+from bot.training import key_steps
+from tests.support.chat import started
+from tests.support.offline import Harness
+
+LIBRARY = load_library()
+SEAL = Seal(b"test-only-routes-seal")
+CHAT = 424242
+CONVERSATION = "AbCd-_12"
+MINUTE = 29_000_000
+
+
+def sent_payloads() -> list[tuple[str, str]]:
+    """(feature, payload) for every format the bot sends, built with its own encoders."""
+    sent = [
+        ("advice", Press("answer", CONVERSATION, 1, "yes").encode()),
+        ("advice", Press("explain", CONVERSATION, 2).encode()),
+        ("advice", Press("back", CONVERSATION, 3).encode()),
+        ("advice", Press("new", CONVERSATION, 4).encode()),
+        ("forget", Forget(True, MINUTE).encode()),
+        ("forget", Forget(False, MINUTE).encode()),
+        ("leads", ListView().encode()),
+        ("leads", ListView(30, 2, 7, 3, "30d", "p-0123456789ab").encode()),
+        ("leads", TagPress("42", 0, True).encode()),
+        ("leads", TagPress("42", 3, False).encode()),
+        ("training", Start("q").encode()),
+        ("training", Start("c").encode()),
+    ]
+    for quiz_id, quiz in LIBRARY.quizzes.items():
+        last = len(quiz.statements) - 1
+        sent += [
+            ("training", Start("q", quiz_id).encode()),
+            ("training", SEAL.quiz_button(CHAT, quiz, QuizPress(quiz_id, 0, True, 0))),
+            (
+                "training",
+                SEAL.quiz_button(CHAT, quiz, QuizPress(quiz_id, last, False, (1 << last) - 1)),
+            ),
+        ]
+    for case_id, case in LIBRARY.cases.items():
+        last = len(key_steps(case)) - 1
+        sent += [
+            ("training", Start("c", case_id).encode()),
+            ("training", SEAL.case_button(CHAT, LIBRARY, CasePress(case_id, 0, 0, 0))),
+            (
+                "training",
+                SEAL.case_button(CHAT, LIBRARY, CasePress(case_id, last, 1, (1 << last) - 1)),
+            ),
+        ]
+    return sent
+
+
+SENT = sent_payloads()
+
+
+def accepted_by(feature: str, data: str) -> bool:
+    """Whether `feature`'s own decoder takes `data` (so the payloads above are real ones)."""
+    if feature == "advice":
+        return decode(data) is not None
+    if feature == "forget":
+        return Forget.decode(data) is not None
+    if feature == "leads":
+        return ListView.decode(data) is not None or TagPress.decode(data) is not None
+    return SEAL.open(data, CHAT, LIBRARY) is not None
+
+
+def test_the_payloads_cover_every_feature_with_presses() -> None:
+    assert {feature for feature, _ in SENT} == set(PATTERNS)
+    assert {"qm", "cm"} <= {data for _, data in SENT}
+
+
+@pytest.mark.parametrize(("feature", "data"), SENT, ids=[data for _, data in SENT])
+def test_every_payload_sent_matches_exactly_its_features_pattern(feature: str, data: str) -> None:
+    assert accepted_by(feature, data)
+    # CallbackQueryHandler routes with re.match, in the order routes.register adds them.
+    matched = [name for name, pattern in PATTERNS.items() if re.match(pattern, data)]
+    assert matched == [feature]
+
+
+@pytest.mark.parametrize("data", ["zz", "", "L:x", "q", "F:maybe"])
+async def test_a_forged_payload_gets_one_not_this_button_answer_and_nothing_else(
+    harness: Harness, data: str
+) -> None:
+    user = await started(harness)
+    message = user.keyboard_message().payload["message_id"]
+    before = await harness.services.store.load(user.id)
+    calls = len(harness.world.calls)
+    replies = await user.forge(data, message)
+    made = harness.bot_calls(calls)
+    assert [(c["method"], c["params"].get("text")) for c in made] == [
+        ("answerCallbackQuery", words.NOT_THIS_BUTTON)
+    ]
+    assert made[0]["ok"]
+    assert replies == []
+    assert await harness.services.store.load(user.id) == before
