@@ -406,7 +406,7 @@ async def test_the_debug_log_and_the_database_hold_neither_the_token_nor_anythin
     [rule_help] = await actor.wait_for_messages(1)
     assert "seven golden rules" in (rule_help.text or "")
     forged = await user.press("Forged-Tapir-8812", forged=True, edits=False, replies=False)
-    assert forged.answer.get("text") == "This button doesn't work here."
+    assert forged.answer.get("text") == words.NOT_THIS_BUTTON
     answered = user.current
     await user.press("No")
     # The answered question has no keyboard left to clear: that refusal is logged at DEBUG.
