@@ -17,7 +17,7 @@ from bot.storage.base import (
     TranscriptStore,
     new_conversation_id,
 )
-from bot.storage.sql import SqlStore, open_store
+from bot.storage.sql import SqlStore, check_at_rest, open_store
 
 __all__ = [
     "APPLIED_KEPT",
@@ -29,6 +29,7 @@ __all__ = [
     "Store",
     "StoredConversation",
     "TranscriptStore",
+    "check_at_rest",
     "new_conversation_id",
     "open_store",
 ]

@@ -31,6 +31,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from bot.errors import ConfigError, UsageError
 from bot.storage import transcripts
 from bot.storage.base import StaleWrite, StorageUnavailable, StoredConversation
+from bot.storage.files import check_sqlite_file
 from bot.storage.tables import conversations, insert_for
 from bot.transcripts.model import (
     EVERY,
@@ -98,8 +99,9 @@ def migration_config() -> AlembicConfig:
 async def open_store(url: str) -> SqlStore:
     """Connect, create the SQLite file (and its folder) if needed, and migrate to the head.
 
-    Raises `ConfigError` for a URL of the wrong kind and `StorageUnavailable` if the database
-    cannot be reached or written.
+    Raises `ConfigError` for a URL of the wrong kind or an SQLite file that is damaged or not
+    ours (`bot.storage.files`), and `StorageUnavailable` if the database cannot be reached or
+    written.
     """
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
@@ -114,6 +116,14 @@ async def open_store(url: str) -> SqlStore:
         raise
     log.info("storage: opened %s", target.render_as_string(hide_password=True))
     return SqlStore(engine, limit_s)
+
+
+def check_at_rest(url: str) -> None:
+    """Refuse a damaged or foreign SQLite file before anything else starts (`ConfigError`)."""
+    target = async_url(url)
+    plain_file = target.query.get("uri") not in ("true", "1")
+    if target.get_backend_name() == "sqlite" and not _is_memory(target) and plain_file:
+        check_sqlite_file(Path(str(target.database)).expanduser())
 
 
 def _time_limit(url: URL) -> float | None:
@@ -145,6 +155,7 @@ def _prepare_sqlite_file(url: URL) -> URL:
         return url
     assert url.database is not None  # _is_memory is False
     path = Path(url.database).expanduser()
+    check_sqlite_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

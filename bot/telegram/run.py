@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot import logs
 from bot.config import Config
 from bot.errors import ConfigError, TelegramUnavailable
+from bot.storage import check_at_rest
 from bot.telegram.application import build_application
 from bot.telegram.webhook import serve
 from bot.transcripts.pseudonym import load_pseudonyms
@@ -51,6 +52,7 @@ def run_bot(
     With `webhook`, this is one replica (bot.telegram.webhook): any number may run behind a
     load balancer on one PostgreSQL database.
     """
+    check_at_rest(config.storage.url)  # a broken database stops us before anything is written
     token = config.token()
     hook = config.telegram.webhook
     secret = _webhook_secret(config) if webhook else ""
