@@ -57,8 +57,58 @@ _RELATIONS = word_set(
     "mentor coach parent parents carers guardian abbu ammi baba mama papa nani dadi amma appa"
 )
 _NAMING_VERBS = word_set("called named nicknamed aka alias name surname forename nickname")
+# Cues that only ever introduce a name, so that an ordinary word after them is one too ("known as
+# Ghost", "street name is Snowy"); "called" and "named" also mean phoning and appointing ("called
+# Social Services", "the Named Person"), so after them a listed word must be a name already.
+_NICKNAME_VERBS = word_set("nicknamed aka alias name surname forename nickname")
 _NAMING_PAIRS = frozenset(
-    {("known", "as"), ("goes", "by"), ("name", "is"), ("calls", "herself"), ("calls", "himself")}
+    {
+        ("known", "as"),
+        ("goes", "by"),
+        ("go", "by"),
+        ("going", "by"),
+        ("name", "is"),
+        ("name", "was"),
+        ("nickname", "is"),
+        ("nickname", "was"),
+        ("calls", "herself"),
+        ("calls", "himself"),
+        ("call", "herself"),
+        ("call", "himself"),
+        ("calling", "herself"),
+        ("calling", "himself"),
+        ("calls", "him"),
+        ("calls", "her"),
+        ("call", "him"),
+        ("call", "her"),
+        ("called", "him"),
+        ("called", "her"),
+    }
+)
+# A nickname in quotes after a calling word: "known as 'Ghost'", "she calls 'Uncle Biscuit'",
+# "the kids call him "Moneybags"".
+_QUOTED_NICKNAME = re.compile(
+    r"\b(?:call|calls|called|calling|known as|goes by|go by|nicknamed|named|name is|name was|name"
+    r"|aka|alias|as|him|her|himself|herself)[^\S\n]+['\"‘“]"
+    r"([A-Z][\w'’-]*(?:[^\S\n]+[A-Z][\w'’-]*){0,2})['\"’”]"
+)
+_QUOTES = "'\"‘’“”"
+# Particles inside a name ("Rhys ap Dafydd", "Padraig Ó Súilleabháin", "Ferreira da Silva"): part
+# of the name when they stand between two names.
+_NAME_PARTICLES = word_set(
+    "ó o ní nic mac mic ap ab ferch bin bint ibn abu al el da de do dos das di del della van von "
+    "der den le la"
+)
+# What a person does at the start of a sentence: "Grace has not been in", "Ray turned up drunk".
+# A first name that is also a word ("Grace", "Ray") starts the sentence, so only a verb that takes
+# a person as its subject makes it a name.
+_SUBJECT_VERBS = word_set(
+    "has had hasn't hadn't hasnt hadnt turned came comes went goes got gets keeps kept left leaves "
+    "ran runs refused refuses tried tries started starts stopped stops lives lived arrived arrives "
+    "attended attends missed misses didn't didnt doesn't doesnt won't wont can't cant couldn't "
+    "wouldn't isn't isnt wasn't wasnt hit hits cried cries walked stayed stays slept sleeps ate "
+    "needs seems seemed looked looks appeared appears presented presents disclosed discloses "
+    "absconded returned returns ran"
 )
 # What can follow "X's" to make X a person: "Hope's mum", "Grace's older brother", "Will's phone".
 _POSSESSED = _RELATIONS | word_set(
@@ -74,7 +124,7 @@ _REPORTING_VERBS = word_set(
     "threatened asked wants"
 )
 _GROUP_NOUNS = word_set("family household kids children twins siblings boys girls")
-_COORDINATORS = frozenset({"and", "or", "&"})
+_COORDINATORS = frozenset({"and", "or", "&", "+"})
 _SAINTS = frozenset({"st", "saint"})
 # Words of places and organisations: "Hope Street" or "Rose Cottage" is not a pair of names.
 _STRUCTURE = word_set(
@@ -89,7 +139,10 @@ _AGE_AFTER = re.compile(
     r"|dob\b|d\.o\.b|born\b|y(?:ea)?r\s*\d|y\d{1,2}\b)",
     re.IGNORECASE,
 )
-_IS_AGE_AFTER = re.compile(r"\s+(?:is|who is|,? who'?s)\s+\d{1,2}\b(?!\s*(?:am|pm|%|:|/|\.\d))")
+_IS_AGE_AFTER = re.compile(
+    r"\s+(?:is|who is|,? who'?s)\s+\d{1,2}\b"
+    r"(?!\s*(?:am|pm|%|:|/|\.\d|weeks?\b|days?\b|hours?\b|mins?\b|minutes?\b|times\b|of\b|or\b))"
+)
 _ANY_NAME = FIRST_NAMES | SURNAMES | AMBIGUOUS_FIRST_NAMES
 _PHRASE_HEADS: dict[str, list[tuple[str, ...]]] = defaultdict(list)
 for _phrase in PHRASES:
@@ -155,7 +208,7 @@ def _rate(low: str, full: str, cap: bool, upper: bool) -> int:
     if low in WORD_NAMES:
         return WEAK
     if "-" in low:
-        return _rate_hyphenated(low, cap)
+        return _rate_hyphenated(low, cap or upper)  # WILLIAMS-BROWN is typed like Williams-Brown
     if low in ENGLISH_WORDS or low in STOPWORDS:
         return NONE
     if low in PROPER_NOUNS:
@@ -220,11 +273,14 @@ def _is_placeholder(text: str, token: _Token) -> bool:
     )
 
 
-def _cue_ok(token: _Token, naming: bool = False) -> bool:
-    """After a cue, a capitalised word that is a name or unknown, or a lower-case name word."""
+def _cue_ok(token: _Token, naming: bool = False, nickname: bool = False) -> bool:
+    """After a cue, a capitalised word that is a name or unknown, or a lower-case name word; after
+    a nickname cue ("known as Ghost") any capitalised word that is not guidance vocabulary."""
     if token.protected or token.low in _RELATIONS or token.low in _TITLES:
         return False
-    if token.cap:
+    if token.cap or token.upper:
+        if nickname and token.low not in STOPWORDS and token.low not in VOCABULARY:
+            return True
         return token.level > NONE or token.low not in ENGLISH_WORDS
     if token.low in STOPWORDS:
         return False
@@ -258,17 +314,24 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             token.level == NONE
             and not (token.low.endswith("s") and token.low[:-1] in _ANY_NAME)
             and not (i > 0 and _named(tokens, i))
+            and not (i > 0 and token.cap and not token.sent and tokens[i - 1].low in _RELATIONS)
         ):
-            continue  # only "chloes mum" and "known as tazzy" make names of unlisted words
+            continue  # only "chloes mum", "known as tazzy", "my uncle Smudge" name unlisted words
         prev = tokens[i - 1] if i > 0 else None
         nxt = tokens[i + 1] if i + 1 < count else None
-        gap = text[prev.end : token.start].strip() if prev is not None else "?"
+        gap = text[prev.end : token.start].strip().strip(_QUOTES) if prev is not None else "?"
         if prev is not None and gap in {"", ",", ".", ":"}:
             if prev.low in _TITLES and (prev.full == prev.low) and _cue_ok(token):
                 token.name = True
-            elif prev.low in _RELATIONS and prev.full == prev.low and _cue_ok(token):
+            elif prev.low in _RELATIONS and prev.full == prev.low and _cue_ok(token, nickname=True):
+                # "her son Jack", "his sister ruby", "my uncle Smudge": capitalised mid-sentence,
+                # even an ordinary word is what the relation is called
                 token.name = token.cap or token.level in (STRONG, CAPITAL)
-            elif gap in {"", ":"} and _named(tokens, i) and _cue_ok(token, naming=True):
+            elif (
+                gap in {"", ":"}
+                and _named(tokens, i)
+                and _cue_ok(token, True, _nickname(tokens, i))
+            ):
                 token.name = True
             elif (
                 len(prev.low) == 1
@@ -285,7 +348,7 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             token.name = True
         elif (
             not token.poss
-            and token.level == NONE
+            and token.level in (NONE, UNKNOWN)
             and token.low.endswith("s")
             and token.low not in ENGLISH_WORDS
             and token.low not in STOPWORDS
@@ -298,6 +361,14 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             token.name = True
         elif _IS_AGE_AFTER.match(text, token.end) and token.level > VOCAB and _cue_ok(token):
             token.name = True  # Blessing is 12
+        elif (
+            token.sent
+            and (token.cap or (token.level == CAPITAL and _all_lower(text)))
+            and token.level in (CAPITAL, UNKNOWN)
+            and nxt.low in _SUBJECT_VERBS
+            and _joined(text, token, nxt)
+        ):
+            token.name = True  # Grace has not been in since Monday
         elif (
             _joined(text, token, nxt)
             and token.level > NONE
@@ -313,11 +384,48 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
                 token.name = nxt.name = True
 
 
+def _all_lower(text: str) -> bool:
+    """Typed without capitals at all, so a sentence's first word may be a name in lower case
+    ("jack keeps going missing")."""
+    return not any(c.isupper() for c in text)
+
+
 def _named(tokens: list[_Token], i: int) -> bool:
     """Token i follows a naming cue: "called X", "surname: X", "known as X"."""
     if tokens[i - 1].low in _NAMING_VERBS:
         return True
     return i > 1 and (tokens[i - 2].low, tokens[i - 1].low) in _NAMING_PAIRS
+
+
+def _nickname(tokens: list[_Token], i: int) -> bool:
+    """Token i follows a cue that only introduces names ("known as", "nicknamed", "name is")."""
+    if tokens[i - 1].low in _NICKNAME_VERBS:
+        return True
+    return i > 1 and (tokens[i - 2].low, tokens[i - 1].low) in _NAMING_PAIRS
+
+
+def _mark_quoted(text: str, tokens: list[_Token]) -> None:
+    """Quoted nicknames after a calling word: "known as 'Ghost'", "calls him "Moneybags"."""
+    if not any(q in text for q in _QUOTES):
+        return
+    for m in _QUOTED_NICKNAME.finditer(text):
+        for token in tokens:
+            if m.start(1) <= token.start < m.end(1) and _cue_ok(token, nickname=True):
+                token.name = True
+
+
+def _mark_particles(text: str, tokens: list[_Token]) -> None:
+    """A particle between two names is part of the name: "Rhys ap Dafydd", "Lopes da Silva"."""
+    for i in range(1, len(tokens) - 1):
+        left, token, right = tokens[i - 1], tokens[i], tokens[i + 1]
+        if (
+            token.low in _NAME_PARTICLES
+            and left.name
+            and right.name
+            and _joined(text, left, token)
+            and _joined(text, token, right)
+        ):
+            token.name = True
 
 
 def _skip_adjectives(tokens: list[_Token], i: int) -> _Token | None:
@@ -391,7 +499,9 @@ def find(text: str) -> list[Span]:
     tokens = _tokens(text)
     _mark_intrinsic(tokens)
     _mark_cued(text, tokens)
+    _mark_quoted(text, tokens)
     _spread(text, tokens)
+    _mark_particles(text, tokens)
     spans: list[Span] = []
     for token in tokens:
         if not token.name:

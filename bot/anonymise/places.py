@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from bot.anonymise.lexicon import PHRASES, STOPWORDS, VOCABULARY, word_set
+from bot.anonymise.lexicon import (
+    ENGLISH_WORDS,
+    PHRASES,
+    PROPER_NOUNS,
+    STOPWORDS,
+    VOCABULARY,
+    word_set,
+)
 from bot.anonymise.spans import Span
 
 # Postcode areas in use (Royal Mail), so that "Y9 2pm" or "KS2 ..." never match.
@@ -28,31 +35,91 @@ _SUFFIXES = (
     r"road|rd|street|st|avenue|ave|lane|ln|close|cl|drive|dr|way|court|ct|crescent|cres|place|pl"
     r"|grove|gardens|gdns|terrace|terr|walk|mews|square|sq|park|rise|hill|view|row|green|parade"
     r"|vale|mount|wharf|yard|croft|fold|gate|chase|meadows?|boulevard|heights|side|brow|bank|wynd"
-    r"|hollow|approach|circus|embankment|passage|path|end|hey|grange|way"
+    r"|hollow|approach|circus|embankment|passage|path|end|hey|grange|way|cottages|villas|buildings"
+    r"|mansions|almshouses"
 )
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
-_FLAT = r"(?:flat|apartment|apt|unit)[^\S\n]*\d{1,4}[a-z]?[^\S\n]*,?[^\S\n]+"
+# What comes before the house number: a flat ("Flat 4,", "Apt 3b", "flat B"), an Edinburgh
+# stair position ("2F2", "PF1"), or "no." / "number".
+_FLAT = (
+    r"(?:(?:flat|apartment|apt|unit)[^\S\n]*(?:\d{1,4}[a-z]?|[a-h]\b)|[0-9pbg]f\d{1,2})"
+    r"[^\S\n]*,?[^\S\n]+"
+)
+_HOUSE_NUMBER_WORD = r"(?:no\.?|number|num\.?)[^\S\n]*"
 _NUMBERED = re.compile(
     r"(?<![\w£$€.,/:+-])"
-    rf"({_FLAT})?"
-    r"\d{1,4}[a-z]?[^\S\n]*,?[^\S\n]+"
+    rf"({_FLAT}|{_HOUSE_NUMBER_WORD})?"
+    r"\d{1,4}[a-z]?(?:-\d{1,4}[a-z]?)?[^\S\n]*,?[^\S\n]+"
     rf"((?:{_WORD}[^\S\n]+){{1,3}}?)"
     rf"(?:{_SUFFIXES})\b",
     re.IGNORECASE,
 )
 # One-word street names: "62 Queensway", "4 Broadway", "9 Northgate".
-_ONE_WORD_STREET = re.compile(r"(?<![\w£$€.,/:+-])\d{1,4}[a-z]?,?[^\S\n]+[A-Z][a-z]+(?:way|gate)\b")
+_ONE_WORD_STREET = re.compile(
+    r"(?<![\w£$€.,/:+-])\d{1,4}[a-z]?,?[^\S\n]+([A-Za-z][a-z]+(?:way|gate))\b"
+)
 _MORE_SUFFIXES = re.compile(rf"(?:[^\S\n]+(?:{_SUFFIXES})\b)+", re.IGNORECASE)  # Cheetham Hill Road
+# Welsh and Gaelic streets put the street word first ("12 Maes y Coed", "Heol Llanishen Fach",
+# "17 Sràid na h-Eaglais"). With a house number any name counts; without one, the street word and
+# the name must both be capitalised ("Maes and heol are Welsh words" stays).
+_STREET_FIRST = (
+    r"heol|ffordd|stryd|lôn|lon|rhodfa|cwrt|maes|clos|teras|llwybr|sràid|sraid|rathad|ceum|lòn"
+)
+# Welsh house and street names that start with a word such as "Bryn" (hill) or "Tŷ" (house) count
+# after a house number: "20 Bryn Mawr", "5 Tŷ Newydd".
+_WELSH_HOUSE_FIRST = (
+    r"Bryn|Ty|Tŷ|Plas|Llys|Pen|Cwm|Nant|Coed|Bron|Gwel|Hafod|Cae|Glan|Pant|Maen|Erw"
+)
+_CELTIC_ARTICLE = r"(?:(?:y|yr|['’]r|r|na|nan|an|am|a['’])[^\S\n]+|(?:na|an)[^\S\n]+[ht]-)"
+_CELTIC_WORD = r"[^\W\d_][\w'’-]*"
+_CELTIC_NAME = r"[A-ZÀ-ÖØ-ÞŴŶ][\w'’-]*"  # capitalised, Welsh and Gaelic letters included
 _WELSH = re.compile(
-    rf"(?<![\w£$€.,/:+-])(?i:{_FLAT})?\d{{1,4}}[a-z]?,?[^\S\n]+(?i:heol|ffordd|stryd|lôn|lon)[^\S\n]+"
-    r"(?:(?:y|yr|r)[^\S\n]+)?[A-Za-z][\w'’-]+(?:[^\S\n]+[A-Z][\w'’-]+)?"
+    rf"(?<![\w£$€.,/:+-])(?i:(?:{_FLAT}|{_HOUSE_NUMBER_WORD})?\d{{1,4}}[a-z]?,?[^\S\n]+"
+    rf"(?:{_STREET_FIRST})[^\S\n]+{_CELTIC_ARTICLE}?){_CELTIC_WORD}"
+    rf"(?:[^\S\n]+{_CELTIC_NAME})?"
+    rf"|\b(?:{_STREET_FIRST.title()})[^\S\n]+(?i:{_CELTIC_ARTICLE})?"
+    rf"{_CELTIC_NAME}(?:[^\S\n]+{_CELTIC_NAME})?"
+    rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST})[^\S\n]+"
+    rf"(?i:{_CELTIC_ARTICLE})?{_CELTIC_NAME}"
 )
 _STRICT_SUFFIXES = (
     "Road|Street|Lane|Avenue|Close|Drive|Crescent|Grove|Terrace|Gardens|Mews|Place|Square|Parade"
     "|Way"
 )
 # Unnumbered streets: capitalised ("on Gipsy Lane"), or typed lower case after a cue.
-_NAMED_STREET = re.compile(rf"\b((?:[A-Z][a-z'’]+[^\S\n]+){{1,3}}(?:{_STRICT_SUFFIXES}))\b")
+# Capitalised name words then a street word, which may be typed in lower case or shortened ("Hartley
+# road", "Marlow St"); street words that are also places ("Rise", "View", "Green") need a word of
+# place before them ("on Orchard Rise", not "Village Green Preservation").
+_LOOSE_SUFFIXES = (
+    "Rise|View|Row|Vale|Walk|Mount|Croft|Fold|Chase|Meadows?|Heights|Hill|Green|Wynd|Brow|Hey"
+    "|Approach|Grange|Bank|Side|Yard|Wharf"
+)
+_NAMED_STREET = re.compile(
+    rf"\b((?:[A-Z][a-z'’]+[^\S\n]+){{1,3}}(?:{_STRICT_SUFFIXES}"
+    r"|road|street|lane|avenue|crescent|grove|terrace|gardens|mews|parade"
+    r"|Rd|Ave|Cl|Cres|Ln|Gdns|Ct|Terr|Pl|Sq|St(?![^\S\n]*[A-Z])"
+    rf"|(?P<loose>{_LOOSE_SUFFIXES})))\b"
+)
+_LOCATIVE = word_set(
+    "on off along down up in at near of from to into onto round around behind opposite by past "
+    "towards toward top end corner"
+)
+# Typed in lower case, after a word of place and without an article: "on millbrook lane", "round
+# orchard rd" (not "down the lane", "on the busy road", "on main road").
+_LOWER_STREET = re.compile(
+    r"\b(?:on|off|along|down|up|near|opposite|behind|round|around|past|of|at)[^\S\n]+"
+    r"((?:[a-z][a-z'’]+[^\S\n]+){1,2}(?:road|rd|street|st|lane|ln|avenue|ave|crescent|cres|grove"
+    r"|terrace|gardens|gdns|close|drive|mews|parade|rise|walk|row|place))\b"
+)
+_NOT_STREET_NAME = word_set(
+    "busy main ring slip side back dual country private quiet dark same other long short wrong "
+    "right left next last first bypass link service memory cul"
+)
+# Estates: "the Park Hill estate", "on the broadfield estate" (not "the housing estate").
+_ESTATE = re.compile(
+    r"\b((?:[A-Z][\w'’-]+[^\S\n]+){1,3}[Ee]state|(?<=the[^\S\n])[a-z][\w'’-]+[^\S\n]+estate)\b"
+    r"(?![^\S\n]+agents?\b)"
+)
 _CUED_STREET = re.compile(
     r"\b(?:lives?|living|moved|staying|stays|address(?:[^\S\n]+is)?|site)[^\S\n]+(?:on|at|in|to|is|:)[^\S\n]+"
     rf"(?:the[^\S\n]+)?((?:{_WORD}[^\S\n]+){{1,3}}?(?:{_STRICT_SUFFIXES.lower()}))\b",
@@ -65,15 +132,43 @@ _HOUSE = re.compile(
     rf"((?:{_WORD}[^\S\n]+){{1,3}})(?:{_SUFFIXES}|house|tower|point|mansions)\b",
     re.IGNORECASE,
 )
+# A house known by its name alone, after a cue: "moved into The Laurels", "lives at Bryn Awel",
+# "the farm is called Ty Gwyn". ("moved to" and "lives in" name towns, so they are not cues.)
+_CUED_HOUSE = re.compile(
+    r"\b(?:(?:lives?|living|lived|staying|stays|stayed|moved|moving)[^\S\n]+(?:at|into|in[^\S\n]+to)"
+    r"|(?:house|home|farm|cottage|property|bungalow|address)[^\S\n]+(?:is[^\S\n]+|was[^\S\n]+)?"
+    r"(?:called|named|known[^\S\n]+as|is|:)|address[^\S\n]*:)"
+    r"[^\S\n]+((?:The[^\S\n]+)?[A-ZŴŶ][\w'’-]+(?:[^\S\n]+[A-ZŴŶ][\w'’-]+){0,2})"
+)
+# A house name and a comma in front of a street found otherwise: "Ty Gwyn, Heol y Bryn".
+_HOUSE_BEFORE = re.compile(
+    r"((?:The[^\S\n]+)?[A-ZŴŶ][\w'’-]+(?:[^\S\n]+[A-ZŴŶ][\w'’-]+){0,2}),[^\S\n]*$"
+)
+# "The" and one of these is an institution, not a house: "staying at The Hospital".
+_INSTITUTIONS = word_set(
+    "hospital council police school unit ward home hostel refuge hotel centre center station court "
+    "office church mosque prison shelter hub"
+)
+_HOUSE_CUE_WORDS = word_set(
+    "live lives living lived staying stays stayed moved moving house home farm cottage property "
+    "bungalow address"
+)
 _BLOCK = re.compile(
     rf"(?i:{_FLAT})(?:[A-Z][a-z'’]+[^\S\n]+){{1,3}}(?:House|Court|Tower|Heights|Point|Lodge|Mansions)\b"
 )
 _SUFFIX_WORDS = frozenset(_SUFFIXES.replace("|", " ").replace("meadows?", "meadow meadows").split())
 _STREET_WORDS = frozenset(_STRICT_SUFFIXES.lower().split("|"))
+_LOOSE_STREET_WORDS = (
+    _STREET_WORDS
+    | frozenset(_LOOSE_SUFFIXES.lower().replace("meadows?", "meadow meadows").split("|"))
+    | word_set("rd ave cl cres ln gdns ct terr pl sq st")
+)
 _HOUSE_WORDS = word_set(
     "cottage house farm lodge barn manor hall vicarage rectory bungalow villa mill grange croft"
 )
-_WELSH_WORDS = word_set("heol ffordd stryd lon")
+_WELSH_WORDS = frozenset(_STREET_FIRST.split("|")) | frozenset(
+    _WELSH_HOUSE_FIRST.lower().split("|")
+)
 _FLAT_WORDS = word_set("flat apartment apt unit")
 _STREET_CUES = word_set("live lives living moved staying stays address site")
 # What comes before a number that is not a house number ("aged 15", "rule 4", "year 9").
@@ -89,7 +184,17 @@ _NOT_STREET_WORD = word_set(
     "houses flats rooms miles mile metres meters km steps floors stops points percent pounds quid "
     "car cars bus buses more other"
 )
+# Street words that make an address with "the" alone: "3 The Crescent", "5 the avenue".
+_THE_STREETS = word_set(
+    "crescent avenue drive grove parade close square mews terrace gardens walk rise meadows "
+    "paddock orchard green circle"
+)
 _GENERIC_STREET_START = word_set("high main safe same other new old great long")
+# What an estate is, not what it is called: "a council estate", "the housing estate".
+_ESTATE_WORDS = word_set(
+    "council housing local big large new old social private industrial trading business "
+    "retail real rough same whole entire nearby country travellers traveller gypsy caravan"
+)
 _NOT_HOUSE_NAME = (
     STOPWORDS
     | _NOT_STREET_WORD
@@ -98,7 +203,7 @@ _NOT_HOUSE_NAME = (
 
 _WORDS = re.compile(r"\S+")
 _DIGIT = re.compile(r"\d")
-_LAST_WORD = re.compile(r"([A-Za-z]+)\W*$")
+_LAST_WORD = re.compile(r"([A-Za-z]+(?:['’][A-Za-z]+)?)\W*$")
 
 
 def find_postcodes(text: str) -> list[Span]:
@@ -141,20 +246,74 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
     if _DIGIT.search(text):
         if words & _SUFFIX_WORDS:
             spans += _numbered(text)
-        if words & _WELSH_WORDS:
-            spans += [Span(m.start(), m.end(), "ADDRESS") for m in _WELSH.finditer(text)]
-        spans += [Span(m.start(), m.end(), "ADDRESS") for m in _ONE_WORD_STREET.finditer(text)]
+        spans += [
+            Span(m.start(), m.end(), "ADDRESS")
+            for m in _ONE_WORD_STREET.finditer(text)
+            if m.group(1)[0].isupper() or m.group(1) not in ENGLISH_WORDS
+        ]
+    if words & _WELSH_WORDS or "ô" in text or "à" in text or "ò" in text:
+        spans += [Span(m.start(), m.end(), "ADDRESS") for m in _WELSH.finditer(text)]
     if words & _HOUSE_WORDS and "," in text:
         spans += _houses(text)
     if words & _FLAT_WORDS:
         spans += [Span(m.start(), m.end(), "ADDRESS") for m in _BLOCK.finditer(text)]
-    if words & _STREET_WORDS:
+    if words & _LOOSE_STREET_WORDS:
         spans += _named_streets(text)
+        if words & _LOCATIVE:
+            spans += _lower_streets(text)
+    if "estate" in words:
+        spans += _estates(text)
         if words & _STREET_CUES:
             for m in _CUED_STREET.finditer(text):
                 if _street_words_ok(m.group(1).split()[:-1]):
                     spans.append(Span(m.start(1), m.end(1), "ADDRESS"))
-    return spans
+    if words & _HOUSE_CUE_WORDS:
+        spans += _cued_houses(text)
+    if words & _RESIDENCE_WORDS:
+        spans += _residences(text)
+    return _joined(text, [_grown(text, _with_house_name(text, span)) for span in spans])
+
+
+def _house_name_ok(words: list[str]) -> bool:
+    """A house's name, not a town, a relation's home or an institution: "The Laurels" (not "The
+    Hospital"), "Bryn Awel" or "Greenacres" (a word in no list), "Rose Cottage" (a house word)."""
+    lowered = [w.lower().rstrip("'’s") if w.endswith(("'s", "’s")) else w.lower() for w in words]
+    if lowered[0] == "the":
+        rest = lowered[1:]
+        return bool(rest) and not any(
+            w in STOPWORDS or w in VOCABULARY or w in _INSTITUTIONS for w in rest
+        )
+    if any(w in STOPWORDS or w in VOCABULARY for w in lowered):
+        return False
+    if lowered[-1] in _HOUSE_WORDS:
+        return True
+    return any(w not in ENGLISH_WORDS and w not in PROPER_NOUNS for w in lowered)
+
+
+def _cued_houses(text: str) -> list[Span]:
+    """Named houses after a cue: "moved into The Laurels", "the farm is called Bryn Awel"."""
+    return [
+        Span(m.start(1), m.end(1), "ADDRESS")
+        for m in _CUED_HOUSE.finditer(text)
+        if _house_name_ok(m.group(1).split())
+    ]
+
+
+def _with_house_name(text: str, span: Span) -> Span:
+    """The span grown over a house name written before it: "Ty Gwyn, Heol y Bryn"."""
+    before = _HOUSE_BEFORE.search(text, max(0, span.start - 60), span.start)
+    if before is None:
+        return span
+    words = before.group(1).split()
+    if any(w.lower() in STOPWORDS or w.lower() in VOCABULARY for w in words if w != "The"):
+        return span
+    return Span(before.start(1), span.end, span.kind)
+
+
+def _is_flat(prefix: str | None) -> bool:
+    """A flat's name before the number ("Flat 4,", "PF1") makes it a house number for sure; after
+    "no." or nothing, the word before still decides ("rule no 4", "aged 15")."""
+    return prefix is not None and prefix[:1].isalpha() and prefix[:2].lower() not in {"no", "nu"}
 
 
 def _numbered(text: str) -> list[Span]:
@@ -162,14 +321,17 @@ def _numbered(text: str) -> list[Span]:
     spans = []
     for m in _NUMBERED.finditer(text):
         start = m.start()
-        if not m.group(1):
+        if not _is_flat(m.group(1)):
             before = _LAST_WORD.search(text, max(0, start - 20), start)
             previous = before.group(1).lower() if before else ""
             if previous in _NOT_HOUSE_NUMBER:
                 continue
             if before and previous in _FLAT_WORDS:
                 start = before.start(1)  # "Unit 4, Canal Street": the unit number is the house's
-        if _street_words_ok(m.group(2).split()):
+        names = m.group(2).split()
+        # "5 the crescent" is an address, "went 2 the park" hurried typing
+        the_street = names == ["the"] and m.group().rsplit(None, 1)[-1].lower() in _THE_STREETS
+        if the_street or _street_words_ok(names):
             more = _MORE_SUFFIXES.match(text, m.end())
             spans.append(Span(start, more.end() if more else m.end(), "ADDRESS"))
     return spans
@@ -202,6 +364,10 @@ def _named_streets(text: str) -> list[Span]:
     """Capitalised streets without a number: "on Gipsy Lane" (not "the High Street")."""
     spans = []
     for m in _NAMED_STREET.finditer(text):
+        if m.group("loose"):
+            before = _LAST_WORD.search(text, max(0, m.start() - 20), m.start())
+            if before is None or before.group(1).lower() not in _LOCATIVE:
+                continue
         words = list(_WORDS.finditer(text, m.start(1), m.end(1)))
         first = words[0].group().lower()
         if first in STOPWORDS or first in _GENERIC_STREET_START or first in VOCABULARY:
@@ -212,4 +378,117 @@ def _named_streets(text: str) -> list[Span]:
         start = words[0].start()
         if not _protected(text, start, m.end(1)):
             spans.append(Span(start, m.end(1), "ADDRESS"))
+    return spans
+
+
+# Named places people live in: "Brambles Children's Home", "Sunnyside Lodge care home", "Harbour
+# House hostel", "Belvedere Lodge B&B".
+_RESIDENCE = re.compile(
+    r"\b((?:[A-Z][\w'’&-]*[^\S\n]+){1,3})(?:(?:Care|Children['’]?s|Nursing|Residential|Respite)"
+    r"[^\S\n]+Home|Hostel|B&B|Guest[^\S\n]+House|Foyer|Refuge"
+    r"|(?i:care[^\S\n]+home|children['’]?s[^\S\n]+home|nursing[^\S\n]+home|hostel|b&b"
+    r"|refuge|supported[^\S\n]+lodgings))\b"
+)
+_RESIDENCE_WORDS = word_set("home hostel b foyer refuge lodgings")
+# What may follow an address and belongs to it: "Flat 2", "room 212", "(room 5)", "no 9",
+# "Ground Floor Flat", "block c", "Tangmere block", "pitch 12", "East", "site", a village before a
+# full stop or postcode ("Church Road, Little Hadham SG11 2DY").
+_AFTER_ADDRESS = re.compile(
+    r"[^\S\n]*,?[^\S\n]*(?:\(?(?i:flat|room|rm|apt|apartment|unit|block|pitch|plot|bay|no\.?"
+    r"|number|maisonette|bedsit|studio|floor)[^\S\n]*(?:\d{1,4}[a-z]?|[a-hA-H]\b)\)?"
+    r"|(?i:ground|first|second|third|top|basement|1st|2nd|3rd)[^\S\n]+(?i:floor)"
+    r"(?:[^\S\n]+(?i:flat|maisonette))?(?:[^\S\n]+(?i:flat|maisonette))?"
+    r"|[A-Z][a-z]+[^\S\n]+(?i:block|house|court|tower))"
+    r"|[^\S\n]+(?:East|West|North|South|Upper|Lower|(?i:site|estate|hostel|b&b))\b"
+)
+_TOWN_AFTER = re.compile(
+    r",[^\S\n]*((?:[A-Z][a-z'’-]+[^\S\n]*){1,2})(?=$|[.;\n]|,?[^\S\n]*[A-Z]{1,2}\d)"
+)
+# What may come before: "Room 9, ", "Maisonette 6, ", a Glasgow flat position "0/1, ", "the
+# Travelodge on ", "The flat above ", "the blue house at the end of ".
+_BEFORE_ADDRESS = re.compile(
+    r"(?:\b(?i:flat|room|rm|apt|apartment|unit|maisonette|studio|bedsit)[^\S\n]*"
+    r"(?:\d{1,4}[a-z]?|[a-hA-H])|(?<![\w/])\d{1,2}/\d{1,2}"
+    r"|\b(?i:ground|first|second|top|basement)[^\S\n]+(?i:floor)[^\S\n]+(?i:flat))[^\S\n]*,?[^\S\n]*$"
+    r"|\b(?i:the)[^\S\n]+(?:[A-Za-z]+[^\S\n]+){0,2}(?i:house|flats?|bungalow|cottage|shop"
+    r"|maisonette|caravan|building)[^\S\n]+(?i:at[^\S\n]+the[^\S\n]+(?:end|top|bottom)[^\S\n]+of"
+    r"|on[^\S\n]+the[^\S\n]+corner[^\S\n]+of|above|below|over|opposite|next[^\S\n]+to|behind"
+    r"|beside|on)[^\S\n]+$"
+    r"|\b(?i:the[^\S\n]+)?([A-Z][\w&'’-]+)[^\S\n]+(?:on|in|off)[^\S\n]+$"
+)
+_JOINER = re.compile(r"[^\S\n]*,?[^\S\n]*")
+_BUILDINGS = word_set("ymca ywca travelodge foyer premier inn hotel hostel")
+
+
+def _grown(text: str, span: Span) -> Span:
+    """The span grown over the flat, room, block or village written around the address."""
+    start, end = span.start, span.end
+    while (m := _AFTER_ADDRESS.match(text, end)) is not None:
+        end = m.end()
+    town = _TOWN_AFTER.match(text, end)
+    if town and not any(w.lower() in _NOT_TOWN for w in town.group(1).split()):
+        end = town.end(1)
+    before = _BEFORE_ADDRESS.search(text, max(0, start - 60), start)
+    if before is not None:
+        name = before.group(1)
+        if name is None or name.lower() in _BUILDINGS or name.lower() not in _NOT_TOWN:
+            start = before.start()
+    return Span(start, end, span.kind)
+
+
+def _joined(text: str, spans: list[Span]) -> list[Span]:
+    """Parts of one address found apart and written with only a comma between them ("Meadowbank
+    Care Home, 4 Lister Lane") become one span, so the comma goes too."""
+    joined: list[Span] = []
+    for span in sorted(spans):
+        if joined and _JOINER.fullmatch(text, joined[-1].end, max(joined[-1].end, span.start)):
+            last = joined[-1]
+            joined[-1] = Span(last.start, max(last.end, span.end), last.kind)
+        else:
+            joined.append(span)
+    return joined
+
+
+def _residences(text: str) -> list[Span]:
+    """Care homes, children's homes, hostels and B&Bs by name."""
+    spans = []
+    for m in _RESIDENCE.finditer(text):
+        words = list(_WORDS.finditer(text, m.start(1), m.end(1)))
+        while words and words[0].group().lower() in _NOT_TOWN:
+            words = words[1:]
+        if words:
+            spans.append(Span(words[0].start(), m.end(), "ADDRESS"))
+    return spans
+
+
+_NOT_LOWER_STREET_NAME = STOPWORDS | _NOT_STREET_NAME | _GENERIC_STREET_START
+_NOT_ESTATE_NAME = STOPWORDS | VOCABULARY | _ESTATE_WORDS
+_NOT_TOWN = STOPWORDS | VOCABULARY
+
+
+def _lower_streets(text: str) -> list[Span]:
+    """Unnumbered streets typed in lower case after a word of place: "on millbrook lane"."""
+    spans = []
+    for m in _LOWER_STREET.finditer(text):
+        names = m.group(1).split()[:-1]
+        if any(w in _NOT_LOWER_STREET_NAME for w in names):
+            continue
+        if _street_words_ok(names) and not _protected(text, m.start(1), m.end(1)):
+            spans.append(Span(m.start(1), m.end(1), "ADDRESS"))
+    return spans
+
+
+def _estates(text: str) -> list[Span]:
+    """Named estates: "the Park Hill estate", "the broadfield estate" (not "the council estate")."""
+    spans = []
+    for m in _ESTATE.finditer(text):
+        words = list(_WORDS.finditer(text, m.start(1), m.end(1)))[:-1]
+        while words and words[0].group().lower() in _NOT_ESTATE_NAME:
+            words = words[1:]
+        if not words:
+            continue
+        low = words[0].group().lower()
+        if words[0].group().islower() and (low in ENGLISH_WORDS or low in _ESTATE_WORDS):
+            continue
+        spans.append(Span(words[0].start(), m.end(1), "ADDRESS"))
     return spans

@@ -18,6 +18,12 @@ _SCHOOL_TYPES = (
     r"|day nursery|nursery school|nursery|pre-school|preschool|grammar school|medical centre"
     r"|medical center|health centre|medical practice|family practice|group practice|surgery"
     r"|practice|children['’]?s centre|university|montessori|kindergarten|madrassa|madrasah"
+    r"|madrasa|sixth form centre|sixth form|6th form|pru|family centre|studio school"
+    r"|acad|sch|coll|prim|playgroup|play group|creche|crèche|tots|youth club|youth centre"
+    r"|learning centre|education centre|pupil referral unit|federation|ccs|cps|rcps|cofe primary"
+    r"|childminding|childminders|family hub|medical group|health group|alternative provision"
+    r"|youth project|scouts|cubs|brownies|guides|beavers|cadets|abc|boxing club|jfc|fc"
+    r"|hospital|infirmary|hospice|church|chapel|mosque|gurdwara|temple|synagogue|sunday school"
 )
 # Type words strong enough that one lower-case word before them names a place ("riverside
 # medical centre"); "academy" or "surgery" alone need more ("knee surgery" is not a place).
@@ -25,12 +31,15 @@ _STRONG_TYPE_NAMES = (
     "primary school|infant school|junior school|secondary school|high school|day nursery"
     "|nursery school|grammar school|medical centre|medical center|health centre|medical practice"
     "|family practice|group practice|children's centre|childrens centre|children’s centre"
-    "|sixth form college|primary academy"
+    "|sixth form college|primary academy|sixth form|6th form|pru|family centre|prim|childminding"
+    "|childminders|family hub|medical group|alternative provision|scouts|sunday school"
 )
 _STRONG_TYPES = tuple(_STRONG_TYPE_NAMES.split("|"))
 _QUALIFIERS = (
     r"c of e|cofe|ce|c\.e\.|rc|r\.c\.|catholic|church of england|methodist|community|girls['’]?"
-    r"|boys['’]?|islamic|muslim|jewish|free|infant|junior|voluntary aided"
+    r"|boys['’]?|islamic|muslim|jewish|free|infant|junior|voluntary aided|special|new|independent"
+    r"|pentecostal|baptist|evangelical|orthodox|anglican|sikh|hindu|punjabi|polish|saturday"
+    r"|supplementary|(?:infants?|juniors?|primary|nursery)[^\S\n]+(?:and|&)"
 )
 _TYPE = re.compile(
     rf"(?<![\[\w])(?:(?:{_QUALIFIERS})[^\S\n]+)*(?:{_SCHOOL_TYPES})\b(?:[^\S\n]+school\b)?",
@@ -38,15 +47,20 @@ _TYPE = re.compile(
 )
 # Welsh and faith schools named type-first: "Ysgol y Graig", "Jamia Al-Hudaa".
 _PREFIXED = re.compile(
-    r"\b(?:Ysgol|Jamia|Madrasa|Madrassa|Darul)(?:[^\S\n]+(?:y|yr|r|[A-Z][\w'’-]*)){0,3}[^\S\n]+[A-Z][\w'’-]*"
+    r"\b(?:Ysgol|Sgoil|Bunsgoil|Jamia|Madrasa|Madrassa|Darul)"
+    r"(?:[^\S\n]+(?:y|yr|r|ul|al|el|e|na|nan|an|[A-Z][\w'’-]*)){0,3}[^\S\n]+[A-Z][\w'’-]*"
+    r"|\b(?i:ysgol|sgoil|bunsgoil)(?:[^\S\n]+(?:y|yr|r|na|nan|an))?(?:[^\S\n]+[^\W\d_][\w'’-]*){1,2}"
 )
 _TYPE_WORDS = word_set(
     "primary infant infants junior juniors secondary high academy college school nursery preschool "
     "pre grammar centre center practice surgery university montessori kindergarten madrassa "
-    "madrasah"
+    "madrasah madrasa form pru acad sch coll prim playgroup group creche crèche tots club unit "
+    "federation ccs cps rcps childminding childminders hub group provision project scouts cubs "
+    "brownies guides beavers cadets abc fc jfc hospital infirmary hospice church chapel mosque "
+    "gurdwara temple synagogue"
 )
-_PREFIX_WORDS = word_set("ysgol jamia madrasa madrassa darul")
-_PARTICLES = word_set("of the and de y upon on")
+_PREFIX_WORDS = word_set("ysgol sgoil bunsgoil jamia madrasa madrassa darul")
+_PARTICLES = word_set("of the and de y upon on in")
 _GENERIC = word_set(
     "the a an her his their my our your its this that these those local new old same other "
     "another previous current former nearest next last special mainstream independent private "
@@ -64,19 +78,76 @@ _GENERIC = word_set(
     "on"
 )
 _SAINT = word_set("st st. saint")
+# Words of a religious dedication that are generic elsewhere ("heart surgery", "our school"):
+# capitalised inside a name they belong to it ("Sacred Heart", "Holy Family", "St Thomas More").
+_DEDICATION = word_set(
+    "heart lady family cross name trinity spirit saints souls angels redeemer sacrament king "
+    "martyrs rosary apostles more"
+)
+# A dedication after a word of attending stands for the school on its own, in any case: "she's at
+# St Bede's now", "goes to st josephs", "head at our lady of lourdes", "left Bishop Challoner".
+_SAINTS_PLACE = re.compile(
+    r"(?:^(?=(?i:our[^\S\n]*lady[^\S\n]+of[^\S\n]+(?!the\b)))"
+    r"|\b(?:at|to|from|attends|attending|attended|joined|joining|left|leaving|into)[^\S\n]+)"
+    r"(?i:((?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s['’]?)"
+    r"(?:[^\S\n]+(?:and|&)[^\S\n]+(?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s['’]?))?"
+    r"|our[^\S\n]*lady(?:[^\S\n]+(?:of|queen[^\S\n]+of|and|&)(?:[^\S\n]+st\.?)?[^\S\n]+[a-z]+)?"
+    r"|(?:bishop|cardinal|archbishop|blessed|pope)[^\S\n]+[a-z]+"
+    r"|holy[^\S\n]+(?:trinity|family|cross|name|rosary|spirit|ghost|redeemer)"
+    r"|sacred[^\S\n]+heart|christ[^\S\n]+the[^\S\n]+king|corpus[^\S\n]+christi))(?!\w)"
+    r"(?![^\S\n]+(?i:hospital|church|cathedral|chapel|parish|house|hall|hospice|centre|ward"
+    r"|road|street|lane|avenue|park|station|hotel|court|surgery|medical)\b)"
+)
+_DEDICATION_WORDS = word_set(
+    "st saint our ourlady bishop cardinal archbishop blessed pope holy sacred christ corpus"
+)
 _NOT_A_NAME_WORD = _SAINT | {"the"}
 _LEADING_DROP = (STOPWORDS | _GENERIC) - {"the"}
 _WORDS = re.compile(r"\S+")
+# Two capitalised qualifiers name a school without other words: "the Jewish Free School", "Polish
+# Saturday School" (not "the Catholic school").
+_QUALIFIED_NAME = re.compile(
+    rf"(?:(?:{_QUALIFIERS})[^\S\n]+){{2,}}(?:school|academy|college|primary)(?:[^\S\n]+school)?",
+    re.IGNORECASE,
+)
+_ARTICLE_BEFORE = re.compile(r"\b[Tt]he[^\S\n]+$")
+_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)")
+_INITIALS = re.compile(r"(?:[a-z]\.)+")
+# A denomination written after the name: "holy family r.c.", "st marys c of e".
+_DENOMINATION_AFTER = re.compile(
+    r"[^\S\n]+(?i:r\.?c\.?|c\.?[^\S\n]?of[^\S\n]?e\.?|c\.e\.|ce|cofe|catholic)(?![\w])"
+)
 
 
 def find(text: str, words: frozenset[str]) -> list[Span]:
     """Spans of named schools, nurseries, colleges, GP practices and children's centres."""
     spans: list[Span] = []
     if words & _PREFIX_WORDS:
-        spans += [Span(m.start(), m.end(), "SCHOOL") for m in _PREFIXED.finditer(text)]
-    if not words & _TYPE_WORDS:
-        return spans
+        spans += [_prefixed(m) for m in _PREFIXED.finditer(text)]
+    if words & _DEDICATION_WORDS:
+        spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _SAINTS_PLACE.finditer(text)]
+    if words & _TYPE_WORDS:
+        spans += _typed(text)
+    return [_grown(text, span) for span in spans]
+
+
+def _prefixed(m: re.Match[str]) -> Span:
+    """A school named type-first, without the function words a lower-case match ran on into."""
+    end = m.end()
+    for word in reversed(m.group().split()[2:]):
+        if word.lower() not in STOPWORDS:
+            break
+        end = m.start() + m.group().rindex(word) - 1
+    return Span(m.start(), end, "SCHOOL")
+
+
+def _typed(text: str) -> list[Span]:
+    """Institutions named by the words before their type word ("Oakwood Primary")."""
+    spans: list[Span] = []
     for m in _TYPE.finditer(text):
+        if _QUALIFIED_NAME.fullmatch(m.group()) and m.group().istitle():
+            spans.append(Span(m.start(), m.end(), "SCHOOL"))  # Jewish Free School
+            continue
         found = _name_before(text, m.start())
         if found is None:
             continue
@@ -84,6 +155,16 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
         if names and _name_ok(names, m.group()):
             spans.append(Span(start, m.end(), "SCHOOL"))
     return spans
+
+
+def _grown(text: str, span: Span) -> Span:
+    """The span grown over a denomination written after the name ("st marys c of e") and over
+    "the" before it, which people write as part of the name ("the Jewish Free School")."""
+    after = _DENOMINATION_AFTER.match(text, span.end)
+    before = _ARTICLE_BEFORE.search(text, max(0, span.start - 4), span.start)
+    return Span(
+        before.start() if before else span.start, after.end() if after else span.end, span.kind
+    )
 
 
 def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
@@ -99,13 +180,21 @@ def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
     for word in reversed(before):
         w = word.group()
         low = w.lower()
-        if w[-1] in ",.;:!?)]" or "[" in w or not any(c.isalpha() for c in w) or len(taken) == 5:
+        if _ORDINAL.fullmatch(w) and capitalised and taken:
+            taken.append(word)  # "1st Hebden Bridge Scouts"
+            break
+        if (w[-1] in ",.;:!?)]" and low not in _SAINT and not _INITIALS.fullmatch(low)) or (
+            "[" in w or any(c.isdigit() for c in w) or len(taken) == 5
+        ):
             break  # "... told the police. School ..." is two sentences; "[NAME]" is done
+        if not any(c.isalpha() for c in w) or w[0] in "([":
+            break
         if capitalised:
             if low in _PARTICLES and taken and not w[:1].isupper():
                 taken.append(word)
                 continue
-            if not w[:1].isupper() or low in _LEADING_DROP:
+            dedication = low in _DEDICATION or (low == "our" and _first(taken) == "lady")
+            if not w[:1].isupper() or (low in _LEADING_DROP and not dedication):
                 break
         elif low in _LEADING_DROP or low in _PARTICLES or len(taken) == 3 or w[:1].isupper():
             break
@@ -118,6 +207,11 @@ def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
         return None
     taken.reverse()
     return taken[0].start(), [w.group() for w in taken if w.group().lower() not in _NOT_A_NAME_WORD]
+
+
+def _first(taken: list[re.Match[str]]) -> str:
+    """The leftmost word taken so far, lower-cased ("lady" in "Lady of Lourdes")."""
+    return taken[-1].group().lower() if taken else ""
 
 
 def _name_ok(words: list[str], kind: str) -> bool:
