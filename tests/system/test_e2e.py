@@ -422,16 +422,16 @@ async def test_the_debug_log_and_the_database_hold_neither_the_token_nor_anythin
     log = bot.log_text()
     assert " DEBUG " in log, "the bot was not logging at DEBUG"
     assert "starting (polling, storage sqlite)" in log
-    words = [*typed, "Chloe", "07700", "900123", "Quetzal"]
+    secrets = [*typed, "Chloe", "07700", "900123", "Quetzal"]
     key = (launcher.database.parent / "pseudonym.key").read_text().strip()
     assert "generated a pseudonym key" in log
-    assert_log_free_of(log, [TOKEN, TOKEN.split(":", 1)[1], key, *words])
+    assert_log_free_of(log, [TOKEN, TOKEN.split(":", 1)[1], key, *secrets])
     # Every byte the bot wrote to its database (the file, its WAL and shared memory).
     files = sorted(launcher.database.parent.glob(launcher.database.name + "*"))
     assert files, "the bot wrote no database"
     stored = b"".join(path.read_bytes() for path in files)
     assert b"immediate_danger" in stored, "the conversation was not stored where we looked"
-    for word in words:
+    for word in secrets:
         assert word.encode() not in stored, f"{word!r} reached the database"
 
 
