@@ -199,24 +199,29 @@ PRIVACY_POINTS: Final = (
     "something that is not an answer, only the fact that you typed, and which kinds of detail (a "
     "name, a phone number...) were removed, are kept: never the text itself.",
     "Kept for leads' statistics: your quiz answers (right or wrong), under the same code.",
+    "Kept for checking on leads: an access log of each time a lead views or exports "
+    "transcripts, and of refused attempts to use leads' commands (by code, never by name). A "
+    "lead's search for your code, or your own refused attempt, puts your code in it.",
     "Not kept: files, photos, voice notes, locations, contacts or forwarded messages. I don't "
     "download them.",
-    "For how long: at most {retention_days} days after your last message in that decision, then "
-    "deleted automatically.",
+    "For how long: your progress, transcripts and quiz answers at most {retention_days} days "
+    "after your last message in them, then deleted automatically; the access log until an "
+    "administrator removes it.",
     "Who can see it: your organisation's safeguarding leads, to support staff and find training "
     "needs (every time they look is logged), and the service's administrators, only to run it.",
-    "To stop the current decision: /cancel. To delete every transcript kept about you, and your "
-    "progress, now: /forget.",
+    "To stop the current decision: /cancel. To delete your transcripts, quiz answers and "
+    "progress now, and take your code out of the access log: /forget.",
 )
 FORGET_HEADING: Final = "Delete what is kept about you?"
 FORGET_QUESTION: Final = (
     "This deletes every anonymised transcript of your decisions, your quiz answers and your "
-    "current progress. Safeguarding leads will no longer see them, and they cannot be brought "
-    "back. Decision records you copied into your own notes are not affected."
+    "current progress, and takes your code out of the access log. Safeguarding leads will no "
+    "longer see them, and they cannot be brought back. Decision records you copied into your "
+    "own notes are not affected."
 )
 FORGOTTEN: Final = (
-    "Done: {count} transcript{s} and your progress deleted. Send /advice whenever you need to "
-    "start a new decision."
+    "Done: {count} transcript{s} and your progress deleted, and your code taken out of the "
+    "access log. Send /advice whenever you need to start a new decision."
 )
 
 # ---- training (bot.training) -------------------------------------------------------------------

@@ -143,8 +143,10 @@ class TranscriptStore(Protocol):
     async def add_note(self, transcript_id: int, note: Note) -> bool:
         """False if there is no such transcript."""
 
-    async def forget_practitioner(self, practitioner: str) -> int:
-        """Delete every transcript (and quiz answer) of one practitioner; return how many."""
+    async def forget_practitioner(self, practitioner: str, *, at: datetime) -> int:
+        """Delete every transcript (and quiz answer) of one practitioner and replace their code
+        in the access log and notes, in one transaction; log, by counts only, that it happened
+        `at`. Return how many transcripts went."""
 
     async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
         """Delete transcripts last changed before `before` (and matching `filters`)."""

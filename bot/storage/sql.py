@@ -2,9 +2,9 @@
 
 The statements are (nearly: see `bot.storage.transcripts`) the same on both databases; the
 differences are at connection time: the URL a user writes is mapped to the async driver, SQLite
-gets WAL, synchronous=FULL and a busy timeout, PostgreSQL a connect timeout. `open_store` brings
-the schema to the newest migration before returning, so an upgrade of the bot upgrades its
-database by itself.
+gets WAL, synchronous=FULL, secure_delete and a busy timeout, PostgreSQL a connect timeout.
+`open_store` brings the schema to the newest migration before returning, so an upgrade of the
+bot upgrades its database by itself.
 """
 
 from __future__ import annotations
@@ -189,12 +189,15 @@ def _engine(url: URL) -> AsyncEngine:
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Durable commits (WAL + synchronous=FULL), and SQLAlchemy, not sqlite3, emits BEGIN."""
+    """Durable commits (WAL + synchronous=FULL), deleted content overwritten with zeros (not
+    every SQLite build does it by default: /forget must not leave codes in free space), and
+    SQLAlchemy, not sqlite3, emits BEGIN."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -399,9 +402,25 @@ class SqlStore:
         async with self._writing("add the note") as conn:
             return await transcripts.add_note(conn, transcript_id, note)
 
-    async def forget_practitioner(self, practitioner: str) -> int:
+    async def forget_practitioner(self, practitioner: str, *, at: datetime) -> int:
         async with self._writing("forget the practitioner") as conn:
-            return await transcripts.forget(conn, practitioner)
+            gone = await transcripts.forget(conn, practitioner, at)
+        await self._empty_the_wal()
+        return gone
+
+    async def _empty_the_wal(self) -> None:
+        """SQLite: copy the write-ahead log into the database and truncate it, so the pages from
+        before a /forget (which held the code) do not linger in the -wal file. Deleted content
+        in the database file itself is zeroed (secure_delete). Best effort: with a reader still
+        on old pages SQLite reports busy after its timeout and the log is emptied later; the
+        deletion is committed by then, so a failure here is logged, not raised."""
+        if self._engine.dialect.name != "sqlite":
+            return
+        try:
+            async with self._reading("empty the write-ahead log") as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except StorageUnavailable as exc:
+            log.warning("%s", exc)
 
     async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
         async with self._writing("delete old transcripts", bulk=True) as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -48,6 +48,14 @@ CHILDREN = (transcript_steps, transcript_tags, transcript_notes)
 """Every table that hangs off a transcript: deleted with it, in the same transaction."""
 DELETE_CHUNK = 500
 """Ids per `IN (...)` when deleting children (SQLite allows 32,766 parameters a statement)."""
+SCRUBBED: Final = ((access_log, ("who", "action", "detail")), (transcript_notes, ("text",)))
+"""The text columns that can hold a practitioner's code outside their own rows (a refused
+attempt's `who`, a lead's `practitioner=` filter, a note): /forget replaces the code in them."""
+FORGOTTEN_MARK: Final = "(forgotten)"
+"""What a forgotten practitioner's code becomes wherever a row that mentions it is kept."""
+FORGET_WHO: Final = "practitioner"
+"""`who` of the access-log entry /forget writes: a role, never a code or an id."""
+FORGET_DETAIL: Final = "{transcripts}, {answers} deleted"
 Cursor = tuple[datetime, int]
 """Keyset position in oldest-first order: (started_at, id) of the last transcript seen."""
 
@@ -199,10 +207,41 @@ async def _delete_where(conn: AsyncConnection, conditions: Sequence[sa.ColumnEle
     return len(ids)
 
 
-async def forget(conn: AsyncConnection, practitioner: str) -> int:
+async def forget(conn: AsyncConnection, practitioner: str, at: datetime) -> int:
+    """Delete one practitioner's transcripts and quiz answers, take their code out of what is
+    left, and log the deletion by counts only; return how many transcripts went.
+
+    In the caller's one transaction, so the access log never names a code whose data is gone.
+    """
     gone = await _delete_where(conn, [T.practitioner == practitioner])
-    await conn.execute(sa.delete(quiz_answers).where(quiz_answers.c.practitioner == practitioner))
+    answers = await conn.execute(
+        sa.delete(quiz_answers).where(quiz_answers.c.practitioner == practitioner)
+    )
+    await _scrub(conn, practitioner)
+    detail = FORGET_DETAIL.format(
+        transcripts=_counted(gone, "transcript"),
+        answers=_counted(int(answers.rowcount or 0), "quiz answer"),
+    )
+    await log_access(conn, Access(at, FORGET_WHO, "telegram", "forget", detail))
     return gone
+
+
+async def _scrub(conn: AsyncConnection, practitioner: str) -> None:
+    """Replace the code in access-log rows and leads' notes, keeping the rows: leads' trail of
+    who looked, and their notes on other transcripts, stay; the link to this person goes."""
+    if not practitioner:  # "" is in every text: there would be nothing to find, and no end
+        return
+    for table, names in SCRUBBED:
+        columns = [table.c[name] for name in names]
+        await conn.execute(
+            sa.update(table)
+            .where(sa.or_(*(c.contains(practitioner, autoescape=True) for c in columns)))
+            .values({c.name: sa.func.replace(c, practitioner, FORGOTTEN_MARK) for c in columns})
+        )
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 async def purge(conn: AsyncConnection, before: datetime, filters: Filters) -> int:

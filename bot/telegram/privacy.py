@@ -62,7 +62,8 @@ class Privacy:
             return
         chat_id = chat_id_of(update)
         store = self.services.store
-        gone = await store.forget_practitioner(self.services.practitioner(update))
+        practitioner = self.services.practitioner(update)
+        gone = await store.forget_practitioner(practitioner, at=self.services.now())
         await store.delete(chat_id)
         await mark(query, words.DELETED)
         await send(context, chat_id, render.forgotten(gone))

@@ -247,7 +247,7 @@ async def test_the_header_is_inserted_again_after_forget_with_a_new_id(store: Sq
     chat = Chat(store, 7, "conv0001")
     await chat.move(at(1), "about_whom", step(at(1), "immediate_danger", "no"))
     first = (await only(store)).id
-    assert await store.forget_practitioner("p-alice") == 1
+    assert await store.forget_practitioner("p-alice", at=at(2)) == 1
     assert await store.count_transcripts(Filters()) == 0
     await chat.move(at(2), "age_band", step(at(2), "about_whom", "child"))
     again = await only(store)
@@ -492,9 +492,9 @@ async def test_forget_deletes_one_practitioners_transcripts_and_quiz_answers(
     await store.add_note(ids["c"], Note(at(1), "cli:lead", "note"))
     for who in ("p-alice", "p-bob"):
         await store.record_quiz_answer(QuizAnswer(who, "myths", "consent_always", False, at(1)))
-    assert await store.forget_practitioner("p-alice") == 2
-    assert await store.forget_practitioner("p-alice") == 0
-    assert await store.forget_practitioner("p-nobody") == 0
+    assert await store.forget_practitioner("p-alice", at=at(2)) == 2
+    assert await store.forget_practitioner("p-alice", at=at(3)) == 0
+    assert await store.forget_practitioner("p-nobody", at=at(4)) == 0
     assert [t.id async for t in store.iter_transcripts(Filters())] == [ids[n] for n in "cde"]
     assert await store.get_transcript(ids["a"]) is None
     # Nothing of theirs is left behind in the child tables.
@@ -503,6 +503,93 @@ async def test_forget_deletes_one_practitioners_transcripts_and_quiz_answers(
     assert await rows(store, transcript_notes) == 1
     assert await rows(store, quiz_answers) == 1
     assert (await store.quiz_stats()).takers == {"myths": 1}
+
+
+async def every_text(store: SqlStore) -> dict[str, list[str]]:
+    """Every value of every row of every table in the database (not just the ones the code
+    knows about), as text, by table: what a copy of the database would show."""
+    async with store._engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+        found: dict[str, list[str]] = {}
+        for name in names:
+            result = await conn.execute(sa.text(f'SELECT * FROM "{name}"'))
+            found[name] = [str(value) for row in result for value in row]
+    return found
+
+
+async def test_forget_leaves_the_code_nowhere_and_logs_only_counts(store: SqlStore) -> None:
+    ids = await seed_five(store)
+    await store.add_note(ids["a"], Note(at(1), "cli:lead", "her own"))
+    await store.add_note(ids["c"], Note(at(1), "cli:lead", "same office as p-alice"))
+    for who in ("p-alice", "p-bob"):
+        await store.record_quiz_answer(QuizAnswer(who, "myths", "consent_always", False, at(1)))
+    bob = [
+        Access(at(2), "telegram:p-bob", "telegram", "list", allowed=False),
+        Access(at(3), "telegram:42", "telegram", "list", "practitioner p-bob; from 1"),
+    ]
+    for access in (
+        Access(at(1), "telegram:p-alice", "telegram", "stats", allowed=False),
+        bob[0],
+        Access(at(2), "cli:lead", "cli", "export csv", "practitioner=p-alice"),
+        bob[1],
+        Access(at(4), "telegram:42", "telegram", "list", "practitioner p-alice; from 1"),
+    ):
+        await store.log_access(access)
+    assert "p-alice" in str(await every_text(store))  # the scan sees it when it is there
+
+    assert await store.forget_practitioner("p-alice", at=at(9)) == 2
+
+    leftovers = {
+        t: [v for v in vs if "p-alice" in v] for t, vs in (await every_text(store)).items()
+    }
+    assert not any(leftovers.values()), leftovers
+    log = await store.accesses()
+    assert log[0] == Access(
+        at(9), "practitioner", "telegram", "forget", "2 transcripts, 1 quiz answer deleted"
+    )
+    # The rows that named them stay (leads' trail of who looked), with the code replaced.
+    assert [(a.who, a.action, a.detail) for a in log[1:] if a not in bob] == [
+        ("telegram:42", "list", "practitioner (forgotten); from 1"),
+        ("cli:lead", "export csv", "practitioner=(forgotten)"),
+        ("telegram:(forgotten)", "stats", ""),
+    ]
+    # Everyone else's is untouched.
+    assert [a for a in log if a in bob] == bob[::-1]
+    assert [t.practitioner async for t in store.iter_transcripts(Filters())] == [
+        "p-bob",
+        "p-bob",
+        "p-carol",
+    ]
+    note = await store.get_transcript(ids["c"])
+    assert note is not None and [n.text for n in note.notes] == ["same office as (forgotten)"]
+    assert (await store.quiz_stats()).takers == {"myths": 1}
+
+
+async def test_forget_leaves_no_bytes_of_the_code_in_the_sqlite_files(sqlite_path: Path) -> None:
+    """A copy of the files (a backup, a lost laptop) is what matters, not only what SQL shows:
+    deleted rows must be zeroed and the write-ahead log emptied, while the store stays open."""
+    store = await open_store(f"sqlite:///{sqlite_path}")
+    try:
+        await seed_five(store)
+        await store.record_quiz_answer(QuizAnswer("p-alice", "myths", "s1", False, at(1)))
+        await store.log_access(Access(at(1), "telegram:p-alice", "telegram", "list", allowed=False))
+        files = [sqlite_path, sqlite_path.with_name(sqlite_path.name + "-wal")]
+        assert b"p-alice" in b"".join(f.read_bytes() for f in files if f.exists())
+        assert await store.forget_practitioner("p-alice", at=at(9)) == 2
+        left = {f.name: f.read_bytes().count(b"p-alice") for f in files if f.exists()}
+        assert set(left.values()) == {0}, left
+        assert b"p-bob" in sqlite_path.read_bytes()  # the checkpoint did reach the file
+    finally:
+        await store.close()
+
+
+async def test_forget_writes_one_count_only_entry_even_when_nothing_was_kept(
+    store: SqlStore,
+) -> None:
+    assert await store.forget_practitioner("p-nobody", at=at(1)) == 0
+    assert await store.accesses() == [
+        Access(at(1), "practitioner", "telegram", "forget", "0 transcripts, 0 quiz answers deleted")
+    ]
 
 
 async def test_purge_goes_by_last_change_and_leaves_conversations(store: SqlStore) -> None:
@@ -719,7 +806,7 @@ WRITES: dict[str, Attempt] = {
     "save": lambda s: Chat(s, 2, "conv2").move(at(2), "immediate_danger"),
     "set_tag": lambda s: s.set_tag(1, "reviewed", True),
     "add_note": lambda s: s.add_note(1, Note(at(2), "cli:lead", "n")),
-    "forget_practitioner": lambda s: s.forget_practitioner("p-alice"),
+    "forget_practitioner": lambda s: s.forget_practitioner("p-alice", at=at(2)),
     "purge_transcripts": lambda s: s.purge_transcripts(FAR_FUTURE),
     "log_access": lambda s: s.log_access(Access(at(2), "cli:lead", "cli", "list")),
     "record_quiz_answer": lambda s: s.record_quiz_answer(
