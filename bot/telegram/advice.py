@@ -29,7 +29,7 @@ from bot.telegram.messaging import (
     send,
     set_keyboard,
 )
-from bot.telegram.payloads import Press, decode
+from bot.telegram.payloads import Action, Press, decode
 from bot.telegram.services import Services
 from bot.transcripts.model import BACK, FREE_TEXT, Entry
 from states import Moved, Question, State, answer, back, decision_record
@@ -64,8 +64,8 @@ class Advice:
         """Answer buttons, then 'What does this mean?' and Back (or Back and New decision)."""
         conversation, turn = stored.conversation_id, stored.turn
 
-        def button(label: str, action: str, answer_id: str = "") -> InlineKeyboardButton:
-            press = Press(action, conversation, turn, answer_id)  # type: ignore[arg-type]
+        def button(label: str, action: Action, answer_id: str = "") -> InlineKeyboardButton:
+            press = Press(action, conversation, turn, answer_id)
             return InlineKeyboardButton(label, callback_data=press.encode())
 
         rows: list[list[InlineKeyboardButton]] = []
