@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,9 +23,10 @@ import pytest
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.storage import StorageUnavailable
+from bot.telegram import webhook
 from bot.telegram.application import build_application
 from bot.telegram.services import Services
-from bot.telegram.webhook import serve
+from bot.telegram.webhook import MAX_BODY, MAX_DEPTH, RateLimited, connection_cap, serve
 from states import Library
 from tests.emulator.world import World
 from tests.support.e2e import free_port
@@ -99,7 +103,8 @@ async def test_updates_need_the_secret_and_are_handled_before_the_answer(
         # Telegram's 200 came after the reply: it is in the chat already.
         assert "immediate danger" in bot.world.bot_messages(user, 0)[-1].payload["text"]
         assert await bot.post(session, "not an update", **HEADERS) == 400
-        async with session.post(f"{bot.url}/{PATH}", data=b"{", headers=HEADERS) as response:
+        malformed = {**HEADERS, "Content-Type": "application/json"}
+        async with session.post(f"{bot.url}/{PATH}", data=b"{", headers=malformed) as response:
             assert response.status == 400
         async with session.get(f"{bot.url}/{PATH}") as response:
             assert response.status == 403  # the secret is checked before anything else
@@ -174,3 +179,178 @@ async def test_a_port_in_use_stops_start_up_with_a_message_and_closes_everything
     services = app.services
     with pytest.raises(StorageUnavailable):
         services.store  # noqa: B018 - closed by the shutdown, as on a normal stop
+
+
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def with_id(update: dict[str, Any], where: str, value: int) -> bytes:
+    """`update` with the integer at `where` (a dotted path) replaced by `value`, as JSON."""
+    changed = json.loads(json.dumps(update))
+    *parents, last = where.split(".")
+    node = changed
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return json.dumps(changed).encode()
+
+
+async def raw_request(url: str, head: bytes, body: bytes = b"") -> int:
+    """Send `head` (and the start of a body) on a bare socket; the status of the answer."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head + body)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def test_bad_bodies_get_a_4xx_and_one_log_line_never_a_500(
+    config: Config,
+    library: Library,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each refusal is one line (the rate limit is lifted here: `RateLimited` has its own test)."""
+    monkeypatch.setattr(webhook, "LOG_BURST", 1000)
+    async with replica(config, library) as bot:
+        user = bot.world.create_user("Sam", None, None, "en")["id"]
+        good = bot.typed(user, "/start")
+        cases: list[tuple[str, bytes, dict[str, str], int]] = [
+            ("nested 50,000 deep", nested(50_000), JSON_TYPE, 400),
+            (f"nested {MAX_DEPTH + 1} deep", nested(MAX_DEPTH + 1), JSON_TYPE, 400),
+            (
+                "deep inside an update",
+                json.dumps({**good, "x": "@"}).encode().replace(b'"@"', nested(5_000)),
+                JSON_TYPE,
+                400,
+            ),
+            (
+                "nested 100 deep where an update ignores it",
+                json.dumps({**good, "x": "@"}).encode().replace(b'"@"', nested(100)),
+                JSON_TYPE,
+                400,
+            ),
+            ("a huge integer", b'{"update_id": 1' + b"0" * 100_000 + b"}", JSON_TYPE, 400),
+            ("huge, within the size limit", b"[" + b"0," * 400_000 + b"0]", JSON_TYPE, 400),
+            ("not JSON", b"update_id=1", JSON_TYPE, 400),
+            ("not UTF-8", b'{"update_id": 1, "x": "\xff\xfe"}', JSON_TYPE, 400),
+            ("NaN", b'{"update_id": NaN}', JSON_TYPE, 400),
+            ("empty", b"", JSON_TYPE, 400),
+            ("JSON, not an update", b'{"hello": "world"}', JSON_TYPE, 400),
+            ("a date beyond the calendar", with_id(good, "message.date", 2**62), JSON_TYPE, 400),
+            ("wrong content type", json.dumps(good).encode(), {"Content-Type": "text/plain"}, 415),
+            ("no content type", json.dumps(good).encode(), {}, 415),
+        ]
+        for where in ("update_id", "message.chat.id", "message.from.id"):
+            for value in (2**63, 2**80, -(2**63) - 1):
+                cases.append((f"{where} = {value}", with_id(good, where, value), JSON_TYPE, 400))
+        for name, body, headers, expected in cases:
+            caplog.clear()
+            with caplog.at_level(logging.DEBUG):
+                async with session.post(
+                    f"{bot.url}/{PATH}", data=body, headers={**HEADERS, **headers}
+                ) as response:
+                    status = response.status
+            lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+            assert status == expected, name
+            assert [r.name for r in lines] == ["bot.telegram.webhook"], (name, caplog.text)
+            assert lines[0].exc_info is None and "Traceback" not in caplog.text, name
+            if "nested" in name:
+                assert f"deeper than {MAX_DEPTH}" in lines[0].getMessage(), name
+        # Too large: refused from the headers alone, the body never read.
+        caplog.clear()
+        head = (
+            f"POST /{PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"{HEADERS_KEY}: {SECRET}\r\nContent-Length: {MAX_BODY + 1}\r\n\r\n"
+        ).encode()
+        with caplog.at_level(logging.DEBUG):
+            assert await raw_request(bot.url, head, b"[" * 1000) == 413
+            await asyncio.sleep(0.1)
+        lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+        assert [r.name for r in lines] == ["bot.telegram.webhook"], caplog.text
+        # An update at the edge of the ranges is an update: 2**63 - 1 fits.
+        assert (
+            await bot.post(session, json.loads(with_id(good, "update_id", 2**63 - 1)), **HEADERS)
+            == 200
+        )
+        assert bot.world.bot_messages(user, 0), "the good update was handled"
+
+
+def test_the_cap_leaves_room_under_the_open_file_limit() -> None:
+    assert connection_cap(1024)[0] == (1024 - webhook.RESERVED_FDS) // 2
+    for limit in (256, 1024, 4096, 65536, 1 << 20):
+        cap, why = connection_cap(limit)
+        assert 16 <= cap <= 1024 and str(limit) in why
+        assert cap + webhook.RESERVED_FDS <= max(limit, 16 + webhook.RESERVED_FDS)
+
+
+def test_the_log_rate_limit_lets_a_burst_through_then_a_few_a_second() -> None:
+    limiter = RateLimited(burst=5, per_second=2.0)
+    record = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "accept failed", None, None)
+    passed = sum(limiter.filter(record) for _ in range(100_000))
+    assert passed == 5
+    time.sleep(0.6)
+    assert limiter.filter(record) and "99995 more like this dropped" in str(record.msg)
+    other = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "another", None, None)
+    assert limiter.filter(other)  # one flood does not silence other messages
+
+
+def test_depth_is_measured_without_parsing_and_strings_do_not_count() -> None:
+    within = webhook._depth_within
+    assert within(nested(MAX_DEPTH), MAX_DEPTH)
+    assert not within(nested(MAX_DEPTH + 1), MAX_DEPTH)
+    assert within(b'{"a": "' + b"[" * 1000 + b'"}', MAX_DEPTH)
+    assert within(b'{"a": "\\"' + b"}" * 3, MAX_DEPTH)  # an escaped quote ends no string
+    assert not within(b'["\\\\"' + nested(100) + b'"]', MAX_DEPTH)  # "\\" is a whole string
+    started = time.perf_counter()
+    assert within(b'"\\' * 300_000, MAX_DEPTH)  # no backtracking on unterminated strings
+    assert time.perf_counter() - started < 1.0
+
+
+async def test_idle_and_slow_connections_beyond_the_cap_do_not_crowd_out_health_or_updates(
+    config: Config,
+    library: Library,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the open-file limit said to be 352, the cap is 16: hold 80 idle and slow ones."""
+    monkeypatch.setattr(webhook, "_open_file_limit", lambda: 352)
+    with caplog.at_level(logging.INFO):
+        async with replica(config, library) as bot:
+            host, port = bot.url.removeprefix("http://").split(":")
+            held = []
+            for index in range(80):
+                _reader, writer = await asyncio.open_connection(host, int(port))
+                if index % 2:  # a slow sender: half a request line, then nothing
+                    writer.write(b"POST /" + PATH.encode())
+                held.append(writer)
+            await asyncio.sleep(0.2)
+            started = time.perf_counter()
+            status, _ = await bot.health(session)
+            health_s = time.perf_counter() - started
+            user = bot.world.create_user("Sam", None, None, "en")["id"]
+            started = time.perf_counter()
+            assert await bot.post(session, bot.typed(user, "/start"), **HEADERS) == 200
+            update_s = time.perf_counter() - started
+            for writer in held:
+                writer.close()
+    cap_lines = [r.getMessage() for r in caplog.records if "connections at once" in r.getMessage()]
+    assert cap_lines == [
+        "webhook: at most 16 connections at once (open-file limit 352: half of what is left "
+        "after 320 kept for the Bot API, the database and logs, within 16..1024)"
+    ]
+    assert status == 200 and health_s < 1.0 and update_s < 1.0, (health_s, update_s)
+    evictions = [r for r in caplog.records if "closed the oldest idle" in r.getMessage()]
+    assert 1 <= len(evictions) <= webhook.LOG_BURST + 2  # 64+ evictions, a few lines
