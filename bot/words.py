@@ -163,6 +163,12 @@ LIST_NO_MORE: Final = "No more: {total:,} in all."
 LIST_NONE: Final = "No transcripts match these filters."
 STATS_HEADING: Final = "Statistics: {filters}"
 NEWER: Final = "« Newer"
+FLAG_LABELS: Final = {"unsure": "Not sure", "redacted": "Redacted", "unfinished": "Unfinished"}
+"""The lead list's filter buttons, in their order."""
+CHOSEN: Final = "✓ {label}"
+"""A filter or tag button that is on."""
+OUTCOME_BUTTON: Final = "Outcome: {outcome}"
+PERIOD_BUTTON: Final = "Period: {period}"
 OLDER: Final = "Older »"
 
 # ---- what every front end shows (bot.render) ---------------------------------------------------

@@ -52,7 +52,7 @@ PAGE: Final = 10
 PERIODS: Final = ("all", "7d", "30d", "90d")
 """What the Period button steps through."""
 STATS_DEFAULT_PERIOD: Final = "30d"
-FLAGS: Final = (("unsure", "Not sure"), ("redacted", "Redacted"), ("unfinished", "Unfinished"))
+FLAGS: Final = tuple(words.FLAG_LABELS.items())
 TAG_IDS: Final = tuple(TAGS)
 SHORTCUT: Final = re.compile(r"^/t([0-9]{1,20})(?:@\w+)?$")
 """`/t42`, as printed in lists: a tap opens transcript 42."""
@@ -185,7 +185,7 @@ class LeadDesk:
         first = replace(view, offset=0)
         flags = [
             button(
-                ("✓ " if view.flags & (1 << i) else "") + label,
+                words.CHOSEN.format(label=label) if view.flags & (1 << i) else label,
                 replace(first, flags=view.flags ^ (1 << i)),
             )
             for i, (_, label) in enumerate(FLAGS)
@@ -196,10 +196,12 @@ class LeadDesk:
         next_period = PERIODS[(PERIODS.index(view.period) + 1) % len(PERIODS)] if known else "all"
         choose = [
             button(
-                f"Outcome: {outcome}",
+                words.OUTCOME_BUTTON.format(outcome=outcome),
                 replace(first, outcome=(view.outcome + 1) % (len(self.outcomes) + 1)),
             ),
-            button(f"Period: {view.period}", replace(first, period=next_period)),
+            button(
+                words.PERIOD_BUTTON.format(period=view.period), replace(first, period=next_period)
+            ),
         ]
         pages: list[InlineKeyboardButton] = []
         if view.offset > 0:
@@ -325,7 +327,7 @@ def tag_keyboard(number: int, tags: frozenset[str]) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    ("✓ " if tag in tags else "") + label,
+                    words.CHOSEN.format(label=label) if tag in tags else label,
                     callback_data=TagPress(str(number), index, tag not in tags).encode(),
                 )
                 for index, (tag, label) in enumerate(TAGS.items())

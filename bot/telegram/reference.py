@@ -23,7 +23,7 @@ TOPIC_COMMANDS: Final = {
 """Commands that show a reference topic from dialogues/reference.yaml."""
 
 
-class Reference:
+class ReferencePages:
     """The golden rules, the reference pages, local contacts and help."""
 
     def __init__(self, services: Services) -> None:

@@ -29,7 +29,7 @@ from bot.telegram.leads import SHORTCUT, LeadDesk
 from bot.telegram.messaging import Context, Handler, answer_query
 from bot.telegram.payloads import PATTERNS
 from bot.telegram.privacy import Privacy
-from bot.telegram.reference import Reference
+from bot.telegram.reference import ReferencePages
 from bot.telegram.retention import Retention
 from bot.telegram.services import Services
 from bot.telegram.training import TrainingDesk
@@ -40,7 +40,7 @@ class Features:
     """Every feature, built once per Application around one `Services`."""
 
     advice: Advice
-    reference: Reference
+    reference: ReferencePages
     privacy: Privacy
     leads: LeadDesk
     training: TrainingDesk
@@ -53,7 +53,7 @@ class Features:
         advice = Advice(services)
         return Features(
             advice=advice,
-            reference=Reference(services),
+            reference=ReferencePages(services),
             privacy=Privacy(services),
             leads=LeadDesk(services),
             training=TrainingDesk(services),
