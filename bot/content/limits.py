@@ -21,3 +21,11 @@ POPUP_CHARS: Final = 200
 """Characters a button's popup answer (answerCallbackQuery text) may show."""
 CAPTION_CHARS: Final = 1024
 """Characters of a photo's caption."""
+ID_RANGE: Final = range(-(2**63), 2**63)
+"""Telegram's ids fit in a signed 64-bit integer, as do the database's columns."""
+
+
+def fits_an_id(value: object) -> bool:
+    """Whether `value` is an integer a Telegram id (and our columns) can be. Bounds, not
+    `in ID_RANGE`: for a float that membership test walks the whole range."""
+    return isinstance(value, int) and ID_RANGE.start <= value < ID_RANGE.stop

@@ -43,7 +43,7 @@ def _inspect(path: Path, *, immutable: bool) -> tuple[str | None, set[str]]:
     """What SQLite's quick check finds wrong (None: nothing), and the tables, read-only."""
     options = "mode=ro&immutable=1" if immutable else "mode=ro"
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?{options}", uri=True)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
         try:
             found = connection.execute("PRAGMA quick_check").fetchone()
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}

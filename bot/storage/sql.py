@@ -411,16 +411,25 @@ class SqlStore:
     async def _empty_the_wal(self) -> None:
         """SQLite: copy the write-ahead log into the database and truncate it, so the pages from
         before a /forget (which held the code) do not linger in the -wal file. Deleted content
-        in the database file itself is zeroed (secure_delete). Best effort: with a reader still
-        on old pages SQLite reports busy after its timeout and the log is emptied later; the
-        deletion is committed by then, so a failure here is logged, not raised."""
+        in the database file itself is zeroed (secure_delete). A reader still on old pages (an
+        export) keeps the log: SQLite then answers "busy" at once (no wait, other chats' writes
+        go on) and the log empties at a later checkpoint, which is said in the log."""
         if self._engine.dialect.name != "sqlite":
             return
         try:
             async with self._reading("empty the write-ahead log") as conn:
-                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                waited = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+                await conn.exec_driver_sql("PRAGMA busy_timeout=0")
+                try:
+                    result = await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = result.first()
+                finally:
+                    await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
         except StorageUnavailable as exc:
             log.warning("%s", exc)
+            return
+        if busy is not None and busy[0]:
+            log.warning("the write-ahead log is still in use; it is emptied at a later checkpoint")
 
     async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
         async with self._writing("delete old transcripts", bulk=True) as conn:

@@ -16,14 +16,12 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import render, words
+from bot.content.limits import fits_an_id
 from bot.errors import StaleWrite, StorageUnavailable
 from bot.telegram.advice import Advice
 from bot.telegram.messaging import Context, answer_query, say, send
 
 log = logging.getLogger(__name__)
-
-INT64 = range(-(2**63), 2**63)
-"""Telegram's ids fit in a signed 64-bit integer, as do the database's columns."""
 
 
 def out_of_range(update: Update) -> str | None:
@@ -33,7 +31,7 @@ def out_of_range(update: Update) -> str | None:
         "chat.id": update.effective_chat.id if update.effective_chat else 0,
         "from.id": update.effective_user.id if update.effective_user else 0,
     }
-    wide = [name for name, value in ids.items() if value not in INT64]
+    wide = [name for name, value in ids.items() if not fits_an_id(value)]
     return ", ".join(wide) or None
 
 

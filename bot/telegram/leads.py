@@ -52,7 +52,10 @@ PAGE: Final = 10
 PERIODS: Final = ("all", "7d", "30d", "90d")
 """What the Period button steps through."""
 STATS_DEFAULT_PERIOD: Final = "30d"
-FLAGS: Final = tuple(words.FLAG_LABELS.items())
+FLAGS: Final = tuple(
+    (flag, words.FLAG_LABELS[flag]) for flag in ("unsure", "redacted", "unfinished")
+)
+"""The list filters in the order of their bits in a button's payload: never reorder."""
 TAG_IDS: Final = tuple(TAGS)
 SHORTCUT: Final = re.compile(r"^/t([0-9]{1,20})(?:@\w+)?$")
 """`/t42`, as printed in lists: a tap opens transcript 42."""

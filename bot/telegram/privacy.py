@@ -63,7 +63,7 @@ class Privacy:
         chat_id = chat_id_of(update)
         store = self.services.store
         practitioner = self.services.practitioner(update)
+        await store.delete(chat_id)  # first: forgetting ends by emptying SQLite's log
         gone = await store.forget_practitioner(practitioner, at=self.services.now())
-        await store.delete(chat_id)
         await mark(query, words.DELETED)
         await send(context, chat_id, render.forgotten(gone))

@@ -50,6 +50,7 @@ from tornado.iostream import IOStream
 from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler, stream_request_body
 
+from bot.content.limits import fits_an_id
 from bot.errors import ConfigError, StorageUnavailable
 from bot.telegram.application import InfoshareApplication
 
@@ -82,8 +83,6 @@ BACKLOG = 1024
 dropped and each client waits a second to retry, /healthz too)."""
 ACCEPT_PAUSE = 0.1
 """Seconds the accept loop rests when the process is out of file descriptors."""
-INT64 = range(-(2**63), 2**63)
-"""Telegram's ids fit in a signed 64-bit integer, as do the database's columns."""
 LOG_BURST = 5
 LOG_PER_SECOND = 1.0
 """What `RateLimited` lets through of one message: a burst, then this many a second."""
@@ -266,7 +265,7 @@ def _int64(text: str) -> int:
     if len(text) > 20:  # before int(): a long run of digits is slow to convert
         raise NotAnUpdate("an integer beyond 64 bits")
     value = int(text)
-    if value not in INT64:
+    if not fits_an_id(value):
         raise NotAnUpdate("an integer beyond 64 bits")
     return value
 
@@ -276,15 +275,19 @@ def _no_constant(name: str) -> Any:
 
 
 def parse_update(body: bytes) -> dict[str, Any]:
-    """The update's JSON, or `NotAnUpdate`: depth checked before parsing, integers while."""
+    """The update's JSON, or `NotAnUpdate`: UTF-8 (as Telegram sends it; `json.loads` would also
+    take UTF-16, which the depth scan cannot read), depth checked before parsing, integers while.
+    """
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotAnUpdate("not UTF-8") from None
     if not _depth_within(body, MAX_DEPTH):
         raise NotAnUpdate(f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         data = json.loads(body, parse_int=_int64, parse_constant=_no_constant)
     except NotAnUpdate:
         raise
-    except RecursionError:  # the depth check above should make this impossible
-        raise NotAnUpdate("JSON nested too deep") from None
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise NotAnUpdate(f"not JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
@@ -303,6 +306,7 @@ class Webhook:
     stopping: bool = False
     in_flight: int = 0
     _idle: asyncio.Event | None = None
+    _ping: asyncio.Task[bool] | None = None
 
     def tornado(self) -> TornadoApplication:
         return TornadoApplication(
@@ -329,13 +333,25 @@ class Webhook:
         body: dict[str, Any] = {"dialogues": dialogues, "in_flight": self.in_flight}
         if self.stopping:
             return 503, {"status": "stopping", **body}
-        try:
-            await asyncio.wait_for(self.app.services.store.ping(), HEALTH_TIMEOUT)
-        except (StorageUnavailable, TimeoutError):
+        if not await self.database_answers():
             return 503, {"status": "unavailable", "database": "unreachable", **body}
         if not dialogues:
             return 503, {"status": "unavailable", "database": "ok", **body}
         return 200, {"status": "ok", "database": "ok", **body}
+
+    async def database_answers(self) -> bool:
+        """One ping at a time, shared: many health checks at once (a balancer, or anyone) cost
+        the database one query, not one each, and never drain the pool updates need."""
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.get_running_loop().create_task(self._ping_once())
+        return await asyncio.shield(self._ping)
+
+    async def _ping_once(self) -> bool:
+        try:
+            await asyncio.wait_for(self.app.services.store.ping(), HEALTH_TIMEOUT)
+        except (StorageUnavailable, TimeoutError):
+            return False
+        return True
 
     async def drain(self, grace: float = GRACE_SECONDS) -> bool:
         """Refuse new updates and wait for those being handled; False if time ran out."""
@@ -461,8 +477,10 @@ class _UpdateHandler(_Handler):
 
 
 class _HealthHandler(_Handler):
+    """Not marked busy: a health check without the secret must never hold a slot that an
+    update needs (the `Gate` may close it to make room)."""
+
     async def get(self) -> None:
-        self.working()
         status, body = await self.hook.health()
         self.set_status(status)
         self.set_header("Cache-Control", "no-store")
@@ -491,9 +509,9 @@ async def serve(
     limiter = RateLimited(LOG_BURST, LOG_PER_SECOND)
     for name in LOUD_LOGGERS:
         logging.getLogger(name).addFilter(limiter)
-    await app.initialize()
     server: _Server | None = None
     try:
+        await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()

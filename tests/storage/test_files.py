@@ -133,3 +133,15 @@ def test_every_command_on_a_broken_file_says_one_sentence(
     assert run.stderr.startswith(f"infoshare-bot: storage.url: {path}"), run.stderr
     assert "Traceback" not in run.stderr
     assert fingerprint(path.parent) == before, "not even a key or a journal beside it"
+
+
+async def test_a_relative_path_is_checked_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example config's `sqlite:///infoshare.db` is relative to where the bot starts."""
+    monkeypatch.chdir(tmp_path)
+    await ours(tmp_path / "infoshare.db")
+    check_at_rest("sqlite:///infoshare.db")
+    foreign(tmp_path / "other.db")
+    with pytest.raises(ConfigError, match="other.db is an SQLite database of another program"):
+        check_at_rest("sqlite:///other.db")

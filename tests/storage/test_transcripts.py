@@ -7,6 +7,9 @@ time computed in the session's zone instead of UTC shows up as a wrong minute, n
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -580,6 +583,29 @@ async def test_forget_leaves_no_bytes_of_the_code_in_the_sqlite_files(sqlite_pat
         assert set(left.values()) == {0}, left
         assert b"p-bob" in sqlite_path.read_bytes()  # the checkpoint did reach the file
     finally:
+        await store.close()
+
+
+async def test_forget_does_not_wait_for_a_reader_holding_the_write_ahead_log(
+    sqlite_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An export reading an old snapshot keeps SQLite's log: /forget neither waits for it (other
+    chats would wait too) nor pretends it was emptied."""
+    store = await open_store(f"sqlite:///{sqlite_path}")
+    reader = sqlite3.connect(sqlite_path)
+    try:
+        await seed_five(store)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM transcripts").fetchone()  # holds its snapshot
+        await store.record(write("conv9", at(5), step(at(5), "immediate_danger", "no")))
+        started = time.perf_counter()
+        with caplog.at_level(logging.WARNING):
+            assert await store.forget_practitioner("p-alice", at=at(9)) == 3  # conv9's too
+        assert time.perf_counter() - started < 1.0
+        assert "still in use" in caplog.text
+        assert await store.count_transcripts(Filters()) == 3  # the deletion itself is committed
+    finally:
+        reader.close()
         await store.close()
 
 

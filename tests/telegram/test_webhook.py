@@ -354,3 +354,42 @@ async def test_idle_and_slow_connections_beyond_the_cap_do_not_crowd_out_health_
     assert status == 200 and health_s < 1.0 and update_s < 1.0, (health_s, update_s)
     evictions = [r for r in caplog.records if "closed the oldest idle" in r.getMessage()]
     assert 1 <= len(evictions) <= webhook.LOG_BURST + 2  # 64+ evictions, a few lines
+
+
+async def test_health_checks_without_the_secret_never_crowd_out_updates(
+    config: Config,
+    library: Library,
+    session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cap 16, and 16 connections each asking /healthz while the database is slow to answer:
+    an update with the secret still gets through, and the database is pinged once at a time."""
+    monkeypatch.setattr(webhook, "_open_file_limit", lambda: 352)
+    async with replica(config, library) as bot:
+        pings = {"now": 0, "most": 0}
+        real_ping = bot.services.store.ping
+
+        async def slow_ping() -> None:
+            pings["now"] += 1
+            pings["most"] = max(pings["most"], pings["now"])
+            await asyncio.sleep(0.5)
+            await real_ping()
+            pings["now"] -= 1
+
+        bot.services.store.ping = slow_ping  # type: ignore[method-assign]
+        host, port = bot.url.removeprefix("http://").split(":")
+        request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() * 20
+        writers = []
+        for _ in range(16):
+            _reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(request)  # pipelined: each connection keeps asking
+            writers.append(writer)
+        await asyncio.sleep(0.2)
+        user = bot.world.create_user("Sam", None, None, "en")["id"]
+        started = time.perf_counter()
+        assert await bot.post(session, bot.typed(user, "/start"), **HEADERS) == 200
+        update_s = time.perf_counter() - started
+        for writer in writers:
+            writer.close()
+    assert update_s < 2.0, update_s
+    assert pings["most"] == 1, pings
