@@ -186,6 +186,8 @@ class _Server(HTTPServer):
         super().on_close(server_conn)
 
     def add_sockets(self, sockets: Iterable[socket.socket]) -> None:
+        """TCPServer.add_sockets with our accept loop: the same two registries it keeps
+        (tornado is pinned in pyproject.toml for this), so its `stop` still closes them."""
         for sock in sockets:
             self._sockets[sock.fileno()] = sock
             self._handlers[sock.fileno()] = _accept_on(sock, self._handle_connection)
