@@ -1,7 +1,9 @@
-"""Full dates (day, month and year), which with a name make a date of birth.
+"""Dates: full dates, which with a name make a date of birth, and the day of an incident,
+meeting or visit ("incident on 3rd December", "visited 28/11", "on fri 28th"), which with the
+place and the family is enough to find them.
 
 Months, weekdays, years and times alone ("in March", "on Monday", "since 2018", "at 3pm") are
-guidance vocabulary and stay; a day and month without a year count only after a birth cue.
+guidance vocabulary and stay; so do scores and fractions ("7/10", "24/7", "1/2 term").
 """
 
 from __future__ import annotations
@@ -51,6 +53,54 @@ _BIRTH_DIGITS = re.compile(
 )
 
 
+# A day and month without a year: "3/11", "Tues 25/11" (not "7/10" for a score, "24/7", "1/2
+# term", "3/4 times").
+_DAY_MONTH = re.compile(
+    r"(?<![\w/.,:-])(\d{1,2})/(\d{1,2})(?![\w/%:-]|[.,]\d)"
+    r"(?![^\S\n]*(?:term|terms|hr|hrs|hours?|days?|weeks?|wks?|months?|years?|yrs?|times|of|x|"
+    r"marks?|points?|pts|tablets|pills|doses)\b)"
+)
+_SCORE_BEFORE = re.compile(
+    r"(?i:scored?|rated?|rating|rates|pain|scale|mood|marks?|got|gave|out\s+of|score\s+of|was|is|"
+    r"about|approx|only|just)[^\S\n]*$"
+)
+# A day and month word: "9 dec", "3rd December", "Saturday 29th November", "Dec 10th". "may" and
+# "march" are verbs too, so lower case they need an ordinal ("1 may be", "3 march on").
+_DAY_MONTH_WORD = re.compile(
+    rf"\b{_WEEKDAY}(?:(?P<day>{_DAY})[^\S\n]*(?:of[^\S\n]+)?(?P<month>{_MONTH_WORD})\b"
+    rf"|(?P<month2>{_MONTH_WORD})\.?[^\S\n]+(?:the[^\S\n]+)?(?P<day2>{_DAY})(?![\d:.,]\d|[\w%])"
+    r"(?![^\S\n]*(?:am|pm|kids|children|times|weeks|days|people)\b))"
+    # A session booked for a day and time is a diary entry, not the day something happened:
+    # "training is on Thursday 4th July at 3.30pm".
+    r"(?![^\S\n]+(?:at|from)[^\S\n]+\d{1,2}(?:[.:]\d\d)?[^\S\n]*(?:am|pm)\b)",
+    re.IGNORECASE,
+)
+_VERB_MONTHS = frozenset({"may", "mar", "march"})
+_ORDINAL_DAY = re.compile(r"\d(?:st|nd|rd|th)$", re.IGNORECASE)
+# A weekday with an ordinal ("fri 28th", "wed 3rd"), or an ordinal of a month named by where it is
+# ("on the 22nd of last month").
+_WEEKDAY_ORDINAL = re.compile(
+    r"\b(?:mon|tues?|wed(?:nes|s)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?[^\S\n]+(?:the[^\S\n]+)?"
+    rf"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b(?![^\S\n]+(?:of[^\S\n]+)?{_MONTH_WORD}\b)"
+    r"|\b(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)(?=[^\S\n]+of[^\S\n]+(?:last|this|next)[^\S\n]+month\b)",
+    re.IGNORECASE,
+)
+_WEEKDAY_WORDS = word_set(
+    "mon monday tue tues tuesday wed weds wednesday thu thur thurs thursday fri friday "
+    "sat saturday sun sunday"
+)
+
+
+def _day_month_word_ok(m: re.Match[str]) -> bool:
+    """A lower-case "may" or "march" after a bare number is a verb ("1 may be", "3 march on")."""
+    month = m.group("month") or m.group("month2")
+    day = m.group("day") or m.group("day2")
+    if month.lower() in _VERB_MONTHS and month.islower() and not _ORDINAL_DAY.search(day):
+        return False
+    # "may 2 children come": a verb month before a number
+    return not (m.group("month2") and month.lower() in _VERB_MONTHS and month.islower())
+
+
 # A weekday written before a numeric date is part of it: "Friday 21/06/24".
 _WEEKDAY_BEFORE = re.compile(
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+(?:the\s+)?$",
@@ -83,6 +133,24 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
     """Spans of full dates in numeric, ISO and written forms, and cued birthdays (needs a digit)."""
     numeric = (m for m in _NUMERIC.finditer(text) if _numeric_ok(m))
     spans = [_with_weekday(text, m.start(), m.end()) for m in numeric]
+    if "/" in text:
+        for m in _DAY_MONTH.finditer(text):
+            day, month = int(m.group(1)), int(m.group(2))
+            if (
+                1 <= day <= 31
+                and 1 <= month <= 12
+                and (day, month) != (24, 7)
+                and _SCORE_BEFORE.search(text, max(0, m.start() - 12), m.start()) is None
+            ):
+                spans.append(_with_weekday(text, m.start(), m.end()))
+    if words & _MONTH_WORDS:
+        spans.extend(
+            Span(m.start(), m.end(), "DATE")
+            for m in _DAY_MONTH_WORD.finditer(text)
+            if _day_month_word_ok(m)
+        )
+    if words & _WEEKDAY_WORDS or "month" in words:
+        spans.extend(Span(m.start(), m.end(), "DATE") for m in _WEEKDAY_ORDINAL.finditer(text))
     if words & _MONTH_WORDS:
         spans.extend(Span(m.start(), m.end(), "DATE") for m in _TEXTUAL.finditer(text))
         spans.extend(Span(m.start(), m.end(), "DATE") for m in _JOINED.finditer(text))

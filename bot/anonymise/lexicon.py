@@ -36,6 +36,19 @@ def _load_phrases(name: str) -> frozenset[tuple[str, ...]]:
     )
 
 
+def _load_section(name: str, heading: str) -> frozenset[str]:
+    """The words under one '# heading' comment of a list, up to the next heading."""
+    words: set[str] = set()
+    inside = False
+    for line in (_DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            inside = line.startswith(heading) or (inside and not line.strip("# "))
+            continue
+        if inside:
+            words.update(word.lower() for word in line.split())
+    return frozenset(words)
+
+
 FIRST_NAMES = _load("first_names.txt")
 SURNAMES = _load("surnames.txt")
 AMBIGUOUS_FIRST_NAMES = _load("ambiguous_first_names.txt")
@@ -43,5 +56,7 @@ WORD_NAMES = _load("word_names.txt")
 ENGLISH_WORDS = _load("english_words.txt")
 PROPER_NOUNS = _load("proper_nouns.txt")
 VOCABULARY = _load("vocabulary.txt")
+# The towns, regions and countries among them: after a street they are part of the address.
+VOCABULARY_PLACES = _load_section("vocabulary.txt", "# places")
 STOPWORDS = _load("stopwords.txt")
 PHRASES = _load_phrases("phrases.txt")

@@ -15,6 +15,12 @@ Then cues promote weaker words: a title (Mrs Hall), a naming verb (called Will),
 Jack, Hope's mum), an age (Summer (aged 9)), a reporting verb (Grace said), an initial (J. Brown),
 "the Walker family", and, repeated until nothing changes, a neighbouring name (Chloe Brown) or a
 name across "and" (Chloe and Grace).
+
+Hurried text has no capitals to go by, so a lower-case name that is also a word needs a person's
+grammar around it (see _hurried): the subject of a verb of speech or action ("hope was crying"),
+the object of "saw"/"spoke to"/"asked", a relation's name before a verb or in brackets ("bf brook
+has", "carer (pat)"), two name-words joined at a sentence's start ("faith + joy"); a word in no
+list at all ("chole said") counts only as the subject of a verb of speech.
 """
 
 from __future__ import annotations
@@ -85,6 +91,8 @@ _NAMING_PAIRS = frozenset(
         ("called", "her"),
     }
 )
+# The word just before a name that a naming cue puts there (a cheap first test for _named).
+_NAMED_LAST = _NAMING_VERBS | frozenset(second for _, second in _NAMING_PAIRS)
 # A nickname in quotes after a calling word: "known as 'Ghost'", "she calls 'Uncle Biscuit'",
 # "the kids call him "Moneybags"".
 _QUOTED_NICKNAME = re.compile(
@@ -114,6 +122,9 @@ _SUBJECT_VERBS = word_set(
 _POSSESSED = _RELATIONS | word_set(
     "house home place room flat phone number mobile address car school class birthday party "
     "account snap insta mates friends family case file records bed"
+    # the body, where marks and bruises are reported: "marks on lennons arm", "Ruby's wrist"
+    " arm arms leg legs face back neck head hand hands wrist wrists eye eyes body cheek chest "
+    "bag bike coat clothes bedroom"
 )
 _POSSESSED_ADJECTIVES = word_set(
     "older younger little big baby twin new step ex eldest youngest oldest real birth foster"
@@ -123,8 +134,58 @@ _REPORTING_VERBS = word_set(
     "confided texted messaged rang phoned emailed shouted screamed punched kicked slapped "
     "threatened asked wants"
 )
+# Hurried text has no capitals to go by, so a lower-case name that is also a word ("grace",
+# "hope", "brook") needs the grammar of a person around it. What a person does, right after the
+# name: "hope was crying", "bro florin seen on the high st", "bf brook has a knife".
+_AFTER_NAME_VERBS = (
+    _SUBJECT_VERBS
+    | _REPORTING_VERBS
+    | word_set("is was has seen been were wont isnt wasnt hasnt says said told kicked hit punched")
+)
+_STATE_AFTER_BE = word_set(
+    "upset scared off absent missing quiet withdrawn sad angry tearful late crying hungry tired "
+    "smelly dirty unkempt worried frightened distressed excluded"
+)
+# Whom a practitioner sees, asks or rings: "saw summer in the corridor", "asked grace if ...",
+# "spoke to destiny", "me n autumn did the visit", "cant get hold of amber".
+_OBJECT_CUES = word_set("saw asked met rang phoned visited told texted messaged")
+_OBJECT_PAIRS = frozenset(
+    {
+        ("spoke", "to"),
+        ("spoke", "with"),
+        ("speak", "to"),
+        ("speak", "with"),
+        ("talked", "to"),
+        ("talked", "with"),
+        ("chatted", "to"),
+        ("chatted", "with"),
+        ("in", "with"),
+        ("up", "with"),
+        ("hold", "of"),
+        ("me", "n"),
+        ("me", "and"),
+        ("me", "&"),
+        ("me", "+"),
+        ("worried", "about"),
+        ("worried", "abt"),
+    }
+)
+# Name-words that are more often the thing itself after those verbs: "saw mark on her arm",
+# "asked will", "rang may".
+_NOT_OBJECT_NAME = word_set(
+    "mark marks bill will may rob nick chase hunter guy frank ray gene major king duke prince "
+    "junior reign rain storm star kit chip jack junior april june august jan"
+)
+# Lower-case nicknames after a cue that only introduces a name ("goes by shorty"), but not the
+# way someone travels ("goes by bus").
+_LOWER_NICKNAME_CUES = frozenset({("goes", "by"), ("go", "by"), ("going", "by"), ("went", "by")})
+_NOT_LOWER_NICKNAME = word_set(
+    "bus car train taxi foot bike tram coach plane fast quickly slowly quick slow unnoticed "
+    "ok okay fine different two three several various"
+)
+_VOWEL = re.compile(r"[aeiouy]")
 _GROUP_NOUNS = word_set("family household kids children twins siblings boys girls")
-_COORDINATORS = frozenset({"and", "or", "&", "+"})
+_COORDINATORS = frozenset({"and", "or", "&", "+", "n"})
 _SAINTS = frozenset({"st", "saint"})
 # Words of places and organisations: "Hope Street" or "Rose Cottage" is not a pair of names.
 _STRUCTURE = word_set(
@@ -143,10 +204,12 @@ _IS_AGE_AFTER = re.compile(
     r"\s+(?:is|who is|,? who'?s)\s+\d{1,2}\b"
     r"(?!\s*(?:am|pm|%|:|/|\.\d|weeks?\b|days?\b|hours?\b|mins?\b|minutes?\b|times\b|of\b|or\b))"
 )
+_RECORD_NUMBER_AFTER = re.compile(r"[^\S\n]+(?i:no\.?|number|num|ref)[^\S\n]*[:#]?[^\S\n]*[\[\d]")
 _ANY_NAME = FIRST_NAMES | SURNAMES | AMBIGUOUS_FIRST_NAMES
 _PHRASE_HEADS: dict[str, list[tuple[str, ...]]] = defaultdict(list)
 for _phrase in PHRASES:
     _PHRASE_HEADS[_phrase[0]].append(_phrase)
+_PHRASE_HEADS = dict(_PHRASE_HEADS)  # a plain dict: a lookup of a missing word adds nothing
 
 
 class _Token:
@@ -163,30 +226,50 @@ class _Token:
         "protected",
         "sent",
         "start",
+        "unk",
         "upper",
     )
 
-    def __init__(self, match: re.Match[str]) -> None:
-        word = match.group()
-        if "’" in word:
-            word = word.replace("’", "'")
-        self.start = match.start()
-        self.full = full = word.lower()
-        self.poss = full.endswith("'s") and len(word) > 3
-        base = word
-        if "'" in word and len(word) > 3:
-            clitic = _CLITIC.search(word)  # "Chloe's", "DM'd", "Jack'll": the name, not the verb
-            if clitic:
-                base = word[: clitic.start()]
-        self.end = self.start + len(base)
-        self.low = base.lower() if base is not word else full
-        # An acronym ("MASH", "DSLs"), or a name typed in capitals.
-        self.upper = len(base) > 1 and (base.isupper() or (base[-1] == "s" and base[:-1].isupper()))
-        self.cap = base[0].isupper() and not self.upper
+    def __init__(self, start: int, info: _WordInfo) -> None:
+        self.start = start
+        self.full, self.poss, length, self.low, self.upper, self.cap, self.level, self.unk = info
+        self.end = start + length
         self.sent = False
         self.protected = False
         self.name = False
-        self.level = NONE
+
+
+# What the lists say about one spelling of a word, worked out once per spelling (most words recur
+# across messages): lower-cased form, possessive, length without a clitic, the base lower-cased,
+# typed in capitals, capitalised, level, and a lower-case word in no list at all.
+_WordInfo = tuple[str, bool, int, str, bool, bool, int, bool]
+_WORD_INFO: dict[str, _WordInfo] = {}
+
+
+def _word_info(raw: str) -> _WordInfo:
+    """The cached facts about one spelling of a word."""
+    info = _WORD_INFO.get(raw)
+    if info is not None:
+        return info
+    word = raw.replace("’", "'") if "’" in raw else raw
+    full = word.lower()
+    poss = full.endswith("'s") and len(word) > 3
+    base = word
+    if "'" in word and len(word) > 3:
+        clitic = _CLITIC.search(word)  # "Chloe's", "DM'd", "Jack'll": the name, not the verb
+        if clitic:
+            base = word[: clitic.start()]
+    low = base.lower() if base is not word else full
+    # An acronym ("MASH", "DSLs"), or a name typed in capitals.
+    upper = len(base) > 1 and (base.isupper() or (base[-1] == "s" and base[:-1].isupper()))
+    cap = base[0].isupper() and not upper
+    level = _rate(low, full, cap, upper)
+    unk = not cap and not upper and level == NONE and _unknown_word(low)
+    info = (full, poss, len(base), low, upper, cap, level, unk)
+    if len(_WORD_INFO) > 1 << 16:
+        _WORD_INFO.clear()  # bounded: arbitrary input must not grow it without end
+    _WORD_INFO[raw] = info
+    return info
 
 
 @lru_cache(maxsize=1 << 16)
@@ -231,7 +314,10 @@ def _rate_hyphenated(low: str, cap: bool) -> int:
 
 def _tokens(text: str) -> list[_Token]:
     """Split into rated tokens, marking sentence starts and protected phrases."""
-    tokens = [_Token(m) for m in _TOKEN.finditer(text)]
+    cached = _WORD_INFO.get
+    tokens = [
+        _Token(m.start(), cached(m.group()) or _word_info(m.group())) for m in _TOKEN.finditer(text)
+    ]
     if "[" in text:  # leave placeholders of an earlier pass alone: "[NAME]" is not a word here
         tokens = [t for t in tokens if not _is_placeholder(text, t)]
     previous_end = 0
@@ -244,7 +330,6 @@ def _tokens(text: str) -> list[_Token]:
             # "Mrs. Khan", "J. Khan": the full stop does not end a sentence.
             after_title = previous.low in _TITLES or (len(previous.low) == 1 and previous.cap)
             token.sent = not after_title and _SENTENCE_BREAK.search(between) is not None
-        token.level = _rate(token.low, token.full, token.cap, token.upper)
         if previous is not None and previous.low in _SAINTS:
             token.protected = True
         if (
@@ -253,11 +338,12 @@ def _tokens(text: str) -> list[_Token]:
             and text[tokens[i + 1].start : tokens[i + 1].end] == "Law"
         ):
             token.protected = True  # Clare's Law, Sarah's Law
-        for phrase in _PHRASE_HEADS.get(token.full, ()):
-            words = tuple(t.full for t in tokens[i : i + len(phrase)])
-            if words == phrase:
-                for t in tokens[i : i + len(phrase)]:
-                    t.protected = True
+        if token.full in _PHRASE_HEADS:
+            for phrase in _PHRASE_HEADS[token.full]:
+                words = tuple(t.full for t in tokens[i : i + len(phrase)])
+                if words == phrase:
+                    for t in tokens[i : i + len(phrase)]:
+                        t.protected = True
         previous_end = token.end
         previous = token
     return tokens
@@ -293,7 +379,7 @@ def _joined(text: str, left: _Token, right: _Token) -> bool:
     return between.strip(" -") == "" and left.full == left.low
 
 
-def _mark_intrinsic(tokens: list[_Token]) -> None:
+def _mark_intrinsic(text: str, tokens: list[_Token]) -> None:
     """Names by their own rating: strong ones anywhere, capitalised ones mid-sentence."""
     for token in tokens:
         if token.protected:
@@ -301,6 +387,8 @@ def _mark_intrinsic(tokens: list[_Token]) -> None:
         if token.level == STRONG or (
             token.level in (CAPITAL, UNKNOWN) and token.cap and not token.sent
         ):
+            if token.level == UNKNOWN and _RECORD_NUMBER_AFTER.match(text, token.end):
+                continue  # "Hosp no [CASE_REF]": an abbreviated record's name, not a person's
             token.name = True
 
 
@@ -312,8 +400,9 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             continue
         if (
             token.level == NONE
+            and not token.unk
             and not (token.low.endswith("s") and token.low[:-1] in _ANY_NAME)
-            and not (i > 0 and _named(tokens, i))
+            and not (i > 0 and tokens[i - 1].low in _NAMED_LAST and _named(tokens, i))
             and not (i > 0 and token.cap and not token.sent and tokens[i - 1].low in _RELATIONS)
         ):
             continue  # only "chloes mum", "known as tazzy", "my uncle Smudge" name unlisted words
@@ -341,11 +430,25 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
                 and (prev.low not in {"a", "i"} or (i > 1 and tokens[i - 2].low in _TITLES))
             ):
                 token.name = prev.name = True  # J. Brown
+        if not token.name and not token.cap and not token.upper:
+            token.name = _hurried(text, tokens, i)
         if token.name or nxt is None:
             continue
         after = _skip_adjectives(tokens, i + 1)
         if token.poss and after is not None and after.low in _POSSESSED and _cue_ok(token):
             token.name = True
+        elif (
+            not token.poss
+            and token.level in (NONE, UNKNOWN, WEAK)
+            and len(token.low) > 3
+            and token.low.endswith("s")
+            and token.low not in ENGLISH_WORDS
+            and token.low not in STOPWORDS
+            and token.low not in VOCABULARY  # "Greggs"
+            and _rate(token.low[:-1], token.low[:-1], token.cap, False) == STRONG
+            and (prev is None or prev.low != "the")  # "the Smiths" are a family
+        ):
+            token.name = True  # "fatimas chronology", "leahs attendance", "jaydens cp ref"
         elif (
             not token.poss
             and token.level in (NONE, UNKNOWN)
@@ -384,6 +487,105 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
                 token.name = nxt.name = True
 
 
+def _unknown_lower(token: _Token) -> bool:
+    """A lower-case word in no list at all, such as a misspelt name ("chole") or a nickname
+    ("ozzy"), rather than an abbreviation ("pcso", "wkrs"): a name only in a person's place."""
+    return token.unk
+
+
+def _unknown_word(low: str) -> bool:
+    """In no word list, long enough and with a vowel (not "pcso", "wkrs", "tmrw")."""
+    return (
+        len(low) > 3
+        and low.isalpha()
+        and low not in ENGLISH_WORDS
+        and low not in STOPWORDS
+        and low not in VOCABULARY
+        and low not in _RELATIONS
+        and low not in _TITLES
+        and _VOWEL.search(low) is not None
+    )
+
+
+def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
+    """A lower-case word in a person's place in hurried text: the subject of a verb of speech or
+    action at a sentence's start, the object of "saw"/"spoke to", a relation's name before a verb,
+    a relation's name in brackets, or one of two name-words joined at a sentence's start."""
+    token = tokens[i]
+    level = token.level
+    unknown = level == NONE
+    if token.protected:
+        return False
+    prev = tokens[i - 1] if i > 0 else None
+    if (
+        i > 1
+        and prev is not None
+        and (tokens[i - 2].low, prev.low) in _LOWER_NICKNAME_CUES
+        and text[prev.end : token.start] == " "
+        and token.low not in _NOT_LOWER_NICKNAME
+        and token.low not in STOPWORDS
+        and token.low not in VOCABULARY
+        and token.low not in _RELATIONS
+    ):
+        return True  # "goes by shorty"
+    if unknown and not _unknown_lower(token):
+        return False
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    verb_after = (
+        nxt is not None
+        and _joined(text, token, nxt)
+        and (
+            nxt.low in _AFTER_NAME_VERBS
+            and (
+                nxt.low not in ("is", "was")
+                or (
+                    i + 2 < len(tokens)
+                    and (tokens[i + 2].low.endswith("ing") or tokens[i + 2].low in _STATE_AFTER_BE)
+                )
+            )
+        )
+    )
+    if unknown:
+        # "chole said she doesnt want to go home"
+        return verb_after and nxt is not None and nxt.low in _REPORTING_VERBS and token.sent
+    if level == CAPITAL and verb_after and token.sent:
+        return True  # "hope was crying at drop off"
+    if prev is None:
+        return False
+    gap = text[prev.end : token.start]
+    if prev.low in _RELATIONS and prev.full == prev.low:
+        if gap.strip() == "(" and text[token.end : token.end + 1] == ")":
+            return level > NONE  # "foster carer (pat)"
+        if gap.strip() == "" and level in (WEAK, VOCAB, CAPITAL) and verb_after:
+            return True  # "her bf brook has a knife", "his bro florin seen"
+    # "faith + joy both had nits", "precious n blessing": two name-words joined at the start
+    first = None
+    if gap.strip() in _COORDINATORS:
+        first = prev
+    elif prev.low in _COORDINATORS and i > 1 and text[prev.end : token.start] == " ":
+        first = tokens[i - 2]
+    if (
+        first is not None
+        and level == CAPITAL
+        and first.level == CAPITAL
+        and not first.cap
+        and first.sent
+        and first.low not in _NOT_OBJECT_NAME
+    ):
+        first.name = True
+        return True
+    if gap.strip() not in ("", ",") or token.low in _NOT_OBJECT_NAME:
+        return False
+    if (
+        level in (CAPITAL, VOCAB)
+        and token.low in AMBIGUOUS_FIRST_NAMES
+        and (prev.low in _OBJECT_CUES or (i > 1 and (tokens[i - 2].low, prev.low) in _OBJECT_PAIRS))
+    ):
+        # "saw summer", not "saw grace's mum" (a possessive is named by its own rule)
+        return nxt is None or nxt.low not in _POSSESSED or not _joined(text, token, nxt)
+    return False
+
+
 def _all_lower(text: str) -> bool:
     """Typed without capitals at all, so a sentence's first word may be a name in lower case
     ("jack keeps going missing")."""
@@ -417,15 +619,41 @@ def _mark_quoted(text: str, tokens: list[_Token]) -> None:
 def _mark_particles(text: str, tokens: list[_Token]) -> None:
     """A particle between two names is part of the name: "Rhys ap Dafydd", "Lopes da Silva"."""
     for i in range(1, len(tokens) - 1):
-        left, token, right = tokens[i - 1], tokens[i], tokens[i + 1]
-        if (
-            token.low in _NAME_PARTICLES
-            and left.name
-            and right.name
-            and _joined(text, left, token)
-            and _joined(text, token, right)
-        ):
+        token = tokens[i]
+        if token.low not in _NAME_PARTICLES:
+            continue
+        left, right = tokens[i - 1], tokens[i + 1]
+        if left.name and right.name and _joined(text, left, token) and _joined(text, token, right):
             token.name = True
+
+
+# One letter after a first name is a surname's initial ("charlie b", "daisy m", "kyle t back"),
+# and after "lil"/"big" a street name ("lil d", "big t"); not the letters that stand for words in
+# texting ("u", "r", "n", "c", "x", "k", "y") or "a"/"i".
+_INITIAL_LETTERS = frozenset("bdefghjlmpqstz")  # not "v" (very) or "w" (with)
+_NICKNAME_PREFIXES = frozenset({"lil", "big", "little"})
+_SINGLE_LETTER = re.compile(r"(?<![\w'’-])[bdefghjlmpqstzBDEFGHJLMPQSTZ](?![\w'’-])")
+_NOT_AFTER_INITIAL = frozenset({"'", "’", "&", "-", "/"})
+
+
+def _mark_initials(text: str, tokens: list[_Token]) -> None:
+    """A single letter after a name (or after "lil"/"big") is part of the name."""
+    if _SINGLE_LETTER.search(text) is None:
+        return
+    for i in range(1, len(tokens)):
+        token = tokens[i]
+        if len(token.low) != 1 or token.name or token.low not in _INITIAL_LETTERS:
+            continue
+        prev = tokens[i - 1]
+        if (
+            text[prev.end : token.start] != " "
+            or text[token.end : token.end + 1] in _NOT_AFTER_INITIAL
+        ):
+            continue
+        if prev.name and prev.low in FIRST_NAMES | AMBIGUOUS_FIRST_NAMES:
+            token.name = True
+        elif prev.low in _NICKNAME_PREFIXES and prev.full == prev.low:
+            token.name = prev.name = True
 
 
 def _skip_adjectives(tokens: list[_Token], i: int) -> _Token | None:
@@ -497,11 +725,12 @@ def _spread(text: str, tokens: list[_Token]) -> None:
 def find(text: str) -> list[Span]:
     """Spans of people's names; neighbouring name words become one span."""
     tokens = _tokens(text)
-    _mark_intrinsic(tokens)
+    _mark_intrinsic(text, tokens)
     _mark_cued(text, tokens)
     _mark_quoted(text, tokens)
     _spread(text, tokens)
     _mark_particles(text, tokens)
+    _mark_initials(text, tokens)
     spans: list[Span] = []
     for token in tokens:
         if not token.name:

@@ -68,9 +68,10 @@ def find_ni(text: str) -> list[Span]:
     """National Insurance numbers (AB123456C, spaced or not, any case) with a valid prefix."""
     spans = []
     for m in _NI.finditer(text):
-        if m.group(1).upper() in _NI_BAD_PREFIXES:
-            continue
-        if m.group(5) or _cued(_NI_CUE, text, m.start()):
+        cued = _cued(_NI_CUE, text, m.start())
+        if m.group(1).upper() in _NI_BAD_PREFIXES and not cued:
+            continue  # never issued, so only a number someone calls an NI number (a typo of one)
+        if m.group(5) or cued:
             spans.append(Span(m.start(), m.end(), "NI_NUMBER"))
     return spans
 

@@ -14,6 +14,7 @@ from bot.anonymise.lexicon import (
     PROPER_NOUNS,
     STOPWORDS,
     VOCABULARY,
+    VOCABULARY_PLACES,
     word_set,
 )
 from bot.anonymise.spans import Span
@@ -36,7 +37,7 @@ _SUFFIXES = (
     r"|grove|gardens|gdns|terrace|terr|walk|mews|square|sq|park|rise|hill|view|row|green|parade"
     r"|vale|mount|wharf|yard|croft|fold|gate|chase|meadows?|boulevard|heights|side|brow|bank|wynd"
     r"|hollow|approach|circus|embankment|passage|path|end|hey|grange|way|cottages|villas|buildings"
-    r"|mansions|almshouses"
+    r"|mansions|almshouses|pde|tower|towers"
 )
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # What comes before the house number: a flat ("Flat 4,", "Apt 3b", "flat B"), an Edinburgh
@@ -56,7 +57,9 @@ _NUMBERED = re.compile(
 )
 # One-word street names: "62 Queensway", "4 Broadway", "9 Northgate".
 _ONE_WORD_STREET = re.compile(
-    r"(?<![\w£$€.,/:+-])\d{1,4}[a-z]?,?[^\S\n]+([A-Za-z][a-z]+(?:way|gate))\b"
+    r"(?<![\w£$€.,/:+–-])\d{1,4}[a-z]?(?:[-–]\d{1,4}[a-z]?)?,?[^\S\n]+"
+    r"(?:(?:Lower|Upper|Old|New|East|West|North|South|Great|Little)[^\S\n]+)?"
+    r"([A-Za-z][a-z]+(?:way|gate|gait)|Esplanade|Promenade|Broadway|Parade)\b"
 )
 _MORE_SUFFIXES = re.compile(rf"(?:[^\S\n]+(?:{_SUFFIXES})\b)+", re.IGNORECASE)  # Cheetham Hill Road
 # Welsh and Gaelic streets put the street word first ("12 Maes y Coed", "Heol Llanishen Fach",
@@ -64,6 +67,7 @@ _MORE_SUFFIXES = re.compile(rf"(?:[^\S\n]+(?:{_SUFFIXES})\b)+", re.IGNORECASE)  
 # the name must both be capitalised ("Maes and heol are Welsh words" stays).
 _STREET_FIRST = (
     r"heol|ffordd|stryd|lôn|lon|rhodfa|cwrt|maes|clos|teras|llwybr|sràid|sraid|rathad|ceum|lòn"
+    r"|sráid|taigh|ceann|bwlch"
 )
 # Welsh house and street names that start with a word such as "Bryn" (hill) or "Tŷ" (house) count
 # after a house number: "20 Bryn Mawr", "5 Tŷ Newydd".
@@ -75,9 +79,9 @@ _CELTIC_WORD = r"[^\W\d_][\w'’-]*"
 _CELTIC_NAME = r"[A-ZÀ-ÖØ-ÞŴŶ][\w'’-]*"  # capitalised, Welsh and Gaelic letters included
 _WELSH = re.compile(
     rf"(?<![\w£$€.,/:+-])(?i:(?:{_FLAT}|{_HOUSE_NUMBER_WORD})?\d{{1,4}}[a-z]?,?[^\S\n]+"
-    rf"(?:{_STREET_FIRST})[^\S\n]+{_CELTIC_ARTICLE}?){_CELTIC_WORD}"
+    rf"(?:{_STREET_FIRST})(?:['’]r)?[^\S\n]+{_CELTIC_ARTICLE}?){_CELTIC_WORD}"
     rf"(?:[^\S\n]+{_CELTIC_NAME})?"
-    rf"|\b(?:{_STREET_FIRST.title()})[^\S\n]+(?i:{_CELTIC_ARTICLE})?"
+    rf"|\b(?:{_STREET_FIRST.title()})(?:['’]r)?[^\S\n]+(?i:{_CELTIC_ARTICLE})?"
     rf"{_CELTIC_NAME}(?:[^\S\n]+{_CELTIC_NAME})?"
     rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST})[^\S\n]+"
     rf"(?i:{_CELTIC_ARTICLE})?{_CELTIC_NAME}"
@@ -109,15 +113,17 @@ _LOCATIVE = word_set(
 _LOWER_STREET = re.compile(
     r"\b(?:on|off|along|down|up|near|opposite|behind|round|around|past|of|at)[^\S\n]+"
     r"((?:[a-z][a-z'’]+[^\S\n]+){1,2}(?:road|rd|street|st|lane|ln|avenue|ave|crescent|cres|grove"
-    r"|terrace|gardens|gdns|close|drive|mews|parade|rise|walk|row|place))\b"
+    r"|terrace|gardens|gdns|close|drive|mews|parade|rise|walk|row|place|court|way|tower))\b"
 )
 _NOT_STREET_NAME = word_set(
     "busy main ring slip side back dual country private quiet dark same other long short wrong "
-    "right left next last first bypass link service memory cul"
+    "right left next last first bypass link service memory cul crown youth family magistrates "
+    "county high supreme juvenile coroners civil criminal the"
 )
 # Estates: "the Park Hill estate", "on the broadfield estate" (not "the housing estate").
 _ESTATE = re.compile(
-    r"\b((?:[A-Z][\w'’-]+[^\S\n]+){1,3}[Ee]state|(?<=the[^\S\n])[a-z][\w'’-]+[^\S\n]+estate)\b"
+    r"\b((?:[A-Z][\w'’-]+[^\S\n]+){1,3}[Ee]st(?:ate)?"
+    r"|(?<=the[^\S\n])[a-z][\w'’-]+(?:[^\S\n]+[a-z][\w'’-]+)?[^\S\n]+est(?:ate)?)\b"
     r"(?![^\S\n]+agents?\b)"
 )
 _CUED_STREET = re.compile(
@@ -170,6 +176,21 @@ _WELSH_WORDS = frozenset(_STREET_FIRST.split("|")) | frozenset(
     _WELSH_HOUSE_FIRST.lower().split("|")
 )
 _FLAT_WORDS = word_set("flat apartment apt unit")
+# A numbered unit in a named building, site or park: "room 6 the grange hotel", "pitch 7 the oaks
+# travellers site", "Caravan 4, Bank Farm", "flat 14 block d broadwater farm", "flat 11 block c".
+_UNIT = re.compile(
+    r"(?i:\b(?:c/o[^\S\n]+)?(?:flat|room|rm|pitch|plot|caravan|bungalow|unit|chalet|bedsit|apt"
+    r"|apartment|maisonette|studio)[^\S\n]*(?:\d{1,4}[a-z]?|\d/[\dlr])\b"
+    r"(?:[^\S\n]*,?[^\S\n]*block[^\S\n]+[a-z0-9]\b)?)"
+    r"(?:[^\S\n]*,?[^\S\n]*((?i:the[^\S\n]+)?(?:[A-Za-z][\w'’&-]*[^\S\n]+){0,3}"
+    r"(?i:house|court|tower|towers|hostel|hotel|site|park|farm|estate|lodge|mill|home|flats"
+    r"|heights|point|mansions|b&b|guest[^\S\n]+house|inn|view|gardens|village|grange|hall|centre"
+    r"|cottages)))?(?![\w&])"
+)
+_UNIT_WORDS = word_set(
+    "flat room rm pitch plot caravan bungalow unit chalet bedsit apt apartment maisonette studio"
+)
+_NOT_UNIT_NAME = word_set("the a an my his her their our of in at on to and for with no")
 _STREET_CUES = word_set("live lives living moved staying stays address site")
 # What comes before a number that is not a house number ("aged 15", "rule 4", "year 9").
 _NOT_HOUSE_NUMBER = word_set(
@@ -187,7 +208,7 @@ _NOT_STREET_WORD = word_set(
 # Street words that make an address with "the" alone: "3 The Crescent", "5 the avenue".
 _THE_STREETS = word_set(
     "crescent avenue drive grove parade close square mews terrace gardens walk rise meadows "
-    "paddock orchard green circle"
+    "paddock paddocks orchard green circle"
 )
 _GENERIC_STREET_START = word_set("high main safe same other new old great long")
 # What an estate is, not what it is called: "a council estate", "the housing estate".
@@ -251,17 +272,19 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
             for m in _ONE_WORD_STREET.finditer(text)
             if m.group(1)[0].isupper() or m.group(1) not in ENGLISH_WORDS
         ]
-    if words & _WELSH_WORDS or "ô" in text or "à" in text or "ò" in text:
+    if words & _WELSH_WORDS or "ô" in text or "à" in text or "ò" in text or "á" in text:
         spans += [Span(m.start(), m.end(), "ADDRESS") for m in _WELSH.finditer(text)]
     if words & _HOUSE_WORDS and "," in text:
         spans += _houses(text)
     if words & _FLAT_WORDS:
         spans += [Span(m.start(), m.end(), "ADDRESS") for m in _BLOCK.finditer(text)]
+    if words & _UNIT_WORDS and _DIGIT.search(text):
+        spans += _units(text)
     if words & _LOOSE_STREET_WORDS:
         spans += _named_streets(text)
         if words & _LOCATIVE:
             spans += _lower_streets(text)
-    if "estate" in words:
+    if "estate" in words or "est" in words:
         spans += _estates(text)
         if words & _STREET_CUES:
             for m in _CUED_STREET.finditer(text):
@@ -402,21 +425,30 @@ _AFTER_ADDRESS = re.compile(
     r"|[^\S\n]+(?:East|West|North|South|Upper|Lower|(?i:site|estate|hostel|b&b))\b"
 )
 _TOWN_AFTER = re.compile(
-    r",[^\S\n]*((?:[A-Z][a-z'’-]+[^\S\n]*){1,2})(?=$|[.;\n]|,?[^\S\n]*[A-Z]{1,2}\d)"
+    r",[^\S\n]*((?:[A-Z][a-z'’-]+[^\S\n]*){1,2})(?=$|[.;,)(\n—–-]|,?[^\S\n]*[A-Z]{1,2}\d"
+    r"|(?:on|in|with|to|at|last|near|for|and|which|but|please|pls|since|from|now|where)\b)"
 )
 # What may come before: "Room 9, ", "Maisonette 6, ", a Glasgow flat position "0/1, ", "the
 # Travelodge on ", "The flat above ", "the blue house at the end of ".
 _BEFORE_ADDRESS = re.compile(
     r"(?:\b(?i:flat|room|rm|apt|apartment|unit|maisonette|studio|bedsit)[^\S\n]*"
-    r"(?:\d{1,4}[a-z]?|[a-hA-H])|(?<![\w/])\d{1,2}/\d{1,2}"
+    r"(?:\d{1,4}[a-z]?|[a-hA-H]|\d/[\dLRlr])|(?<![\w/])\d{1,2}/\d{1,2}"
     r"|\b(?i:ground|first|second|top|basement)[^\S\n]+(?i:floor)[^\S\n]+(?i:flat))[^\S\n]*,?[^\S\n]*$"
     r"|\b(?i:the)[^\S\n]+(?:[A-Za-z]+[^\S\n]+){0,2}(?i:house|flats?|bungalow|cottage|shop"
     r"|maisonette|caravan|building)[^\S\n]+(?i:at[^\S\n]+the[^\S\n]+(?:end|top|bottom)[^\S\n]+of"
     r"|on[^\S\n]+the[^\S\n]+corner[^\S\n]+of|above|below|over|opposite|next[^\S\n]+to|behind"
     r"|beside|on)[^\S\n]+$"
     r"|\b(?i:the[^\S\n]+)?([A-Z][\w&'’-]+)[^\S\n]+(?:on|in|off)[^\S\n]+$"
+    r"|\bc/o[^\S\n]+$"
 )
-_JOINER = re.compile(r"[^\S\n]*,?[^\S\n]*")
+# A unit word before a house number whose own number was left out: "flat 6 cwrt y castell" read
+# as flat 6 of a street without a number.
+_UNIT_BEFORE = re.compile(
+    r"\b(?i:flat|apt|apartment|unit|room|pitch|plot|caravan|bungalow|maisonette|studio|bedsit)"
+    r"[^\S\n]+$"
+)
+# Parts of one address: "Meadowbank Care Home, 4 Lister Lane", "room 9 the hostel on city rd".
+_JOINER = re.compile(r"[^\S\n]*,?[^\S\n]*|[^\S\n]+(?:on|off)[^\S\n]+")
 _BUILDINGS = word_set("ymca ywca travelodge foyer premier inn hotel hostel")
 
 
@@ -426,11 +458,13 @@ def _grown(text: str, span: Span) -> Span:
     while (m := _AFTER_ADDRESS.match(text, end)) is not None:
         end = m.end()
     town = _TOWN_AFTER.match(text, end)
-    if town and not any(w.lower() in _NOT_TOWN for w in town.group(1).split()):
-        end = town.end(1)
+    if town and not any(w.lower() in _NOT_TOWN_AFTER for w in town.group(1).split()):
+        end = town.start(1) + len(town.group(1).rstrip())
     before = _BEFORE_ADDRESS.search(text, max(0, start - 60), start)
+    if before is None and text[start : start + 1].isdigit():
+        before = _UNIT_BEFORE.search(text, max(0, start - 16), start)
     if before is not None:
-        name = before.group(1)
+        name = before.group(1) if before.re is _BEFORE_ADDRESS else None
         if name is None or name.lower() in _BUILDINGS or name.lower() not in _NOT_TOWN:
             start = before.start()
     return Span(start, end, span.kind)
@@ -464,6 +498,11 @@ def _residences(text: str) -> list[Span]:
 _NOT_LOWER_STREET_NAME = STOPWORDS | _NOT_STREET_NAME | _GENERIC_STREET_START
 _NOT_ESTATE_NAME = STOPWORDS | VOCABULARY | _ESTATE_WORDS
 _NOT_TOWN = STOPWORDS | VOCABULARY
+# A town after a street may be a place in the vocabulary ("4 Cedar Drive, Hull"), not a guidance
+# word or a weekday ("22 Mill Road, Monday").
+_NOT_TOWN_AFTER = (
+    STOPWORDS | VOCABULARY | word_set("mr mrs ms miss dr mum dad nan mother father please")
+) - VOCABULARY_PLACES
 
 
 def _lower_streets(text: str) -> list[Span]:
@@ -478,6 +517,24 @@ def _lower_streets(text: str) -> list[Span]:
     return spans
 
 
+def _units(text: str) -> list[Span]:
+    """A numbered flat, room or pitch in a named place, or in a lettered block."""
+    spans = []
+    for m in _UNIT.finditer(text):
+        block = "block" in text[m.start() : m.end(1) if m.group(1) else m.end()].lower()
+        if m.group(1) is not None:
+            names = [w.lower() for w in m.group(1).split()[:-1] if w.lower() != "the"]
+            if (names or m.group(1).lower().startswith("the")) and not any(
+                w in _NOT_UNIT_NAME or w in _NOT_STREET_WORD for w in names
+            ):
+                spans.append(Span(m.start(), m.end(), "ADDRESS"))
+                continue
+        if block:  # "flat 11 block c": the block is enough
+            end = m.start(1) if m.group(1) else m.end()
+            spans.append(Span(m.start(), len(text[:end].rstrip(" ,")), "ADDRESS"))
+    return spans
+
+
 def _estates(text: str) -> list[Span]:
     """Named estates: "the Park Hill estate", "the broadfield estate" (not "the council estate")."""
     spans = []
@@ -488,7 +545,12 @@ def _estates(text: str) -> list[Span]:
         if not words:
             continue
         low = words[0].group().lower()
-        if words[0].group().islower() and (low in ENGLISH_WORDS or low in _ESTATE_WORDS):
+        lower = words[0].group().islower()
+        if len(words) == 1 and lower and (low in ENGLISH_WORDS or low in _ESTATE_WORDS):
             continue
+        if lower and any(w.group().lower() in _NOT_ESTATE_NAME for w in words):
+            continue  # "the dodgy council estate"; "the park hill estate" has two name words
+        if m.group(1).lower().endswith("est") and low in ENGLISH_WORDS:
+            continue  # "est" is an estate only after a name: "the ravenscroft est"
         spans.append(Span(words[0].start(), m.end(1), "ADDRESS"))
     return spans

@@ -54,8 +54,11 @@ _SHAPED = re.compile(
     r"|\b[A-Z]{1,5}[-/]\d{4,8}(?:[-/][A-Z0-9]{1,4})?\b"
     r"|(?<![\w/])\d{1,4}/\d{4,8}/\d{1,4}\b"
     r"|\b(?![A-Z]{2}\d{6}[A-D]\b)[A-Z]{1,4}\d{5,10}[A-Z]?\b|\b\d{5,10}[A-Z]\b"
-    r"|(?<![\w/])\d{1,4}/\d{5,8}\b(?!/)"
+    r"|(?<![\w/])\d{1,4}/\d{5,8}\b(?!/)|\b[a-z]{1,5}/\d{5,8}\b"
 )
+# Every shape above has four digits in a row or two pairs of digits around a separator; most
+# messages have neither, so one cheap search spares the long alternation.
+_SHAPE_HINT = re.compile(r"\d{4}|\d\d[-/]\d\d")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -88,5 +91,6 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
                 acronym = _ACRONYM_BEFORE.search(text, max(0, m.start(3) - 30), m.start(3))
                 start = acronym.start(1) if acronym else m.start(3)
                 spans.append(Span(start, m.end(3), "CASE_REF"))
-    spans.extend(Span(m.start(), m.end(), "CASE_REF") for m in _SHAPED.finditer(text))
+    if _SHAPE_HINT.search(text):
+        spans.extend(Span(m.start(), m.end(), "CASE_REF") for m in _SHAPED.finditer(text))
     return spans

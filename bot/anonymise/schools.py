@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import re
 
-from bot.anonymise.lexicon import ENGLISH_WORDS, STOPWORDS, word_set
+from bot.anonymise.lexicon import (
+    ENGLISH_WORDS,
+    FIRST_NAMES,
+    PROPER_NOUNS,
+    STOPWORDS,
+    SURNAMES,
+    VOCABULARY,
+    word_set,
+)
 from bot.anonymise.spans import Span
 
 _SCHOOL_TYPES = (
@@ -22,7 +30,8 @@ _SCHOOL_TYPES = (
     r"|acad|sch|coll|prim|playgroup|play group|creche|crèche|tots|youth club|youth centre"
     r"|learning centre|education centre|pupil referral unit|federation|ccs|cps|rcps|cofe primary"
     r"|childminding|childminders|family hub|medical group|health group|alternative provision"
-    r"|youth project|scouts|cubs|brownies|guides|beavers|cadets|abc|boxing club|jfc|fc"
+    r"|youth project|youth zone|community hub|youth hub|toddler group|scouts|cubs"
+    r"|brownies|guides|beavers|cadets|abc|boxing club|jfc|fc"
     r"|hospital|infirmary|hospice|church|chapel|mosque|gurdwara|temple|synagogue|sunday school"
 )
 # Type words strong enough that one lower-case word before them names a place ("riverside
@@ -33,6 +42,7 @@ _STRONG_TYPE_NAMES = (
     "|family practice|group practice|children's centre|childrens centre|children’s centre"
     "|sixth form college|primary academy|sixth form|6th form|pru|family centre|prim|childminding"
     "|childminders|family hub|medical group|alternative provision|scouts|sunday school"
+    "|juniors|infants|youth club|youth centre|youth project|youth zone"
 )
 _STRONG_TYPES = tuple(_STRONG_TYPE_NAMES.split("|"))
 _QUALIFIERS = (
@@ -47,7 +57,7 @@ _TYPE = re.compile(
 )
 # Welsh and faith schools named type-first: "Ysgol y Graig", "Jamia Al-Hudaa".
 _PREFIXED = re.compile(
-    r"\b(?:Ysgol|Sgoil|Bunsgoil|Jamia|Madrasa|Madrassa|Darul)"
+    r"\b(?:Ysgol|Sgoil|Bunsgoil|Gaelscoil|Gaelcholáiste|Scoil|Jamia|Madrasa|Madrassa|Madrasah|Darul)"
     r"(?:[^\S\n]+(?:y|yr|r|ul|al|el|e|na|nan|an|[A-Z][\w'’-]*)){0,3}[^\S\n]+[A-Z][\w'’-]*"
     r"|\b(?i:ysgol|sgoil|bunsgoil)(?:[^\S\n]+(?:y|yr|r|na|nan|an))?(?:[^\S\n]+[^\W\d_][\w'’-]*){1,2}"
 )
@@ -57,9 +67,11 @@ _TYPE_WORDS = word_set(
     "madrasah madrasa form pru acad sch coll prim playgroup group creche crèche tots club unit "
     "federation ccs cps rcps childminding childminders hub group provision project scouts cubs "
     "brownies guides beavers cadets abc fc jfc hospital infirmary hospice church chapel mosque "
-    "gurdwara temple synagogue"
+    "gurdwara temple synagogue zone toddler"
 )
-_PREFIX_WORDS = word_set("ysgol sgoil bunsgoil jamia madrasa madrassa darul")
+_PREFIX_WORDS = word_set(
+    "ysgol sgoil bunsgoil gaelscoil scoil jamia madrasa madrassa madrasah darul"
+)
 _PARTICLES = word_set("of the and de y upon on in")
 _GENERIC = word_set(
     "the a an her his their my our your its this that these those local new old same other "
@@ -102,8 +114,27 @@ _DEDICATION_WORDS = word_set(
     "st saint our ourlady bishop cardinal archbishop blessed pope holy sacred christ corpus"
 )
 _NOT_A_NAME_WORD = _SAINT | {"the"}
-_LEADING_DROP = (STOPWORDS | _GENERIC) - {"the"}
+# Verbs that bring a school into a sentence are not part of its name: "he attends greenacres
+# nursery", "started oakfield primary".
+_SCHOOL_VERBS = word_set(
+    "attends attend attended attending joined joins joining started starts starting moved "
+    "transferred excluded enrolled registered"
+)
+_LEADING_DROP = (STOPWORDS | _GENERIC | _SCHOOL_VERBS) - {"the"}
+# A school typed bare in hurried text, known by where the child was before: "was at parkside
+# before", "been at brookfield till yr 4". Only a word in no list (not "was at home before").
+_WAS_AT = re.compile(
+    r"\b(?:was|been|were)[^\S\n]+at[^\S\n]+([a-z][a-z'’-]{3,})[^\S\n]+"
+    r"(?:before|previously|till|until|til|last[^\S\n]+year|in[^\S\n]+y(?:ea)?r)\b"
+)
+# A school typed bare after a word of going or moving: "goes to parkside", "moved from northgate".
+# Only a word in no list: not "goes to leeds", "moved to bradford", "went to bed".
+_GOES_TO = re.compile(
+    r"\b(?:goes|go|going|went|moved|moving|transferred|started|starts|excluded|expelled|attends)"
+    r"[^\S\n]+(?:to|from|at)[^\S\n]+([a-z][a-z'’-]{3,})\b(?![^\S\n]+(?:road|rd|st|street|lane|way|estate))"
+)
 _WORDS = re.compile(r"\S+")
+_BARE_WORD = re.compile(r"[a-z][a-z'’-]*", re.IGNORECASE)
 # Two capitalised qualifiers name a school without other words: "the Jewish Free School", "Polish
 # Saturday School" (not "the Catholic school").
 _QUALIFIED_NAME = re.compile(
@@ -128,7 +159,52 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
         spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _SAINTS_PLACE.finditer(text)]
     if words & _TYPE_WORDS:
         spans += _typed(text)
+    if "at" in words and words & _WAS_WORDS:
+        spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _WAS_AT.finditer(text) if _bare(m)]
+    if words & _GOING_WORDS:
+        spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _GOES_TO.finditer(text) if _bare(m)]
+    if spans:
+        spans += _named_again(text, spans)
     return [_grown(text, span) for span in spans]
+
+
+_WAS_WORDS = word_set("was been were")
+_GOING_WORDS = word_set(
+    "goes go going went moved moving transferred started starts excluded expelled attends"
+)
+# "going to nans": someone's home, typed without the apostrophe.
+_HOMES = word_set(
+    "nans nanas nannas grans grannys grandmas grandads mums dads aunties uncles mates"
+)
+_NOT_BARE = ENGLISH_WORDS | STOPWORDS | VOCABULARY | PROPER_NOUNS | FIRST_NAMES | SURNAMES | _HOMES
+
+
+def _bare(m: re.Match[str]) -> bool:
+    """The word after the cue is in no list, so it is a name, and after going it is a school's."""
+    return m.group(1) not in _NOT_BARE
+
+
+_NOT_AGAIN = _LEADING_DROP | _SAINT | {"the"}
+
+
+def _named_again(text: str, spans: list[Span]) -> list[Span]:
+    """A school's first word on its own elsewhere in the message is the school again: "goes to
+    hillside and her bro to hillside juniors"."""
+    names = set()
+    for span in spans:
+        first = _BARE_WORD.match(text, span.start)
+        if first and len(first.group()) > 3 and first.group().lower() not in _NOT_AGAIN:
+            names.add(first.group().lower())
+    lowered = text.lower()
+    names = {name for name in names if lowered.count(name) > 1}
+    if not names:
+        return []  # the usual case: the school is named once
+    found = []
+    for word in _BARE_WORD.finditer(text):
+        inside = any(s.start <= word.start() < s.end for s in spans)
+        if word.group().lower() in names and not inside:
+            found.append(Span(word.start(), word.end(), "SCHOOL"))
+    return found
 
 
 def _prefixed(m: re.Match[str]) -> Span:

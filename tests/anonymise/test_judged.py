@@ -15,9 +15,10 @@ from bot.anonymise import KINDS, redact
 from tests.support.redaction import JUDGED_DIR, Evaluation, evaluate, load_corpus
 
 TARGET = {"overall": 0.98, "names": 0.97, "hurried": 0.95}
-"""Issue 17's targets on this set. Not met yet (see BENCHMARKS.md): strict expected failures,
-so that meeting one fails the run until its mark is taken off."""
-FLOOR = {"overall": 0.955, "names": 0.965, "hurried": 0.90}
+"""Issue 17's targets on this set. Those not met yet (see BENCHMARKS.md) are strict expected
+failures, so that meeting one fails the run until its mark is taken off."""
+NOT_MET = {"overall", "hurried"}
+FLOOR = {"overall": 0.965, "names": 0.97, "hurried": 0.92}
 """What the redactor scored on 2026-12-06, rounded down: a change that scores less is a
 regression."""
 MAX_FALSE_REMOVAL = 0.01
@@ -91,7 +92,12 @@ def test_no_regression_below_the_measured_floor(
 @pytest.mark.parametrize(
     "measure",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="issue 17: not met yet"))
+        pytest.param(
+            name,
+            marks=[pytest.mark.xfail(strict=True, reason="issue 17: not met yet")]
+            if name in NOT_MET
+            else [],
+        )
         for name in sorted(TARGET)
     ],
 )

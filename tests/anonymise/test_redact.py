@@ -801,3 +801,127 @@ def test_reference_form_negatives(text: str) -> None:
 )
 def test_date_forms(text: str, date: str) -> None:
     assert ("DATE", date) in kinds_found(text)
+
+
+# ---------------------------------------------------------------------- hurried typing, round 3
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("hope was crying at drop off", ["hope"]),  # subject of "was" + -ing
+        ("saw summer in the corridor", ["summer"]),  # object of a verb of seeing
+        ("asked grace if anyone hurts her", ["grace"]),
+        ("cant get hold of amber, phone off", ["amber"]),
+        ("faith + joy both had nits", ["faith", "joy"]),  # two name-words joined at the start
+        ("precious n blessing both in yr 7", ["precious", "blessing"]),
+        ("her mums bf brook has a knife", ["brook"]),  # a relation's name before a verb
+        ("his bro florin seen on the high st", ["florin"]),
+        ("foster carer (pat) says hes settling", ["pat"]),  # a relation's name in brackets
+        ("chole said she doesnt want to go home", ["chole"]),  # misspelt, in no list
+        ("goes by shorty on the estate", ["shorty"]),
+        ("need to update fatimas chronology", ["fatimas"]),  # possessive, no apostrophe
+        ("charlie b both in the fight", ["charlie b"]),  # an initial after a first name
+        ("lil d was outside the gates", ["lil d"]),
+    ],
+)
+def test_hurried_names(text: str, names: list[str]) -> None:
+    found = kinds_found(text)
+    assert [("NAME", name) for name in names] == [k for k in found if k[0] == "NAME"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hope this makes sense, will ring the mash tmrw",
+        "grace period for the referral is over",
+        "saw mark on her arm, said she fell",
+        "in summer he stays with dad",
+        "he goes by bus now",
+        "was at home before the police came",
+        "Hosp no [CASE_REF]",
+    ],
+)
+def test_hurried_name_negatives(text: str) -> None:
+    assert not any(kind == "NAME" for kind, _ in kinds_found(text))
+
+
+def test_texting_letters_are_not_initials() -> None:
+    """ "v" (very) and "w" (with) after a name stay: only the name goes."""
+    assert redact("ruby v quiet today, ruby w mum").text == "[NAME] v quiet today, [NAME] w mum"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("last entry 3/11 incident at mosque", "3/11"),
+        ("Incident date: Tues 25/11.", "Tues 25/11"),
+        ("conf 9 dec pls send report", "9 dec"),
+        ("assault on Saturday 29th November.", "Saturday 29th November"),
+        ("for the knife thing on fri 28th", "fri 28th"),
+        ("happened on the 22nd of last month", "22nd"),
+    ],
+)
+def test_day_and_month_dates(text: str, date: str) -> None:
+    assert ("DATE", date) in kinds_found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain 7/10 today",
+        "1/2 term starts",
+        "3/4 of the class",
+        "open 24/7",
+        "1 may be enough",
+        "Training is on Thursday 4th July at 3.30pm",
+    ],
+)
+def test_day_and_month_negatives(text: str) -> None:
+    assert not any(kind == "DATE" for kind, _ in kinds_found(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("family at room 6 the grange hotel since oct", "room 6 the grange hotel"),
+        ("on pitch 22 meadow view park now", "pitch 22 meadow view park"),
+        ("moved to flat 11 block c on the", "flat 11 block c"),
+        ("they live on the park hill estate, block c", "park hill estate, block c"),
+        ("lives on the ravenscroft est now", "ravenscroft est"),
+        ("Kayla is at 3 Ffordd Glyndŵr, Wrexham.", "3 Ffordd Glyndŵr, Wrexham"),
+        ("now at 4 Cedar Drive, Gorton last night", "4 Cedar Drive, Gorton"),
+        ("Forwarding address: c/o 5 Glen View Terrace.", "c/o 5 Glen View Terrace"),
+    ],
+)
+def test_hurried_addresses(text: str, address: str) -> None:
+    assert ("ADDRESS", address) in kinds_found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lives on a big council estate", "the dodgy housing estate", "see you at crown court"],
+)
+def test_hurried_address_negatives(text: str) -> None:
+    assert not any(kind == "ADDRESS" for kind, _ in kinds_found(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "schools"),
+    [
+        ("hes at oakwood acad now, was at parkside before", ["oakwood acad", "parkside"]),
+        ("goes to hillside and her bro to hillside juniors", ["hillside", "hillside juniors"]),
+        ("moved from northgate in sept", ["northgate"]),
+        ("went to the hive youth club last thurs", ["the hive youth club"]),
+        ("he attends greenacres nursery 3 days", ["greenacres nursery"]),
+    ],
+)
+def test_hurried_schools(text: str, schools: list[str]) -> None:
+    assert [k for k in kinds_found(text) if k[0] == "SCHOOL"] == [("SCHOOL", s) for s in schools]
+
+
+@pytest.mark.parametrize(
+    "text", ["went to bed late", "goes to leeds on weekends", "going to nans at the weekend"]
+)
+def test_hurried_school_negatives(text: str) -> None:
+    assert not any(kind == "SCHOOL" for kind, _ in kinds_found(text))

@@ -143,5 +143,5 @@ async def test_a_relative_path_is_checked_too(
     await ours(tmp_path / "infoshare.db")
     check_at_rest("sqlite:///infoshare.db")
     foreign(tmp_path / "other.db")
-    with pytest.raises(ConfigError, match="other.db is an SQLite database of another program"):
+    with pytest.raises(ConfigError, match=r"other\.db is an SQLite database of another program"):
         check_at_rest("sqlite:///other.db")
