@@ -61,17 +61,19 @@ SHORTCUT: Final = re.compile(r"^/t([0-9]{1,20})(?:@\w+)?$")
 """`/t42`, as printed in lists: a tap opens transcript 42."""
 
 
-Command = Callable[["LeadDesk", Update, Context, str], Coroutine[Any, Any, None]]
-Handler = Callable[["LeadDesk", Update, Context], Coroutine[Any, Any, None]]
+LeadCommand = Callable[["LeadDesk", Update, Context, str], Coroutine[Any, Any, None]]
+"""A desk method that is told who the lead is."""
+DeskMethod = Callable[["LeadDesk", Update, Context], Coroutine[Any, Any, None]]
+"""The same, as a handler method (not `messaging.Handler`: it takes the desk first)."""
 
 
-def lead_only(action: str) -> Callable[[Command], Handler]:
+def lead_only(action: str) -> Callable[[LeadCommand], DeskMethod]:
     """Check the sender against `config.leads` on every update; turn bad arguments into words.
 
     A non-lead gets exactly what an unknown command or a forged button gets, and is logged.
     """
 
-    def wrap(command: Command) -> Handler:
+    def wrap(command: LeadCommand) -> DeskMethod:
         async def handler(desk: LeadDesk, update: Update, context: Context) -> None:
             who = desk.lead(update)
             if who is None:

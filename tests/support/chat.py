@@ -8,8 +8,8 @@ from tests.support.offline import Harness, Practitioner
 
 
 def texts(messages: list[Any]) -> str:
-    """The texts of the bot's messages, one per line."""
-    return "\n".join(str(m.get("text", "")) for m in messages)
+    """The texts (or a photo's caption) of the bot's messages, one per line."""
+    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
 
 
 async def started(harness: Harness) -> Practitioner:

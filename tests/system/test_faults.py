@@ -25,6 +25,7 @@ from bot.storage import StoredConversation
 from bot.transcripts.model import FREE_TEXT, Filters
 from states import Library
 from tests.emulator import world as emulator
+from tests.support.chat import texts
 from tests.support.e2e import question_text
 from tests.support.offline import Fault, Harness, Practitioner
 
@@ -98,10 +99,6 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="bot")
     return caplog
-
-
-def text_of(messages: list[Any]) -> str:
-    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
 
 
 async def stored(harness: Harness, user: Practitioner) -> StoredConversation:
@@ -224,7 +221,7 @@ async def test_a_pressed_answer_survives(
 
     assert harness.request.fired == [(case.method, fault)]
     await check_committed_once(harness, user, before)
-    shown = text_of(replies)
+    shown = texts(replies)
     if case.seen == "nothing":
         assert replies == []
         assert attempts(harness, case.method) == tried + 1, "one refused: nothing more"

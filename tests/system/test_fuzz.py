@@ -52,6 +52,7 @@ from bot.storage import StoredConversation
 from bot.transcripts.model import BACK, FREE_TEXT, Filters, Transcript
 from states import Dialogue, Library, State, back
 from tests.emulator.world import JSON, World
+from tests.support.chat import texts as said
 from tests.support.clock import NOW
 from tests.support.offline import Harness
 
@@ -909,10 +910,6 @@ async def test_random_updates_keep_every_invariant(
 # ---- the bugs the fuzzer found, smallest cases ------------------------------------------------
 
 
-def text_of(messages: list[Any]) -> str:
-    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
-
-
 async def test_a_list_button_naming_an_unknown_outcome_is_refused(harness: Harness) -> None:
     lead = harness.user("Lee")
     advice = harness.services
@@ -923,7 +920,7 @@ async def test_a_list_button_naming_an_unknown_outcome_is_refused(harness: Harne
     before = len(harness.world.calls)
     page_before = lead.message(listing)
     replies = await lead.forge("L:0:99:0:0:all:", listing)
-    assert words.SORRY not in text_of(replies)
+    assert words.SORRY not in said(replies)
     # Refused as a forged button: a popup, and nothing else (the list is not redrawn).
     calls = harness.bot_calls(before)
     assert [c["method"] for c in calls] == ["answerCallbackQuery"]
@@ -945,7 +942,7 @@ async def test_an_answer_button_carrying_an_alias_is_taken_by_its_id(
     question = user.keyboard_message().payload
     yes = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     replies = await user.forge(yes.rsplit(":", 1)[0] + ":1", question["message_id"])
-    assert words.SORRY not in text_of(replies)
+    assert words.SORRY not in said(replies)
     advice = harness.services
     who = Filters(practitioner=advice.pseudonyms.of(user.id))
     (transcript,) = [t async for t in advice.store.iter_transcripts(who)]
@@ -955,7 +952,7 @@ async def test_an_answer_button_carrying_an_alias_is_taken_by_its_id(
 
 async def test_rule_with_a_superscript_digit_explains_the_rules(harness: Harness) -> None:
     replies = await harness.user().send("/rule ²")
-    assert "There are seven golden rules" in text_of(replies)
+    assert "There are seven golden rules" in said(replies)
 
 
 @pytest.mark.parametrize("command", ["/quiz ²", "/cases ①"])
@@ -964,11 +961,11 @@ async def test_quiz_and_cases_with_a_digit_that_is_not_decimal_list_them(
 ) -> None:
     user = harness.user()
     replies = await user.send(command)
-    assert words.SORRY not in text_of(replies)
+    assert words.SORRY not in said(replies)
     # Not a number: the digit picks nothing, so the whole list is shown, nothing is started.
     heading = "Quizzes: true or false?" if command.startswith("/quiz") else "Case studies"
     assert len(replies) == 1 and replies[0]["text"].startswith(heading)
-    assert words.UNKNOWN_COMMAND not in text_of(replies)
+    assert words.UNKNOWN_COMMAND not in said(replies)
     advice = harness.services
     assert await advice.store.load(user.id) is None, "no conversation was saved"
     assert await advice.store.count_transcripts(Filters()) == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,6 +14,7 @@ from bot.telegram.application import _post_init, build_application
 from bot.transcripts.model import Filters
 from states import Library
 from tests.emulator.world import World
+from tests.support.chat import texts
 from tests.support.clock import NOW
 from tests.support.offline import PSEUDONYMS, TOKEN, Harness, Practitioner, WorldRequest
 
@@ -49,10 +49,6 @@ SHARE_WITH_CONSENT = (
 UNSURE = ("No", "A child or young person", "16 or 17", "Not sure")
 
 
-def text_of(messages: list[Any]) -> str:
-    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
-
-
 async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness) -> None:
     first, second = harness.user("Ann"), harness.user("Bo")
     services = harness.services
@@ -61,7 +57,7 @@ async def test_a_lead_lists_transcripts_newest_first_with_links(harness: Harness
     await decide(second, *UNSURE)
     lead = make_lead(harness)
     replies = await lead.send("/transcripts")
-    listing = text_of(replies)
+    listing = texts(replies)
     assert "Transcripts: all transcripts" in listing
     assert "1–2 of 2" in listing
     assert "/t2" in listing and "/t1" in listing, listing
@@ -81,7 +77,7 @@ async def test_filters_typed_and_pressed_narrow_the_list(harness: Harness) -> No
     await unfinished.send("/advice")
     await unfinished.press("No")
     lead = make_lead(harness)
-    listing = text_of(await lead.send("/transcripts unfinished"))
+    listing = texts(await lead.send("/transcripts unfinished"))
     assert "1–1 of 1" in listing and "/t2" in listing and "/t1" not in listing
     assert "✓ Unfinished" in lead.buttons()
     await lead.press("✓ Unfinished")  # off again: both
@@ -94,9 +90,9 @@ async def test_filters_typed_and_pressed_narrow_the_list(harness: Harness) -> No
 
 async def test_a_mistyped_filter_gets_a_kind_explanation(harness: Harness) -> None:
     lead = make_lead(harness)
-    assert "There is no outcome 'maybe'" in text_of(await lead.send("/transcripts outcome=maybe"))
-    assert "not a period I know" in text_of(await lead.send("/transcripts period=soon"))
-    assert "I don't understand 'everything'" in text_of(await lead.send("/transcripts everything"))
+    assert "There is no outcome 'maybe'" in texts(await lead.send("/transcripts outcome=maybe"))
+    assert "not a period I know" in texts(await lead.send("/transcripts period=soon"))
+    assert "I don't understand 'everything'" in texts(await lead.send("/transcripts everything"))
 
 
 async def test_pages_of_ten_with_older_and_newer(harness: Harness) -> None:
@@ -104,7 +100,7 @@ async def test_pages_of_ten_with_older_and_newer(harness: Harness) -> None:
     for _ in range(12):
         await user.send("/advice")
     lead = make_lead(harness)
-    assert "1–10 of 12" in text_of(await lead.send("/transcripts"))
+    assert "1–10 of 12" in texts(await lead.send("/transcripts"))
     assert "Older »" in lead.buttons() and "« Newer" not in lead.buttons()
     await lead.press("Older »")
     page = lead.message(lead.keyboard_message().payload["message_id"])
@@ -121,11 +117,11 @@ async def test_one_transcript_reads_as_questions_answers_and_outcome(harness: Ha
     for label in SHARE_WITH_CONSENT[3:]:
         await user.press(label)
     lead = make_lead(harness)
-    shown = text_of(await lead.send("/t1"))
+    shown = texts(await lead.send("/t1"))
     assert "Share with consent" in shown
     assert "Jane" not in shown and "07700" not in shown
-    assert text_of(await lead.send("/transcript 1")) == shown
-    missing = text_of(await lead.send("/transcript 99"))
+    assert texts(await lead.send("/transcript 1")) == shown
+    missing = texts(await lead.send("/transcript 99"))
     assert "There is no transcript 99" in missing
     actions = [a.action for a in await harness.services.store.accesses()]
     assert actions[:3] == ["show 99", "show 1", "show 1"]
@@ -139,10 +135,10 @@ async def test_tags_by_button_and_command_and_notes_are_redacted(harness: Harnes
     assert "✓ Follow up" in lead.buttons()
     store = harness.services.store
     assert (await store.get_transcript(1)).tags == {"follow_up"}  # type: ignore[union-attr]
-    assert "tagged 'Training need'" in text_of(await lead.send("/tag 1 training_need"))
-    assert "no longer tagged" in text_of(await lead.send("/tag 1 follow_up off"))
-    assert "Send /tag" in text_of(await lead.send("/tag 1 urgent"))
-    reply = text_of(await lead.send("/note 1 spoke to Jane Smith on 07700 900123"))
+    assert "tagged 'Training need'" in texts(await lead.send("/tag 1 training_need"))
+    assert "no longer tagged" in texts(await lead.send("/tag 1 follow_up off"))
+    assert "Send /tag" in texts(await lead.send("/tag 1 urgent"))
+    reply = texts(await lead.send("/note 1 spoke to Jane Smith on 07700 900123"))
     assert "Note added" in reply
     found = await store.get_transcript(1)
     assert found is not None and found.tags == {"training_need"}
@@ -160,8 +156,8 @@ async def test_stats_come_as_text_and_a_chart(harness: Harness) -> None:
     replies = await lead.send("/stats all")
     photos = [c for c in harness.bot_calls(calls) if c["method"] == "sendPhoto"]
     assert len(photos) == 1 and photos[0]["ok"]
-    assert "2" in text_of(replies)
-    assert "not a period I know" in text_of(await lead.send("/stats whenever"))
+    assert "2" in texts(replies)
+    assert "not a period I know" in texts(await lead.send("/stats whenever"))
     empty = len(harness.world.calls)
     await lead.send("/stats 2020-01")
     assert not [c for c in harness.bot_calls(empty) if c["method"] == "sendPhoto"]
@@ -176,10 +172,10 @@ async def test_a_non_lead_gets_what_an_unknown_command_gets(
     await decide(harness.user("Ann"), *UNSURE)
     make_lead(harness)  # someone else is the lead
     stranger = harness.user("Sid")
-    unknown = text_of(await stranger.send("/nonsense"))
+    unknown = texts(await stranger.send("/nonsense"))
     with caplog.at_level(logging.INFO):
         replies = await stranger.send(command)
-    assert text_of(replies) == unknown == UNKNOWN
+    assert texts(replies) == unknown == UNKNOWN
     assert "a non-lead" in caplog.text and command not in caplog.text
     assert f"telegram:{PSEUDONYMS.of(stranger.id)}" in caplog.text  # by pseudonym only
     assert str(stranger.id) not in caplog.text
@@ -224,12 +220,12 @@ async def test_a_forged_lead_button_from_a_non_lead_reveals_nothing(
 
 async def test_a_lead_removed_from_config_loses_access_at_once(harness: Harness) -> None:
     lead = make_lead(harness)
-    assert "Transcripts" in text_of(await lead.send("/transcripts"))
+    assert "Transcripts" in texts(await lead.send("/transcripts"))
     listing = lead.keyboard_message().payload["message_id"]
     before = lead.message(listing)
     services = harness.services
     services.config = services.config.model_copy(update={"leads": ()})
-    assert text_of(await lead.send("/transcripts")) == UNKNOWN
+    assert texts(await lead.send("/transcripts")) == UNKNOWN
     calls = len(harness.world.calls)
     await lead.press("Not sure", listing)
     answers = [c for c in harness.bot_calls(calls) if c["method"] == "answerCallbackQuery"]
@@ -260,7 +256,7 @@ async def test_stats_show_quiz_results_as_a_training_signal(harness: Harness) ->
     await user.press("True")
     await user.press("False")
     lead = make_lead(harness)
-    shown = text_of(await lead.send("/stats all"))
+    shown = texts(await lead.send("/stats all"))
     assert "Quizzes" in shown and "1 person, 2 answers" in shown
     assert "p-" not in shown  # counts only: no pseudonyms
 
@@ -273,18 +269,18 @@ async def test_typed_tag_and_practitioner_filters_survive_the_buttons(harness: H
     lead = make_lead(harness)
     await lead.send("/tag 2 follow_up")
     await lead.send("/tag 3 follow_up")
-    listing = text_of(await lead.send("/transcripts tag=follow_up"))
+    listing = texts(await lead.send("/transcripts tag=follow_up"))
     assert "tagged Follow up" in listing and "1–2 of 2" in listing
     await lead.press("Not sure")
     page = lead.message(lead.keyboard_message().payload["message_id"])["text"]
     assert "tagged Follow up" in page and "1–1 of 1" in page and "/t2" in page
     who = PSEUDONYMS.of(bo.id)
-    listing = text_of(await lead.send(f"/transcripts practitioner={who}"))
+    listing = texts(await lead.send(f"/transcripts practitioner={who}"))
     assert f"practitioner {who}" in listing and "1–2 of 2" in listing
     await lead.press("Not sure")
     page = lead.message(lead.keyboard_message().payload["message_id"])["text"]
     assert f"practitioner {who}" in page and "1–1 of 1" in page
-    assert "practitioner code" in text_of(await lead.send("/transcripts practitioner=bob"))
+    assert "practitioner code" in texts(await lead.send("/transcripts practitioner=bob"))
 
 
 @pytest.mark.parametrize(
@@ -304,14 +300,14 @@ async def test_out_of_range_numbers_and_dates_get_words_not_an_apology(
     harness: Harness, command: str, answer: str
 ) -> None:
     lead = make_lead(harness)
-    shown = text_of(await lead.send(command))
+    shown = texts(await lead.send(command))
     assert answer in shown and "Sorry" not in shown
 
 
 async def test_an_empty_typed_period_means_all_and_its_buttons_work(harness: Harness) -> None:
     await decide(harness.user("Ann"), *UNSURE)
     lead = make_lead(harness)
-    assert "1–1 of 1" in text_of(await lead.send("/transcripts period="))
+    assert "1–1 of 1" in texts(await lead.send("/transcripts period="))
     assert "Period: all" in lead.buttons()
     calls = len(harness.world.calls)
     await lead.press("Period: all")
@@ -335,7 +331,7 @@ async def test_quiz_results_in_stats_respect_the_period(harness: Harness) -> Non
     await user.send("/quiz golden_rules")
     await user.press("True")
     lead = make_lead(harness)
-    assert "No quiz answers in this period" in text_of(await lead.send("/stats 2020-01"))
+    assert "No quiz answers in this period" in texts(await lead.send("/stats 2020-01"))
 
 
 async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config(
@@ -348,10 +344,10 @@ async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config
     path = tmp_path / "config.yaml"
     path.write_text("leads: [not-a-number]\n")
     assert not reload_config(services, path)
-    assert "Transcripts" in text_of(await lead.send("/transcripts"))
+    assert "Transcripts" in texts(await lead.send("/transcripts"))
     running_storage = services.config.storage  # the file names none: the default would differ
     path.write_text("leads: []\nretention_days: 30\n")
     assert reload_config(services, path)
     assert services.config.retention_days == 30
     assert services.config.storage == running_storage
-    assert text_of(await lead.send("/transcripts")) == UNKNOWN
+    assert texts(await lead.send("/transcripts")) == UNKNOWN

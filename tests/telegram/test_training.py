@@ -15,11 +15,8 @@ from bot.telegram.payloads import CasePress, QuizPress, Seal, Start
 from bot.training import quiz_stats_blocks
 from bot.transcripts.model import QuizStats
 from states import Library, Quiz, case_states
+from tests.support.chat import texts
 from tests.support.offline import PSEUDONYMS, Harness, Practitioner
-
-
-def texts(messages: list[Any]) -> str:
-    return "\n".join(str(m.get("text", m.get("caption", ""))) for m in messages)
 
 
 def data_of(user: Practitioner, label: str) -> str:
