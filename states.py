@@ -13,10 +13,10 @@ adapters around it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from pydantic import (
 from transitions import Machine
 
 ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+_T = TypeVar("_T")
 MAIN_DIALOGUE = "advice"
 """The dialogue the console and the Telegram bot start: content without it cannot load."""
 
@@ -47,6 +48,8 @@ class Answer(_Content):
     label: str = Field(min_length=1)
     next: str
     record: str = Field(min_length=1)
+    when: dict[str, tuple[str, ...]] | None = None
+    """Offered only where one of these steps was answered with one of the listed answers."""
 
     @field_validator("id")
     @classmethod
@@ -54,6 +57,22 @@ class Answer(_Content):
         if not ID_PATTERN.match(value):
             raise ValueError("answer id must be lower-case letters, digits and _ only")
         return value
+
+
+class Wording(_Content):
+    """A question's words for one earlier answer (an adult rather than a child, say)."""
+
+    question: str | None = Field(default=None, min_length=1)
+    explain: str | None = Field(default=None, min_length=1)
+
+
+class Versions(_Content):
+    """Question wording chosen by the answer to the first of `from_` that was answered."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+    text: dict[str, Wording] = Field(min_length=1)
 
 
 class Question(_Content):
@@ -68,6 +87,9 @@ class Question(_Content):
     """False where a typed number means something else (an age): no choosing by number."""
     unrecognised: str | None = None
     """Said first whenever typed input is not one of the answers (e.g. 'call 999 now')."""
+    not_sure: str | None = Field(default=None, min_length=1)
+    """What to check and whom to ask, shown at Not sure before the practitioner stops there."""
+    versions: Versions | None = None
 
 
 class Variants(_Content):
@@ -111,18 +133,21 @@ class DialogueFile(_Content):
 
 
 class Rule(_Content):
-    """A golden rule, word for word, with a note on what has changed since."""
+    """A golden rule, word for word (or a summary that says so), with a note on what changed."""
 
     title: str
     text: str
     source: str
     note: str | None = None
+    wording: Literal["verbatim", "summary"] = "verbatim"
 
 
 class Section(_Content):
     heading: str
     text: str
     source: str
+    checked: date | None = None
+    """When a statement of law was last checked against the law (required on nation pages)."""
 
 
 class Topic(_Content):
@@ -138,14 +163,21 @@ class Checklist(_Content):
     source: str
 
 
+class Edition(_Content):
+    """Which publication an edition's content follows, and when it was checked against the law."""
+
+    title: str = Field(min_length=1)
+    checked: date
+
+
 class Reference(_Content):
     """The schema of the `kind: reference` file: rules, topics and checklists."""
 
     kind: Literal["reference"]
     content_version: str
+    edition: Edition
     disclaimer: str
     law_update: str
-    sources: dict[str, str] = Field(min_length=1)
     rules: dict[int, Rule]
     topics: dict[str, Topic]
     checklists: dict[str, Checklist] = Field(default_factory=dict)
@@ -219,6 +251,42 @@ class CaseFile(_Content):
     cases: dict[str, Case] = Field(min_length=1)
 
 
+class Source(_Content):
+    """A publication or law that content cites, as a practitioner is shown it."""
+
+    publisher: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    year: StrictInt | None = None
+    """None for an undated page."""
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    file: str | None = None
+    """The guidance file a reviewer checks quotes in; never shown to practitioners."""
+    note: str | None = None
+
+
+class SourcesFile(_Content):
+    """The schema of the shared `kind: sources` file: every source a `source:` may cite."""
+
+    kind: Literal["sources"]
+    sources: dict[str, Source] = Field(min_length=1)
+
+
+class Nation(_Content):
+    """One UK jurisdiction: the words its placeholders stand for and its law pages."""
+
+    name: str = Field(min_length=1)
+    words: dict[str, str]
+    topics: dict[str, Topic] = Field(default_factory=dict)
+
+
+class NationsFile(_Content):
+    """The schema of the shared `kind: nations` file."""
+
+    kind: Literal["nations"]
+    checked: date
+    nations: dict[str, Nation] = Field(min_length=1)
+
+
 # --------------------------------------------------------------------------------------------
 # Conversation state and what a move returns: plain data, cheap to store and compare
 
@@ -249,7 +317,15 @@ class Unrecognised:
     text: str
 
 
-Result = Moved | Unrecognised
+@dataclass(frozen=True, slots=True)
+class Unsure:
+    """Not sure at a question with a note: show what to check; the state is unchanged."""
+
+    state: State
+    note: str
+
+
+Result = Moved | Unrecognised | Unsure
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +344,17 @@ class DecisionRecord:
     on: date
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which edition and jurisdiction a library's content is for, and when it was checked."""
+
+    edition: str = ""
+    title: str = ""
+    jurisdiction: str = ""
+    nation: str = ""
+    checked: date | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Dialogue:
     """A validated dialogue and its machine, built once and shared by every conversation."""
@@ -278,6 +365,8 @@ class Dialogue:
     machine: Machine
     moves: Mapping[tuple[str, str], tuple[str, tuple[str, str]]]
     typed: Mapping[str, Mapping[str, str]]
+    stops: frozenset[str] = frozenset()
+    """What a practitioner may type at a Not-sure note to stop there and seek advice."""
 
     @property
     def start(self) -> State:
@@ -302,8 +391,10 @@ class Dialogue:
         if state.dialogue != self.id:
             return False
         step = self.content.start
-        for pair in state.history:
+        for index, pair in enumerate(state.history):
             if pair[0] != step or pair not in self.moves:
+                return False
+            if not offers(self.content.steps[step], pair[1], state.history[:index]):
                 return False
             step = self.moves[pair][0]
         return step == state.step
@@ -320,6 +411,8 @@ class Library:
     dialogues: Mapping[str, Dialogue]
     quizzes: Mapping[str, Quiz] = field(default_factory=dict)
     cases: Mapping[str, Case] = field(default_factory=dict)
+    scope: Scope = Scope()
+    sources: Mapping[str, Source] = field(default_factory=dict)
 
     def __getitem__(self, dialogue_id: str) -> Dialogue:
         return self.dialogues[dialogue_id]
@@ -334,11 +427,67 @@ def normalise(text: str) -> str:
     return " ".join(text.casefold().replace("_", " ").replace("\u2019", "'").split()).strip(" .!")
 
 
-def answer(dialogue: Dialogue, state: State, given: str) -> Result:
-    """Apply an answer (its id, label, an alias, or its 1-based number) to the current question."""
-    choice = dialogue.typed.get(state.step, {}).get(normalise(given))
-    if choice is None:
+NOT_SURE = "not_sure"
+"""The answer id that means 'Not sure' at every question (a contract with the content)."""
+STOP = "stop"
+"""The `aliases` key listing what may be typed to stop at a Not-sure note."""
+
+
+def offers(question: Question, answer_id: str, history: tuple[tuple[str, str], ...]) -> bool:
+    """Whether `answer_id` is offered after `history` (an answer's `when` may rule it out)."""
+    chosen = next((a for a in question.answers if a.id == answer_id), None)
+    if chosen is None or chosen.when is None:
+        return chosen is not None
+    given = dict(history)
+    return any(given.get(step) in ids for step, ids in chosen.when.items())
+
+
+def offered(dialogue: Dialogue, state: State) -> tuple[Answer, ...]:
+    """The answers shown at the current question, in order, on this conversation's path."""
+    question = dialogue.content.steps[state.step]
+    return tuple(a for a in question.answers if offers(question, a.id, state.history))
+
+
+def wording(dialogue: Dialogue, state: State) -> tuple[str, str]:
+    """The current question and its explanation, in the words for this path (child or adult)."""
+    question = dialogue.content.steps[state.step]
+    versions = question.versions
+    found = _pick(versions.from_, versions.text, state) if versions is not None else None
+    if found is None:
+        return question.question, question.explain
+    return found.question or question.question, found.explain or question.explain
+
+
+def _pick(steps: tuple[str, ...], choices: Mapping[str, _T], state: State) -> _T | None:
+    """The choice keyed by the answer to the first of `steps` that this path answered."""
+    answers = dict(state.history)
+    for step in steps:
+        if step in answers:
+            return choices.get(answers[step])
+    return None
+
+
+def answer(dialogue: Dialogue, state: State, given: str, *, stop: bool = False) -> Result:
+    """Apply an answer (its id, label, an alias, or its number) to the current question.
+
+    Not sure at a question with a `not_sure` note returns `Unsure` (what to check) unless the
+    practitioner has chosen to stop there (`stop`, or typing a stop word).
+    """
+    question = dialogue.content.steps.get(state.step)
+    if question is None:  # an outcome takes no answers
         return Unrecognised(state, given)
+    word = normalise(given)
+    choice = dialogue.typed[state.step].get(word)
+    if question.not_sure is not None and word in dialogue.stops:
+        choice, stop = NOT_SURE, True
+    elif question.numbered and word.isdigit():
+        shown = offered(dialogue, state)
+        index = int(word) - 1
+        choice = shown[index].id if 0 <= index < len(shown) else None
+    if choice is None or not offers(question, choice, state.history):
+        return Unrecognised(state, given)
+    if choice == NOT_SURE and question.not_sure is not None and not stop:
+        return Unsure(state, question.not_sure)
     dest, pair = dialogue.moves[(state.step, choice)]
     return Moved(State(state.dialogue, dest, (*state.history, pair)))
 
@@ -355,11 +504,7 @@ def variant_text(dialogue: Dialogue, outcome: Outcome, state: State) -> str | No
     """The outcome text chosen by earlier answers (e.g. whose consent applies for an age band)."""
     if outcome.variants is None:
         return None
-    answers = dict(state.history)
-    for step in outcome.variants.from_:
-        if step in answers:
-            return outcome.variants.text.get(answers[step])
-    return None
+    return _pick(outcome.variants.from_, outcome.variants.text, state)
 
 
 def decision_record(dialogue: Dialogue, state: State, on: date) -> DecisionRecord:
@@ -438,4 +583,30 @@ def build_dialogue(file: str, content: DialogueFile) -> Dialogue:
             for number, choice in enumerate(question.answers, 1)
             for word in typed_forms(content, question, choice, number)
         }
-    return Dialogue(content.id, file, content, machine, moves, typed)
+    stops = frozenset(normalise(word) for word in content.aliases.get(STOP, ()))
+    return Dialogue(content.id, file, content, machine, moves, typed, stops)
+
+
+def paths(dialogue: Dialogue) -> Iterator[State]:
+    """Every finished conversation: each path from the start to an outcome, `when` respected."""
+    pending = [dialogue.start]
+    while pending:
+        state = pending.pop()
+        if dialogue.is_outcome(state.step):
+            yield state
+            continue
+        visited = {step for step, _ in state.history}
+        for choice in reversed(offered(dialogue, state)):
+            dest, pair = dialogue.moves[(state.step, choice.id)]
+            if dest not in visited and dest != state.step:
+                pending.append(State(state.dialogue, dest, (*state.history, pair)))
+
+
+def citations(source: str) -> tuple[tuple[str, str], ...]:
+    """A `source:` text as (source key, section) pairs: 'key: section; key: section'."""
+    found = []
+    for part in source.split(";"):
+        key, _, section = part.strip().partition(": ")
+        if key:
+            found.append((key.strip(), section.strip()))
+    return tuple(found)

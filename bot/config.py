@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -96,11 +96,19 @@ class Logging(_Section):
         return value.upper()
 
 
+Jurisdiction = Literal["england", "wales", "scotland", "northern_ireland"]
+"""The UK nations the content covers (`dialogues/nations.yaml` has one entry for each)."""
+
+
 class Config(_Section):
     """Everything an area sets: where the content is, storage, Telegram, local contacts."""
 
     area: str = "your area"
     dialogues: Path | None = None
+    edition: str = Field(default="england-2024", pattern=r"^[a-z0-9-]+$")
+    """Which edition of the advice: a folder of `dialogues` (england-2024, hmg-2015)."""
+    jurisdiction: Jurisdiction = "england"
+    """Which UK nation's law, guidance and referral routes the advice names."""
     retention_days: int = Field(default=90, ge=1, le=3650)
     timezone: str = "Europe/London"
     leads: tuple[int, ...] = ()

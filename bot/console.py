@@ -16,10 +16,25 @@ from typing import Any, TextIO
 from bot import render, words
 from bot.anonymise import redact
 from bot.config import Contact
-from states import Dialogue, Library, Moved, Question, answer, back, decision_record
+from states import (
+    STOP,
+    Dialogue,
+    Library,
+    Unrecognised,
+    Unsure,
+    answer,
+    back,
+    decision_record,
+    offered,
+)
 
 QUIT = {"quit", "exit", "q"}
-TOPIC_WORDS = {"myths": "myth_buster", "myth buster": "myth_buster", "who to ask": "seek_advice"}
+TOPIC_WORDS = {
+    "myths": "myth_buster",
+    "myth buster": "myth_buster",
+    "who to ask": "seek_advice",
+    "law": "where_you_work",
+}
 
 
 @dataclass(frozen=True)
@@ -61,10 +76,9 @@ class Console:
 
     def current(self, error: str | None = None) -> Reply:
         """The question we are at (or the finished outcome's reminder of what to do next)."""
-        node = self.dialogue.node(self.state.step)
-        if isinstance(node, Question):
-            choices = tuple((a.id, a.label) for a in node.answers)
-            blocks = render.question(node, numbered=True)
+        if not self.dialogue.is_outcome(self.state.step):
+            choices = tuple((a.id, a.label) for a in offered(self.dialogue, self.state))
+            blocks = render.question(self.dialogue, self.state, numbered=True)
             if error:
                 blocks = [render.Para(error), *blocks]
             return Reply(blocks, self.state.step, choices, error=error)
@@ -86,9 +100,9 @@ class Console:
         if command == "help":
             return [Reply([render.Para(words.CONSOLE_HELP)], self.state.step), self.current()]
         if command in {"explain", "what does this mean", "what"}:
-            node = self.dialogue.node(self.state.step)
-            if isinstance(node, Question):
-                return [Reply(render.explain(node), self.state.step), self.current()]
+            if not self.dialogue.is_outcome(self.state.step):
+                blocks = render.explain(self.library, self.dialogue, self.state)
+                return [Reply(blocks, self.state.step), self.current()]
             return [self.current(words.CONSOLE_NO_EXPLAIN)]
         if command == "rules" or command.startswith("rule "):
             return self._rules(command)
@@ -96,6 +110,8 @@ class Console:
             if self.last_record is None:
                 return [self.current(words.CONSOLE_NO_RECORD)]
             return [Reply([self.last_record], self.state.step), self.current()]
+        if command == "sources":
+            return [Reply(render.sources(self.library), self.state.step), self.current()]
         if command == "contacts":
             return [Reply(render.contact_blocks(self.contacts), self.state.step), self.current()]
         if command == "topics":
@@ -104,7 +120,7 @@ class Console:
             return [Reply([topics], self.state.step), self.current()]
         topic = TOPIC_WORDS.get(command, command.replace(" ", "_"))
         if topic in self.library.reference.topics:
-            blocks = render.topic(self.library.reference.topics[topic])
+            blocks = render.topic(self.library, self.library.reference.topics[topic])
             return [Reply(blocks, self.state.step), self.current()]
         return self._answer(typed)
 
@@ -121,10 +137,15 @@ class Console:
         if self.dialogue.is_outcome(self.state.step):
             return [self.current()]
         result = answer(self.dialogue, self.state, typed)
-        if not isinstance(result, Moved):
-            node = self.dialogue.node(self.state.step)
-            assert isinstance(node, Question)
-            how = f"type 1 to {len(node.answers)}, or the answer" if node.numbered else "type it"
+        if isinstance(result, Unsure):
+            blocks = render.unsure(self.dialogue, self.state, result.note)
+            choices = tuple((a.id, a.label) for a in offered(self.dialogue, self.state))
+            stop = (STOP, words.STOP_BUTTON)
+            return [Reply(blocks, self.state.step, (stop, *choices), extra={"unsure": True})]
+        if isinstance(result, Unrecognised):
+            node = self.dialogue.content.steps[self.state.step]
+            shown = len(offered(self.dialogue, self.state))
+            how = f"type 1 to {shown}, or the answer" if node.numbered else "type it"
             sorry = words.CONSOLE_NOT_RECOGNISED.format(how=how)
             return [self.current(render.not_an_answer(node, redact(typed).kinds, sorry))]
         self.state = result.state
@@ -140,12 +161,17 @@ class Console:
         self.last_record = record
         found = self.dialogue.content.outcomes[self.state.step]
         closing = render.Para(words.CONSOLE_AFTER_OUTCOME)
+        scope = self.library.scope
         return Reply(
             [*blocks, closing],
             self.state.step,
             outcome=self.state.step,
             rules=found.rules,
-            extra={"record": record.text},
+            extra={
+                "record": record.text,
+                "edition": scope.edition,
+                "jurisdiction": scope.jurisdiction,
+            },
         )
 
 

@@ -444,10 +444,11 @@ def render(dialogue: Dialogue, fmt: Format) -> bytes:
         return mermaid(dialogue).encode()
     out = io.BytesIO()
     with _DRAWING:
-        _draw(dialogue.content).savefig(
+        drawn = _draw(dialogue.content)
+        drawn.savefig(
             out,
             format=fmt,
-            dpi="figure",
+            dpi=drawn.dpi,  # not "figure": that is the dpi it was created with, before shrinking
             facecolor="white",
             metadata={"Date": None} if fmt == "svg" else None,
         )

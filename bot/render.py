@@ -23,8 +23,11 @@ from states import (
     Question,
     State,
     Topic,
+    citations,
     decision_record,
+    offered,
     variant_text,
+    wording,
 )
 
 
@@ -116,21 +119,49 @@ def _html(block: Block) -> str:
     return f"<pre>{html.escape(block.text)}</pre>"
 
 
-def question(q: Question, *, numbered: bool) -> list[Block]:
-    """The question itself; the front end shows the choices (buttons or numbers)."""
-    blocks: list[Block] = [Para(q.question)]
-    if numbered and q.numbered:
-        labels = [a.label for a in q.answers]
+def question(dialogue: Dialogue, state: State, *, numbered: bool) -> list[Block]:
+    """The question in this path's words; the front end shows the choices (buttons or numbers)."""
+    asked, _ = wording(dialogue, state)
+    blocks: list[Block] = [Para(asked)]
+    if numbered and dialogue.content.steps[state.step].numbered:
+        labels = [a.label for a in offered(dialogue, state)]
         blocks.append(Bullets(tuple(labels), numbered=True))
     return blocks
 
 
-def explain(q: Question) -> list[Block]:
+def explain(library: Library, dialogue: Dialogue, state: State) -> list[Block]:
+    q = dialogue.content.steps[state.step]
+    _, meaning = wording(dialogue, state)
     return [
         Heading(words.EXPLAIN_HEADING.format(short=q.short)),
-        Para(q.explain),
-        Para(words.SOURCE.format(source=q.source), True),
+        Para(meaning),
+        Para(words.SOURCE.format(source=cite(library, q.source)), True),
     ]
+
+
+def unsure(dialogue: Dialogue, state: State, note: str) -> list[Block]:
+    """Not sure at a question with a note: what to check, then the question again."""
+    return [
+        Heading(words.UNSURE_HEADING),
+        Para(note),
+        Para(words.UNSURE_CHOICE),
+        *question(dialogue, state, numbered=False),
+    ]
+
+
+def cite(library: Library, source: str) -> str:
+    """A `source:` as a reader sees it: publisher, title, year and section, never a file name."""
+    shown = []
+    for key, section in citations(source):
+        found = library.sources.get(key)
+        if found is None:  # small test content has no catalogue: show the text as written
+            shown.append(f"{key}: {section}" if section else key)
+            continue
+        year = f" ({found.year})" if found.year else ""
+        where = f", {section}" if section else ""
+        address = f" {found.url}" if found.url else ""
+        shown.append(f"{found.publisher}, {found.title}{year}{where}.{address}".rstrip())
+    return " ".join(shown)
 
 
 def outcome(
@@ -159,7 +190,8 @@ def outcome(
 
 
 def _rule_line(library: Library, number: int) -> str:
-    return f"Rule {number}: {_titled(library, number)}"
+    summary = library.reference.rules[number].wording == "summary"
+    return f"Rule {number}: {_titled(library, number)}" + (words.SUMMARY_MARK if summary else "")
 
 
 def _titled(library: Library, number: int) -> str:
@@ -174,12 +206,23 @@ def _footer(library: Library, found: Outcome) -> list[Block]:
     reference = library.reference
     return [
         Para(reference.disclaimer, italic=True),
-        Para(
-            words.FOOTER_VERSION.format(version=reference.content_version, sources=found.source),
-            True,
-        ),
+        Para(edition_line(library), True),
+        Para(words.FOOTER_SOURCES.format(sources=cite(library, found.source)), True),
         Para(reference.law_update, italic=True),
     ]
+
+
+def edition_line(library: Library) -> str:
+    """Which edition, for which nation, checked against the law when: on every outcome."""
+    scope = library.scope
+    version = library.reference.content_version
+    if not scope.title:
+        return words.FOOTER_VERSION.format(version=version)
+    nation = words.FOR_NATION.format(nation=scope.nation) if scope.nation else ""
+    checked = scope.checked or library.reference.edition.checked
+    return words.FOOTER_EDITION.format(
+        title=scope.title, nation=nation, checked=f"{checked:%-d %B %Y}", version=version
+    )
 
 
 def record_text(library: Library, record: DecisionRecord) -> str:
@@ -197,8 +240,7 @@ def record_text(library: Library, record: DecisionRecord) -> str:
     ]
     lines += [f"{field}: " for field in record.fields]
     lines += [
-        f"Guidance used: infoshare-bot content version {record.content_version} "
-        "(guidance, not legal advice).",
+        f"Guidance used: {edition_line(library)} (infoshare-bot; guidance, not legal advice).",
         "No names or identifying details are in this record; add them only in your "
         "organisation's secure case record as its policy allows.",
     ]
@@ -223,19 +265,58 @@ def rules(library: Library, only: int | None = None) -> list[Block]:
     for number in numbers:
         rule = reference.rules[number]
         blocks.append(Para(f"{number}. {_titled(library, number)}"))
+        if rule.wording == "summary":
+            blocks.append(Para(words.RULE_SUMMARY, italic=True))
         if rule.note:
             blocks.append(Para(rule.note, italic=True))
-    blocks.append(Para(words.SOURCE.format(source=reference.rules[numbers[0]].source), True))
+    source = cite(library, reference.rules[numbers[0]].source)
+    blocks.append(Para(words.SOURCE.format(source=source), True))
     return blocks
 
 
-def topic(found: Topic) -> list[Block]:
+def sources(library: Library) -> list[Block]:
+    """/sources: the edition, when it was checked, and every publication and law it cites."""
+    lines = []
+    cited = _cited(library)
+    for key, found in library.sources.items():
+        if key not in cited:
+            continue
+        year = f" ({found.year})" if found.year else ""
+        address = f" {found.url}" if found.url else ""
+        note = f" {found.note}" if found.note else ""
+        lines.append(f"{found.publisher}, {found.title}{year}.{note}{address}")
+    return [Heading(words.SOURCES_HEADING), Para(edition_line(library)), Bullets(tuple(lines))]
+
+
+def _cited(library: Library) -> set[str]:
+    """The source keys this edition, as read in this nation, cites anywhere."""
+    trees: list[object] = [library.reference.model_dump()]
+    trees += [d.content.model_dump() for d in library.dialogues.values()]
+    trees += [q.model_dump() for q in library.quizzes.values()]
+    trees += [c.model_dump() for c in library.cases.values()]
+    keys: set[str] = set()
+    while trees:
+        tree = trees.pop()
+        if isinstance(tree, dict):
+            source = tree.get("source")
+            if isinstance(source, str):
+                keys.update(key for key, _ in citations(source))
+            trees.extend(tree.values())
+        elif isinstance(tree, list | tuple):
+            trees.extend(tree)
+    return keys
+
+
+def topic(library: Library, found: Topic) -> list[Block]:
     blocks: list[Block] = [Heading(found.title)]
     for section in found.sections:
+        source = cite(library, section.source)
+        if section.checked is not None:
+            source += " " + words.CHECKED_ON.format(checked=f"{section.checked:%-d %B %Y}")
         blocks += [
             Heading(section.heading),
             Para(section.text),
-            Para(words.SOURCE.format(source=section.source), True),
+            Para(words.SOURCE.format(source=source), True),
         ]
     return blocks
 

@@ -16,7 +16,19 @@ from typing import Final
 from bot import render, words
 from bot.transcripts.model import QuizStats
 from bot.transcripts.stats import percent
-from states import Case, CaseStep, Dialogue, Library, Question, Quiz, Statement, case_states
+from states import (
+    Answer,
+    Case,
+    CaseStep,
+    Dialogue,
+    Library,
+    Question,
+    Quiz,
+    Statement,
+    case_states,
+    offered,
+    wording,
+)
 
 STATS_TOP: Final = 5
 """How many of the most often wrong statements /stats lists."""
@@ -53,7 +65,7 @@ def truth(value: bool) -> str:
     return "true" if value else "false"
 
 
-def feedback_blocks(statement: Statement, said: bool) -> list[render.Block]:
+def feedback_blocks(library: Library, statement: Statement, said: bool) -> list[render.Block]:
     """Right or not, then why (one line from the guidance), any change in the law, the source."""
     verdict = (words.RIGHT if said == statement.answer else words.NOT_QUITE).format(
         truth=truth(statement.answer)
@@ -61,7 +73,8 @@ def feedback_blocks(statement: Statement, said: bool) -> list[render.Block]:
     blocks: list[render.Block] = [render.Para(f"{verdict} {statement.explain}")]
     if statement.law_note:
         blocks.append(render.Para(statement.law_note, italic=True))
-    blocks.append(render.Para(words.SOURCE.format(source=statement.source), italic=True))
+    source = render.cite(library, statement.source)
+    blocks.append(render.Para(words.SOURCE.format(source=source), italic=True))
     return blocks
 
 
@@ -136,22 +149,29 @@ def story_facts(dialogue: Dialogue, case: Case, start: int, stop: int) -> list[r
     return [render.Para(words.FROM_THE_STORY), render.Bullets(tuple(facts))]
 
 
+def case_choices(dialogue: Dialogue, case: Case, index: int) -> tuple[Answer, ...]:
+    """The answers offered at key question `index`, as the case's path reaches it."""
+    return offered(dialogue, case_states(dialogue, case)[key_steps(case)[index]])
+
+
 def case_question(dialogue: Dialogue, case: Case, index: int) -> list[render.Block]:
     """Key question `index`, preceded by the story's facts since the previous one."""
     keys = key_steps(case)
     since = keys[index - 1] + 1 if index else 0
-    question = dialogue.content.steps[case.walk[keys[index]].step]
+    state = case_states(dialogue, case)[keys[index]]
+    question = dialogue.content.steps[state.step]
+    asked, _ = wording(dialogue, state)
     return [
         *story_facts(dialogue, case, since, keys[index]),
         render.Heading(
             words.KEY_QUESTION.format(number=index + 1, total=len(keys), short=question.short)
         ),
-        render.Para(question.question),
+        render.Para(asked),
     ]
 
 
 def case_feedback(
-    dialogue: Dialogue, item: CaseStep, chosen: str | None
+    library: Library, dialogue: Dialogue, item: CaseStep, chosen: str | None
 ) -> tuple[list[render.Block], bool]:
     """What the guidance says at a key question; whether the practitioner's answer matched."""
     question = dialogue.content.steps[item.step]
@@ -161,7 +181,7 @@ def case_feedback(
     return [
         render.Para(verdict),
         render.Para(item.says or ""),
-        render.Para(words.SOURCE.format(source=item.source), italic=True),
+        render.Para(words.SOURCE.format(source=render.cite(library, item.source or "")), True),
     ], matched
 
 
@@ -182,7 +202,7 @@ def case_end(library: Library, dialogue: Dialogue, case: Case, missed: int) -> l
         render.Heading(words.CASE_LESSON),
         render.Para(case.lesson),
         render.Para(words.CASE_SCORE.format(matched=matched, total=len(keys))),
-        render.Para(words.SOURCE.format(source=case.source), italic=True),
+        render.Para(words.SOURCE.format(source=render.cite(library, case.source)), italic=True),
     ]
 
 

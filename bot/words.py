@@ -16,6 +16,9 @@ COMMANDS: Final = (
     ("rule", "One golden rule, e.g. /rule 4"),
     ("consent", "Whose consent, and when not to seek it"),
     ("definitions", "Confidential information, harm, serious crime, public interest"),
+    ("law", "The law and guidance where you work"),
+    ("duties", "Legal duties you may meet (court orders, FGM, reporting...)"),
+    ("sources", "The edition, when it was checked, and every source"),
     ("contacts", "Local safeguarding contacts"),
     ("myths", "Myth buster: data protection is not a barrier"),
     ("whotoask", "Who to ask for advice"),
@@ -185,7 +188,26 @@ NO_CONTACTS: Final = (
 )
 EXPLAIN_HEADING: Final = "What this means: {short}"
 SOURCE: Final = "Source: {source}"
-FOOTER_VERSION: Final = "Content version {version}. Sources: {sources}."
+FOOTER_VERSION: Final = "Content version {version}."
+FOOTER_EDITION: Final = (
+    "Edition: {title}.{nation} Checked against the law on {checked}; content version {version}."
+)
+FOR_NATION: Final = " Where you work: {nation}."
+FOOTER_SOURCES: Final = "Sources: {sources}"
+CHECKED_ON: Final = "(checked {checked})"
+RULE_SUMMARY: Final = (
+    "This rule is given as a summary, not in the publication's own words: check the exact "
+    "wording in the publication named below."
+)
+SUMMARY_MARK: Final = " (a summary, not the publication's own words)"
+SOURCES_HEADING: Final = "Sources and edition"
+UNSURE_HEADING: Final = "Not sure? Check this first"
+UNSURE_CHOICE: Final = (
+    "When you have checked, answer the question below. Or stop here (type stop) and get the "
+    "advice on who to ask and a decision record."
+)
+STOP_BUTTON: Final = "Stop here: get advice"
+STOPPED: Final = "You stopped here to get advice."
 REDACTION_NOTICE: Final = (
     "I removed what looked like {listed} from your message, and I don't keep what you type. "
     "Golden rule 3: seek advice without disclosing the identity of the person where possible. "
@@ -276,8 +298,8 @@ MOST_WRONG: Final = "Most often answered wrongly (a training need)"
 CONSOLE_HELP: Final = (
     "Type the number or the words of an answer (for example 1, yes, no, not sure). Other "
     "commands: explain (what does this question mean?), back, restart, rules, rule N, record "
-    "(the last decision record), contacts, topics, the name of a topic (for example consent, "
-    "definitions), help, quit."
+    "(the last decision record), contacts, sources, law, duties, topics, the name of a topic "
+    "(for example consent, definitions), stop (at a Not-sure note), help, quit."
 )
 CONSOLE_FINISHED: Final = (
     "This decision is finished. Type back to change your last answer, restart for a new "

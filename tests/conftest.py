@@ -49,8 +49,10 @@ async def telegram(emulator: EmulatorClient) -> EmulatorClient:
 
 
 @pytest.fixture(scope="session")
-def library() -> Library:
-    return load_library()
+def library(request: pytest.FixtureRequest) -> Library:
+    """The 2015 edition, which most of the suite was written against; parametrize it
+    indirectly with `load_library` keywords (`Script.scope`) for another edition or nation."""
+    return load_library(**getattr(request, "param", {"edition": "hmg-2015"}))
 
 
 @pytest.fixture

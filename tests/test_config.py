@@ -60,6 +60,8 @@ def test_defaults_match_the_example_except_contacts() -> None:
         ("timezone: Mars/Olympus", "timezone: Value error, 'Mars/Olympus' is not a time zone"),
         ("leads: [-5]", "leads: Value error, leads are Telegram user ids"),
         ("leads: [alice]", "leads.0: Input should be a valid integer"),
+        ("jurisdiction: narnia", "jurisdiction: Input should be 'england', 'wales', 'scotland'"),
+        ("edition: ../etc", "edition: String should match pattern"),
     ],
 )
 def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:

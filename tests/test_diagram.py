@@ -22,7 +22,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from PIL import Image
 
 from bot import diagram
-from bot.content import load_library, validate
+from bot.content import DIALOGUES_DIR, editions, load_library, validate
 from states import Dialogue
 from tests.support.tiny import ADVICE, texts
 
@@ -88,7 +88,8 @@ lanes on the right."""
 
 
 def shipped() -> list[Dialogue]:
-    return list(load_library().dialogues.values())
+    """The advice of every shipped edition (as read in England)."""
+    return [load_library(edition=edition)["advice"] for edition in editions(DIALOGUES_DIR)]
 
 
 def dialogue_of(advice: str) -> Dialogue:
@@ -182,7 +183,7 @@ def test_no_program_is_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_advice_picture_is_readable_on_a_phone() -> None:
     """Portrait, numbered short labels, and text that stays large once fitted to 1280 pixels."""
-    advice = shipped()[0]
+    advice = load_library(edition="hmg-2015")["advice"]
     drawn = diagram.figure(advice)
     pixels_per_point = drawn.dpi / 72
     assert (

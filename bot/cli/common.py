@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from bot.config import Config
-from bot.content import DIALOGUES_DIR, load_library
+from bot.content import DIALOGUES_DIR, JURISDICTIONS, load_library
 from bot.errors import ConfigError
 from states import Library
 
@@ -59,4 +59,17 @@ def dialogues_dir(args: argparse.Namespace, config: Config) -> Path:
 
 
 def library_for(args: argparse.Namespace, config: Config) -> Library:
-    return load_library(dialogues_dir(args, config))
+    """The edition and nation in config, unless --edition or --jurisdiction say otherwise."""
+    edition = getattr(args, "edition", None) or config.edition
+    jurisdiction = getattr(args, "jurisdiction", None) or config.jurisdiction
+    return load_library(dialogues_dir(args, config), edition, jurisdiction)
+
+
+def add_scope_options(parser: argparse.ArgumentParser) -> None:
+    """--edition and --jurisdiction: try another edition or nation without editing config."""
+    parser.add_argument("--edition", help="edition of the advice (default: config's edition)")
+    parser.add_argument(
+        "--jurisdiction",
+        choices=JURISDICTIONS,
+        help="UK nation whose law and routes apply (default: config's jurisdiction)",
+    )

@@ -6,31 +6,47 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.common import Commands, add_command, dialogues_dir, library_for
+from bot.cli.common import (
+    Commands,
+    add_command,
+    add_scope_options,
+    dialogues_dir,
+    library_for,
+)
 from bot.config import Config
-from bot.content import check
+from bot.content import DEFAULT_JURISDICTION, JURISDICTIONS, check
 from bot.diagram import FORMATS
 from bot.diagram import render as render_diagram
 from bot.errors import InfoshareError
+from states import paths
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     """Validate every dialogue file; print each problem as `file: step: message`."""
     directory = dialogues_dir(args, config)
-    library, problems = check(directory)
-    if library is None:
+    libraries, problems = check(directory)
+    if libraries is None:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s) found in {directory}.", file=sys.stderr)
         return 1
-    steps = sum(len(d.content.steps) for d in library.dialogues.values())
-    outcomes = sum(len(d.content.outcomes) for d in library.dialogues.values())
-    statements = sum(len(q.statements) for q in library.quizzes.values())
-    print(
-        f"OK: {len(library.dialogues)} dialogue(s), {steps} questions, {outcomes} outcomes, "
-        f"7 golden rules, {len(library.reference.topics)} topics, {len(library.quizzes)} "
-        f"quizzes ({statements} statements), {len(library.cases)} cases "
-        f"(content version {library.reference.content_version})."
-    )
+    for edition in sorted({edition for edition, _ in libraries}):
+        library = libraries[(edition, DEFAULT_JURISDICTION)]
+        steps = sum(len(d.content.steps) for d in library.dialogues.values())
+        outcomes = sum(len(d.content.outcomes) for d in library.dialogues.values())
+        statements = sum(len(q.statements) for q in library.quizzes.values())
+        walked = sum(
+            1
+            for (found, _), each in libraries.items()
+            if found == edition
+            for _ in paths(each["advice"])
+        )
+        print(
+            f"OK: {edition}: {steps} questions, {outcomes} outcomes, 7 golden rules, "
+            f"{len(library.reference.topics)} topics, {len(library.quizzes)} quizzes "
+            f"({statements} statements), {len(library.cases)} cases; {walked} paths walked "
+            f"across {len(JURISDICTIONS)} nations (content version "
+            f"{library.reference.content_version}, checked {library.scope.checked})."
+        )
     return 0
 
 
@@ -69,3 +85,4 @@ def add_commands(commands: Commands) -> None:
         type=Path,
         help="file to write (default: Mermaid is printed; a picture goes to DIALOGUE.png/.svg)",
     )
+    add_scope_options(diagram)

@@ -6,7 +6,7 @@ import argparse
 import io
 import sys
 
-from bot.cli.common import Commands, add_command, library_for
+from bot.cli.common import Commands, add_command, add_scope_options, library_for
 from bot.config import Config
 
 
@@ -32,9 +32,9 @@ def cmd_redact(args: argparse.Namespace, config: Config) -> int:
 
 
 def add_commands(commands: Commands) -> None:
-    add_command(commands, "console", cmd_console, "talk to the bot in this terminal").add_argument(
-        "--jsonl", action="store_true", help="JSON lines in and out, for scripts"
-    )
+    console = add_command(commands, "console", cmd_console, "talk to the bot in this terminal")
+    console.add_argument("--jsonl", action="store_true", help="JSON lines in and out, for scripts")
+    add_scope_options(console)
     add_command(
         commands,
         "redact",

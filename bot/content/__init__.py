@@ -4,7 +4,24 @@
 file texts, so tests need no disk. Every problem is reported as `file: step: message`.
 """
 
-from bot.content.loader import DIALOGUES_DIR, check, load_library
+from bot.content.loader import (
+    DEFAULT_EDITION,
+    DEFAULT_JURISDICTION,
+    DIALOGUES_DIR,
+    check,
+    editions,
+    load_library,
+)
+from bot.content.nations import JURISDICTIONS
 from bot.content.validate import validate
 
-__all__ = ["DIALOGUES_DIR", "check", "load_library", "validate"]
+__all__ = [
+    "DEFAULT_EDITION",
+    "DEFAULT_JURISDICTION",
+    "DIALOGUES_DIR",
+    "JURISDICTIONS",
+    "check",
+    "editions",
+    "load_library",
+    "validate",
+]

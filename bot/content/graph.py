@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from bot.content.limits import BUTTON_TEXT_CHARS, CALLBACK_ANSWER_BYTES
 from bot.content.problems import Problems
-from states import DialogueFile, typed_forms
+from states import NOT_SURE, STOP, DialogueFile, normalise, typed_forms
 
 
 def graph_problems(file: str, content: DialogueFile, problems: Problems) -> None:
@@ -54,18 +54,33 @@ def graph_problems(file: str, content: DialogueFile, problems: Problems) -> None
                         f"typing '{word}' would match both '{typed[word]}' and '{choice.id}'",
                     )
     for alias_id in content.aliases:
-        if not any(a.id == alias_id for q in steps.values() for a in q.answers):
+        if alias_id != STOP and not any(
+            a.id == alias_id for q in steps.values() for a in q.answers
+        ):
             problems.add(file, "(file)", f"aliases: '{alias_id}' is not an answer id of any step")
+    _condition_problems(file, content, problems)
     for name, outcome in outcomes.items():
-        if outcome.variants is None:
-            continue
-        for source_step in outcome.variants.from_:
-            if source_step not in steps:
-                problems.add(file, name, f"variants.from: '{source_step}' is not a step")
-        ids = {a.id for s in outcome.variants.from_ if s in steps for a in steps[s].answers}
-        for key in outcome.variants.text:
-            if key not in ids:
-                problems.add(file, name, f"variants.text: '{key}' is not an answer of those steps")
+        if outcome.variants is not None:
+            _chosen_by(
+                file,
+                name,
+                "variants",
+                content,
+                outcome.variants.from_,
+                outcome.variants.text,
+                problems,
+            )
+    for step, question in steps.items():
+        if question.versions is not None:
+            _chosen_by(
+                file,
+                step,
+                "versions",
+                content,
+                question.versions.from_,
+                question.versions.text,
+                problems,
+            )
     edges = {
         step: [a.next for a in question.answers if a.next in known]
         for step, question in steps.items()
@@ -92,3 +107,59 @@ def reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
                 seen.add(target)
                 queue.append(target)
     return seen
+
+
+def _chosen_by(
+    file: str,
+    name: str,
+    key: str,
+    content: DialogueFile,
+    from_: tuple[str, ...],
+    text: Mapping[str, object],
+    problems: Problems,
+) -> None:
+    """`variants` and `versions` name earlier steps, and answers of those steps."""
+    steps = content.steps
+    for source_step in from_:
+        if source_step not in steps:
+            problems.add(file, name, f"{key}.from: '{source_step}' is not a step")
+    ids = {a.id for s in from_ if s in steps for a in steps[s].answers}
+    for answer_id in text:
+        if answer_id not in ids:
+            problems.add(file, name, f"{key}.text: '{answer_id}' is not an answer of those steps")
+
+
+def _condition_problems(file: str, content: DialogueFile, problems: Problems) -> None:
+    """`when` names real answers; a Not-sure note has a Not sure to follow; stop is unambiguous."""
+    steps = content.steps
+    stops = {normalise(word) for word in content.aliases.get(STOP, ())}
+    for step, question in steps.items():
+        for choice in question.answers:
+            for source_step, ids in (choice.when or {}).items():
+                known = {a.id for a in steps[source_step].answers} if source_step in steps else None
+                if known is None:
+                    problems.add(
+                        file, step, f"answer '{choice.id}': when: '{source_step}' is not a step"
+                    )
+                for answer_id in ids:
+                    if known is not None and answer_id not in known:
+                        problems.add(
+                            file,
+                            step,
+                            f"answer '{choice.id}': when: '{answer_id}' is not an answer of "
+                            f"'{source_step}'",
+                        )
+        if question.not_sure is None:
+            continue
+        if not any(a.id == NOT_SURE for a in question.answers):
+            problems.add(file, step, f"not_sure: the note needs an answer with id {NOT_SURE}")
+        if not stops:
+            problems.add(file, step, f"not_sure: aliases needs '{STOP}:' words to stop at a note")
+        for index, choice in enumerate(question.answers, 1):
+            clash = stops & typed_forms(content, question, choice, index)
+            if clash:
+                problems.add(
+                    file,
+                    step,
+                    f"typing '{sorted(clash)[0]}' would both stop and answer '{choice.id}'",
+                )

@@ -10,7 +10,7 @@ import yaml
 
 from bot.content.problems import SECTIONS, Problems
 
-KINDS = ("dialogue", "reference", "quizzes", "cases")
+KINDS = ("dialogue", "reference", "quizzes", "cases", "sources", "nations")
 """What a file's `kind:` may be."""
 _STEP_LINE = re.compile(r"""^  (["']?)([^\s"'#:][^"':]*)\1:(\s|$)""")
 _TOP_LINE = re.compile(r"^([A-Za-z_]\w*):(\s|$)")
@@ -68,6 +68,10 @@ def parse(name: str, text: str, problems: Problems) -> dict[str, Any] | None:
         problems.add(name, "(file)", "is empty (or all comments): it needs at least kind:")
         return None
     if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
-        problems.add(name, "(file)", "kind: must be 'dialogue', 'reference', 'quizzes' or 'cases'")
+        problems.add(
+            name,
+            "(file)",
+            "kind: must be 'dialogue', 'reference', 'quizzes', 'cases', 'sources' or 'nations'",
+        )
         return None
     return raw

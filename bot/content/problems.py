@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 from bot.content.limits import TELEGRAM_TEXT_LIMIT
 
-SECTIONS = frozenset({"steps", "outcomes", "rules", "topics", "checklists", "quizzes", "cases"})
+SECTIONS = frozenset(
+    {"steps", "outcomes", "rules", "topics", "checklists", "quizzes", "cases", "sources", "nations"}
+)
 """Top-level keys whose entries are reported as the `step` of `file: step: message`."""
 
 

@@ -32,7 +32,18 @@ from bot.telegram.messaging import (
 from bot.telegram.payloads import Action, Press, decode
 from bot.telegram.services import Services
 from bot.transcripts.model import BACK, FREE_TEXT, Entry
-from states import Moved, Question, State, answer, back, decision_record
+from states import (
+    NOT_SURE,
+    Moved,
+    Question,
+    State,
+    Unrecognised,
+    Unsure,
+    answer,
+    back,
+    decision_record,
+    offered,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +71,11 @@ class Advice:
 
     # ---- what the chat shows -------------------------------------------------------------
 
-    def keyboard(self, stored: StoredConversation) -> InlineKeyboardMarkup:
-        """Answer buttons, then 'What does this mean?' and Back (or Back and New decision)."""
+    def keyboard(self, stored: StoredConversation, *, unsure: bool = False) -> InlineKeyboardMarkup:
+        """Answer buttons, then 'What does this mean?' and Back (or Back and New decision).
+
+        After a Not-sure note (`unsure`), a button to stop there and get the advice comes first.
+        """
         conversation, turn = stored.conversation_id, stored.turn
 
         def button(label: str, action: Action, answer_id: str = "") -> InlineKeyboardButton:
@@ -69,9 +83,13 @@ class Advice:
             return InlineKeyboardButton(label, callback_data=press.encode())
 
         rows: list[list[InlineKeyboardButton]] = []
-        node = self.services.dialogue.node_or_none(stored.step)
+        dialogue = self.services.dialogue
+        node = dialogue.node_or_none(stored.step)
         if isinstance(node, Question):
-            answers = [button(a.label, "answer", a.id) for a in node.answers]
+            if unsure:
+                rows.append([button(words.STOP_BUTTON, "stop")])
+            here = State(stored.dialogue, stored.step, stored.history)
+            answers = [button(a.label, "answer", a.id) for a in offered(dialogue, here)]
             rows += [
                 answers[i : i + ANSWERS_PER_ROW] for i in range(0, len(answers), ANSWERS_PER_ROW)
             ]
@@ -86,9 +104,11 @@ class Advice:
     async def show(self, context: Context, stored: StoredConversation, note: str = "") -> None:
         """Send where the conversation is: the current question, or the finished outcome."""
         prefix: list[render.Block] = [render.Para(note)] if note else []
-        node = self.services.dialogue.node_or_none(stored.step)
+        dialogue = self.services.dialogue
+        node = dialogue.node_or_none(stored.step)
         if isinstance(node, Question):
-            blocks = [*prefix, *render.question(node, numbered=False)]
+            here = State(stored.dialogue, stored.step, stored.history)
+            blocks = [*prefix, *render.question(dialogue, here, numbered=False)]
             await send(context, stored.chat_id, blocks, self.keyboard(stored))
         elif node is not None:
             finished = [*prefix, render.Para(words.FINISHED)]
@@ -119,9 +139,15 @@ class Advice:
         found = decision_record(self.services.dialogue, state, on)
         return render.record_text(self.services.library, found)
 
-    async def reply(self, context: Context, arrival: Arrival) -> None:
-        """Show where a committed move arrived: the next question, or the outcome in full."""
-        if arrival.outcome:
+    async def reply(self, context: Context, arrival: Arrival, unsure: str = "") -> None:
+        """Show where a committed move arrived: the next question, the outcome in full, or
+        (`unsure`) the Not-sure note with the same question again."""
+        if unsure:
+            stored = arrival.stored
+            here = State(stored.dialogue, stored.step, stored.history)
+            blocks = render.unsure(self.services.dialogue, here, unsure)
+            await send(context, stored.chat_id, blocks, self.keyboard(stored, unsure=True))
+        elif arrival.outcome:
             keyboard = self.keyboard(arrival.stored)
             await send(context, arrival.stored.chat_id, arrival.outcome, keyboard)
         else:
@@ -213,11 +239,13 @@ class Advice:
         text = message.text if message and message.text else ""
         if chat.state is not None and not dialogue.is_outcome(chat.state.step):
             result = answer(dialogue, chat.state, text)
-            if isinstance(result, Moved):
-                _, chosen = result.state.history[-1]
+            if not isinstance(result, Unrecognised):
+                chosen = result.state.history[-1][1] if isinstance(result, Moved) else NOT_SURE
                 entry = Entry(chat.state.step, chosen, self.services.now(), redacted=False)
                 who = self.services.practitioner(update)
-                await self.move(context, chat, result.state, chat_id, who, entry)
+                arrival = await self.commit(chat_id, chat, result.state, who, entry)
+                note = result.note if isinstance(result, Unsure) else ""
+                await self.reply(context, arrival, note)
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds
@@ -277,33 +305,45 @@ class Advice:
             await self.refuse_stale(context, query, chat_id, stored)
             return
         if press.action == "explain":
-            node = dialogue.node(state.step)
             await answer_query(query)
-            if isinstance(node, Question):
-                await send(context, chat_id, render.explain(node), self.keyboard(stored))
+            if not dialogue.is_outcome(state.step):
+                blocks = render.explain(self.services.library, dialogue, state)
+                await send(context, chat_id, blocks, self.keyboard(stored))
             return
         who = self.services.practitioner(update)
         now = self.services.now()
+        unsure = ""
         if press.action == "back":
             entry = Entry(state.step, BACK, now, redacted=False)
             arrival = await self.commit(chat_id, chat, back(state), who, entry)
             note = words.WENT_BACK
         else:
-            result = answer(dialogue, state, press.answer)
-            question = dialogue.node(state.step)
-            labels = (
-                {a.id: a.label for a in question.answers} if isinstance(question, Question) else {}
-            )
-            # A button carries an answer id; an alias ("y", "1") in one was never sent by us.
-            if not isinstance(result, Moved) or press.answer not in labels:
+            given = NOT_SURE if press.action == "stop" else press.answer
+            result = self.pressed(state, given, stop=press.action == "stop")
+            if result is None:
                 await answer_query(query, words.NOT_THIS_BUTTON)
                 return
-            entry = Entry(state.step, press.answer, now, redacted=False)
+            entry = Entry(state.step, given, now, redacted=False)
             arrival = await self.commit(chat_id, chat, result.state, who, entry)
-            note = words.YOUR_ANSWER.format(label=labels[press.answer])
+            unsure = result.note if isinstance(result, Unsure) else ""
+            label = next(a.label for a in offered(dialogue, state) if a.id == given)
+            note = (
+                words.STOPPED if press.action == "stop" else words.YOUR_ANSWER.format(label=label)
+            )
         await answer_query(query)
-        await self.reply(context, arrival)  # first: a crash before the mark leaves old buttons,
-        await mark(query, note)  # which answer with where the chat is, not a chat without any
+        await self.reply(context, arrival, unsure)  # first: a crash before the mark leaves old
+        await mark(query, note)  # buttons, which answer with where the chat is
+
+    def pressed(self, state: State, given: str, *, stop: bool) -> Moved | Unsure | None:
+        """What a pressed answer does, or None if we never sent that button at this question.
+
+        A button carries an answer id offered here; an alias ("y", "1") in one is forged.
+        """
+        dialogue = self.services.dialogue
+        if dialogue.is_outcome(state.step) or given not in {a.id for a in offered(dialogue, state)}:
+            return None
+        result = answer(dialogue, state, given, stop=stop)
+        return None if isinstance(result, Unrecognised) else result
 
     async def refuse_stale(
         self,

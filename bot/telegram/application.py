@@ -131,15 +131,20 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
 def reload_config(services: Services, path: Path) -> bool:
     """Re-read the config file (on SIGHUP): leads and contacts change without a restart.
 
-    A file that no longer validates is logged and the running config kept. Storage, Telegram
-    and logging settings need a restart; they are kept as they were.
+    A file that no longer validates is logged and the running config kept. Storage, Telegram,
+    the content (folder, edition, jurisdiction) and logging settings need a restart; they are
+    kept as they were.
     """
     try:
         fresh = load_config(path)
     except ConfigError as exc:
         log.error("config not reloaded, keeping the running one: %s", exc)
         return False
-    kept = {"storage": services.config.storage, "telegram": services.config.telegram}
+    running = services.config
+    kept = {
+        key: getattr(running, key)
+        for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction")
+    }
     services.config = fresh.model_copy(update=kept)
     log.info("config reloaded: %d lead(s), %d contact(s)", len(fresh.leads), len(fresh.contacts))
     return True

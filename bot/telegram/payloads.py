@@ -4,8 +4,9 @@ Telegram gives a button 64 bytes of data and sends it back as typed; anything th
 parse, or fails its check, is forged (or from content that has changed since) and is answered
 with `words.NOT_THIS_BUTTON`. Each format has its own first letters, and `PATTERNS` routes them:
 
-    a:/x:/b:/n:CONV:TURN:ANSWER  the advice conversation: answer, explain, back, new decision;
-                                 tied to one turn of one conversation, so an old button is stale
+    a:/x:/b:/n:/s:CONV:TURN:ANSWER  the advice conversation: answer, explain, back, new decision,
+                                 stop at a Not-sure note; tied to one turn of one
+                                 conversation, so an old button is stale
     F:y|n:MINUTE                 /forget's confirmation, valid for FORGET_WITHIN_MINUTES
     L:OFFSET:OUTCOME:FLAGS:TAG:PERIOD:PSEUDONYM   a lead's transcript list page and filters
     T:ID:TAG:ON                  a lead's tag button on one transcript
@@ -30,7 +31,7 @@ from bot.training import key_steps
 from states import Case, Library, Quiz
 
 PATTERNS: Final = {
-    "advice": r"^[axbn]:",
+    "advice": r"^[axbns]:",
     "forget": r"^F:",
     "leads": r"^[LT]:",
     "training": r"^[qc][msa](:|$)",
@@ -46,10 +47,10 @@ def _fits(data: str) -> str:
 
 # ---- the advice conversation (a:, x:, b:, n:) -------------------------------------------------
 
-Action = Literal["answer", "explain", "back", "new"]
-_CODES: dict[Action, str] = {"answer": "a", "explain": "x", "back": "b", "new": "n"}
+Action = Literal["answer", "explain", "back", "new", "stop"]
+_CODES: dict[Action, str] = {"answer": "a", "explain": "x", "back": "b", "new": "n", "stop": "s"}
 _ACTIONS = {code: action for action, code in _CODES.items()}
-_PAYLOAD = re.compile(r"^([axbn]):([A-Za-z0-9_-]{8}):(\d{1,9}):([a-z0-9_]{0,40})$")
+_PAYLOAD = re.compile(r"^([axbns]):([A-Za-z0-9_-]{8}):(\d{1,9}):([a-z0-9_]{0,40})$")
 
 
 @dataclass(frozen=True, slots=True)

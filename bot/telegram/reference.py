@@ -19,6 +19,8 @@ TOPIC_COMMANDS: Final = {
     "checklist": "share_appropriately",
     "about": "about",
     "support": "support",
+    "law": "where_you_work",
+    "duties": "duties",
 }
 """Commands that show a reference topic from dialogues/reference.yaml."""
 
@@ -53,9 +55,12 @@ class ReferencePages:
     def topic_handler(self, topic: str) -> Handler:
         async def handler(update: Update, context: Context) -> None:
             page = self.services.library.reference.topics[topic]
-            await send(context, chat_id_of(update), render.topic(page))
+            await send(context, chat_id_of(update), render.topic(self.services.library, page))
 
         return handler
+
+    async def on_sources(self, update: Update, context: Context) -> None:
+        await send(context, chat_id_of(update), render.sources(self.services.library))
 
     async def on_contacts(self, update: Update, context: Context) -> None:
         contacts = self.services.config.contacts

@@ -84,6 +84,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "rules": f.reference.on_rules,
         "rule": f.reference.on_rule,
         "contacts": f.reference.on_contacts,
+        "sources": f.reference.on_sources,
         "help": f.reference.on_help,
         **f.reference.topics(),
         "privacy": f.privacy.on_privacy,

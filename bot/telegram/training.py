@@ -141,7 +141,7 @@ class TrainingDesk:
         await answer_query(query)
         await mark(query, words.YOUR_ANSWER.format(label=training.truth(press.said).capitalize()))
         wrong = press.wrong | (0 if correct else 1 << press.index)
-        blocks = training.feedback_blocks(statement, press.said)
+        blocks = training.feedback_blocks(self.library, statement, press.said)
         following = press.index + 1
         if following < len(quiz.statements):
             blocks += training.statement_blocks(quiz, following)
@@ -199,14 +199,14 @@ class TrainingDesk:
         dialogue = self.case_dialogue(case)
         keys = training.key_steps(case)
         item = case.walk[keys[press.index]]
-        answers = dialogue.content.steps[item.step].answers
+        answers = training.case_choices(dialogue, case, press.index)
         if press.choice >= len(answers):
             return False
         chosen = answers[press.choice]
         self.remember(seen)
         await answer_query(query)
         await mark(query, words.YOUR_ANSWER.format(label=chosen.label))
-        blocks, matched = training.case_feedback(dialogue, item, chosen.id)
+        blocks, matched = training.case_feedback(self.library, dialogue, item, chosen.id)
         missed = press.missed | (0 if matched else 1 << press.index)
         following = press.index + 1
         if following < len(keys):
@@ -232,8 +232,7 @@ class TrainingDesk:
     def choices(self, chat_id: int, case_id: str, index: int, missed: int) -> InlineKeyboardMarkup:
         """The key question's answers as buttons, each carrying the run so far."""
         case = self.library.cases[case_id]
-        item = case.walk[training.key_steps(case)[index]]
-        question = self.case_dialogue(case).content.steps[item.step]
+        offered = training.case_choices(self.case_dialogue(case), case, index)
         buttons = [
             InlineKeyboardButton(
                 choice.label,
@@ -241,7 +240,7 @@ class TrainingDesk:
                     chat_id, self.library, CasePress(case_id, index, position, missed)
                 ),
             )
-            for position, choice in enumerate(question.answers)
+            for position, choice in enumerate(offered)
         ]
         return InlineKeyboardMarkup(
             [buttons[i : i + ANSWERS_PER_ROW] for i in range(0, len(buttons), ANSWERS_PER_ROW)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,22 +34,27 @@ def console(*args: str, stdin: str, config: Path | None = None) -> subprocess.Co
     return cli(*options, "console", *args, stdin=stdin)
 
 
-def jsonl(*answers: str) -> list[dict[str, object]]:
+def jsonl(
+    *answers: str, options: tuple[str, ...] = ("--edition", "hmg-2015")
+) -> list[dict[str, object]]:
     lines = "".join(json.dumps({"answer": a}) + "\n" for a in answers)
-    done = console("--jsonl", stdin=lines)
+    done = console("--jsonl", *options, stdin=lines)
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 @pytest.mark.parametrize("transcript", SCRIPTS, ids=lambda t: t.name)
 def test_transcripts_through_console_jsonl(transcript: Script) -> None:
-    turns = jsonl(*(said for _, said in transcript.turns))
+    turns = jsonl(*(said for _, said in transcript.turns), options=transcript.options)
     questions = [t for t in turns if t["choices"] or t.get("outcome")]
     assert [t["step"] for t in questions] == [s for s, _ in transcript.turns] + [transcript.outcome]
     last = turns[-1]
     assert last["outcome"] == transcript.outcome
     assert last["rules"] and all(1 <= n <= 7 for n in last["rules"])  # type: ignore[union-attr]
     assert "INFORMATION SHARING DECISION RECORD" in str(last["record"])
+    assert (last["edition"], last["jurisdiction"]) == (transcript.edition, transcript.jurisdiction)
+    for phrase in transcript.says:
+        assert phrase in str(last["text"]), phrase
 
 
 def test_jsonl_turns_have_step_text_and_choices() -> None:
@@ -122,15 +128,15 @@ def test_check_and_diagram_commands() -> None:
 
 
 def test_check_reports_problems_with_exit_code_1(tmp_path: Path) -> None:
-    for path in (ROOT / "dialogues").glob("*.yaml"):
-        text = path.read_text()
-        (tmp_path / path.name).write_text(text.replace("next: refer_now", "next: refer_later"))
+    shutil.copytree(ROOT / "dialogues", tmp_path, dirs_exist_ok=True)
+    advice = tmp_path / "hmg-2015" / "advice.yaml"
+    advice.write_text(advice.read_text().replace("next: refer_now", "next: refer_later"))
     done = cli("--dialogues", str(tmp_path), "check")
     assert done.returncode == 1
-    assert (
-        "advice.yaml: immediate_danger: answer 'yes' leads to unknown step 'refer_later'"
-        in done.stderr
-    )
+    assert done.stderr.splitlines()[0] == (
+        "hmg-2015/advice.yaml: immediate_danger: answer 'yes' leads to unknown step 'refer_later'"
+    )  # once, not once for each nation
+    assert "england-2024" not in done.stderr
     assert "advice.yaml: refer_now: cannot be reached from the start" in done.stderr
 
 
@@ -164,3 +170,39 @@ def test_the_age_question_is_not_numbered() -> None:
     age = turns[-1]
     assert age["step"] == "age_band"
     assert "1. Under 12" not in str(age["text"]) and "type the age in years" in str(age["text"])
+
+
+def test_edition_and_jurisdiction_options_override_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("edition: hmg-2015\njurisdiction: wales\n", encoding="utf-8")
+    lines = json.dumps({"answer": "yes"}) + "\n"
+    for options, expected in [
+        ((), ("hmg-2015", "wales")),
+        (("--edition", "england-2024", "--jurisdiction", "scotland"), ("england-2024", "scotland")),
+    ]:
+        done = console("--jsonl", *options, stdin=lines, config=config)
+        last = json.loads(done.stdout.splitlines()[-1])
+        assert (last["edition"], last["jurisdiction"]) == expected
+        assert f"Where you work: {expected[1].title()}." in str(last["text"])
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (("--jurisdiction", "narnia"), "invalid choice: 'narnia'"),
+        (("--edition", "england-2099"), "has no edition 'england-2099'"),
+    ],
+)
+def test_an_unknown_edition_or_nation_gets_a_clear_message(
+    options: tuple[str, ...], said: str
+) -> None:
+    done = console(*options, stdin="")
+    assert done.returncode != 0 and said in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_not_sure_then_stop_in_jsonl_offers_stop_first() -> None:
+    turns = jsonl("no", "adult", "no", "not sure", options=("--edition", "england-2024"))
+    note = turns[-1]
+    assert note["step"] == "legitimate_purpose" and note["unsure"] is True
+    assert note["choices"][0] == {"id": "stop", "label": "Stop here: get advice"}  # type: ignore[index]

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.content import DEFAULT_EDITION
 from bot.content.limits import BUTTON_TEXT_CHARS
 from tests.support.offline import TOKEN
 
@@ -237,6 +238,8 @@ RUN_CASES = [
 # ---- dialogue cases: a copy of the shipped folder, broken one way -------------------------------
 
 Edit = Callable[[Path], None]
+EDITION = DEFAULT_EDITION
+"""The edition folder broken below: the one `console` and `run` load by default."""
 
 
 def broken_dialogues(edit: Edit) -> Callable[[Path], Path]:
@@ -252,7 +255,7 @@ def broken_dialogues(edit: Edit) -> Callable[[Path], Path]:
 
 def edit_text(file: str, old: str, new: str) -> Edit:
     def edit(content: Path) -> None:
-        path = content / file
+        path = content / EDITION / file
         text = path.read_text(encoding="utf-8")
         assert text.count(old) == 1, f"{old!r} is not once in {file}"
         path.write_text(text.replace(old, new), encoding="utf-8")
@@ -264,7 +267,7 @@ def edit_step(step: str, change: Callable[[dict[str, Any]], None]) -> Edit:
     """Change one question of advice.yaml through its loaded data (comments are lost)."""
 
     def edit(content: Path) -> None:
-        path = content / "advice.yaml"
+        path = content / EDITION / "advice.yaml"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         change(data["steps"][step])
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
@@ -273,7 +276,7 @@ def edit_step(step: str, change: Callable[[dict[str, Any]], None]) -> Edit:
 
 
 def add_orphan(content: Path) -> None:
-    path = content / "advice.yaml"
+    path = content / EDITION / "advice.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["steps"]["orphan"] = dict(data["steps"]["consent"])
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
@@ -281,14 +284,14 @@ def add_orphan(content: Path) -> None:
 
 def delete(file: str) -> Edit:
     def edit(content: Path) -> None:
-        (content / file).unlink()
+        (content / EDITION / file).unlink()
 
     return edit
 
 
 def empty(file: str) -> Edit:
     def edit(content: Path) -> None:
-        (content / file).write_text("", encoding="utf-8")
+        (content / EDITION / file).write_text("", encoding="utf-8")
 
     return edit
 
@@ -302,38 +305,40 @@ DIALOGUE_CASES = [
     Case(
         "dialogue-bad-yaml",
         broken_dialogues(edit_text("advice.yaml", 'short: "Consent"', 'short: "Consent')),
-        lambda _: ["advice.yaml: consent (line ", "is not valid YAML"],
+        lambda _: [f"{EDITION}/advice.yaml: consent (line ", "is not valid YAML"],
         commands=(("check",), ("console",), ("run",)),
     ),
     Case(
         "dialogue-unknown-key",
         broken_dialogues(edit_step("consent", lambda step: step.update(hint="Ask first"))),
-        problem("advice.yaml", "consent", "hint", "Extra inputs are not permitted"),
+        problem(f"{EDITION}/advice.yaml", "consent", "hint", "Extra inputs are not permitted"),
     ),
     Case(
         "dialogue-wrong-type",
         broken_dialogues(edit_step("consent", lambda step: step.update(answers="yes"))),
-        problem("advice.yaml", "consent", "answers", "Input should be a valid tuple"),
+        problem(f"{EDITION}/advice.yaml", "consent", "answers", "Input should be a valid tuple"),
     ),
     Case(
         "dialogue-unknown-target",
         broken_dialogues(
             edit_step("consent", lambda step: step["answers"][0].update(next="nowhere"))
         ),
-        problem("advice.yaml", "consent", "answer 'given' leads to unknown step 'nowhere'"),
+        problem(
+            f"{EDITION}/advice.yaml", "consent", "answer 'given' leads to unknown step 'nowhere'"
+        ),
         commands=(("check",), ("run",)),
     ),
     Case(
         "dialogue-unreachable-step",
         broken_dialogues(add_orphan),
-        problem("advice.yaml", "orphan", "cannot be reached from the start"),
+        problem(f"{EDITION}/advice.yaml", "orphan", "cannot be reached from the start"),
     ),
     Case(
         "dialogue-duplicate-answer",
         broken_dialogues(
             edit_step("consent", lambda step: step["answers"].append(step["answers"][0]))
         ),
-        problem("advice.yaml", "consent", "answer 'given' appears twice"),
+        problem(f"{EDITION}/advice.yaml", "consent", "answer 'given' appears twice"),
     ),
     Case(
         "dialogue-label-too-long",
@@ -360,12 +365,12 @@ DIALOGUE_CASES = [
     Case(
         "dialogue-empty-file",
         broken_dialogues(empty("quiz.yaml")),
-        problem("quiz.yaml", "(file)", "is empty"),
+        problem(f"{EDITION}/quiz.yaml", "(file)", "is empty"),
     ),
     Case(
         "dialogue-empty-advice",
         broken_dialogues(empty("advice.yaml")),
-        problem("advice.yaml", "(file)", "is empty"),
+        problem(f"{EDITION}/advice.yaml", "(file)", "is empty"),
     ),
 ]
 

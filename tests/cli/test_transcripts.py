@@ -106,7 +106,7 @@ def test_show_reads_one_transcript_and_says_when_there_is_none(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(config_file, "transcripts", "show", "1") == 0
-    assert "Share with consent" in capsys.readouterr().out
+    assert "Rule 4: Seek advice early" in capsys.readouterr().out  # the default edition's rule 4
     assert run(config_file, "transcripts", "show", "99") == 1
     assert "There is no transcript 99" in capsys.readouterr().err
 

@@ -25,7 +25,7 @@ FILE = re.compile(r"\b(\d{3}_[0-9a-f]{16}\.txt|README\.md)\b")
 
 @pytest.fixture(scope="module")
 def library() -> Library:
-    return load_library()
+    return load_library(edition="hmg-2015")
 
 
 def folded(text: str) -> str:
@@ -377,4 +377,7 @@ def test_a_quiz_id_used_in_two_files_is_reported() -> None:
 
 def test_an_unknown_kind_names_the_kinds() -> None:
     _, problems = validate({**texts(), "x.yaml": "kind: quiz\n"})
-    assert "x.yaml: (file): kind: must be 'dialogue', 'reference', 'quizzes' or 'cases'" in problems
+    assert (
+        "x.yaml: (file): kind: must be 'dialogue', 'reference', 'quizzes', 'cases', 'sources' or "
+        "'nations'" in problems
+    )

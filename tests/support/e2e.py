@@ -128,6 +128,7 @@ class Launcher:
         """
         path = self.directory / ("config.yaml" if port is None else f"config-{port}.yaml")
         settings = {
+            "edition": "hmg-2015",  # the edition the `library` fixture and these tests follow
             "storage": {"url": self.storage_url},
             "telegram": {
                 "base_url": self.base_url,

@@ -9,9 +9,9 @@ RULES = "\n".join(
 REFERENCE = f"""\
 kind: reference
 content_version: "2026-11-21"
+edition: {{title: Tiny edition, checked: "2026-11-21"}}
 disclaimer: Guidance, not legal advice.
 law_update: The Data Protection Act 1998 is now the UK GDPR and the Data Protection Act 2018.
-sources: {{001.txt: the rules}}
 rules:
 {RULES}
 topics:
@@ -82,3 +82,64 @@ def texts(**changes: str) -> dict[str, str]:
         "advice.yaml": changes.get("advice", ADVICE),
         "reference.yaml": changes.get("reference", REFERENCE),
     }
+
+
+BRANCHED = (
+    ADVICE.replace(
+        "not_sure: [unsure]}",
+        'not_sure: [unsure], stop: [stop, "stop here"]}',
+    )
+    .replace('next: share, record: "It is so."', 'next: second, record: "It is so."')
+    .replace(
+        """  second:
+    short: Second question
+    question: Really?
+    explain: It means that.
+    source: 003.txt
+    answers:
+      - {id: "yes", label: "Yes", next: share, record: "Really so."}
+      - {id: "no", label: "No", next: seek_advice, record: "Not really."}
+""",
+        """  second:
+    short: Second question
+    question: Really?
+    explain: It means that.
+    source: "003.txt: Module 1; 001.txt: Rule 3"
+    not_sure: Check with your lead, then answer.
+    versions:
+      from: [first]
+      text: {"no": {question: "After a no, really?"}}
+    answers:
+      - {id: "yes", label: "Yes", next: share, record: "Really so."}
+      - {id: "no", label: "No", next: seek_advice, record: "Not really."}
+      - {id: later, label: "Later", next: seek_advice, record: "Later.", when: {first: ["no"]}}
+      - {id: not_sure, label: "Not sure", next: seek_advice, record: "Unsure here."}
+""",
+    )
+)
+"""The tiny dialogue with a Not-sure note, wording by path and an answer offered on one path:
+first (yes|no) -> second (yes, no, later only after no, not sure with a note)."""
+
+SOURCES = """\
+kind: sources
+sources:
+  001.txt: {publisher: A council, title: The golden rules, year: 2015, file: 001.txt}
+  003.txt: {publisher: A partnership, title: An e-learning course, year: 2016, url: "https://example.org/course"}
+"""
+
+
+def nations(**words: dict[str, str]) -> str:
+    """A nations file: the four nations, each with `place` (or the words given for it)."""
+    lines = ["kind: nations", 'checked: "2026-12-01"', "nations:"]
+    for nation in ("england", "wales", "scotland", "northern_ireland"):
+        said = words.get(nation, {"place": f"the {nation} place"})
+        lines += [f"  {nation}:", f"    name: {nation.title()}", f"    words: {said!r}"]
+        lines += [
+            "    topics:",
+            "      duties:",
+            "        title: Duties",
+            "        sections:",
+            "          - {heading: A duty, text: One line., source: 003.txt,",
+            '             checked: "2026-12-01"}',
+        ]
+    return "\n".join(lines) + "\n"

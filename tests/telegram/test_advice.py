@@ -28,7 +28,11 @@ async def test_start_introduces_and_asks_the_first_question(harness: Harness) ->
     assert harness.failed_calls() == []
 
 
-@pytest.mark.parametrize("transcript", SCRIPTS, ids=lambda t: t.name)
+BY_SCOPE = [pytest.param(t.scope, t, id=t.name) for t in SCRIPTS]
+"""Each script with the edition and nation it is written for (as the `library` fixture)."""
+
+
+@pytest.mark.parametrize(("library", "transcript"), BY_SCOPE, indirect=["library"])
 async def test_transcripts_by_button(
     harness: Harness, library: Library, transcript: Script
 ) -> None:
@@ -47,13 +51,15 @@ async def test_transcripts_by_button(
     assert harness.failed_calls() == []
 
 
-@pytest.mark.parametrize("transcript", SCRIPTS, ids=lambda t: t.name)
+@pytest.mark.parametrize(("library", "transcript"), BY_SCOPE, indirect=["library"])
 async def test_transcripts_typed(harness: Harness, library: Library, transcript: Script) -> None:
     user = await started(harness)
     for _step, said in transcript.turns:
         await user.send("/back" if said == "back" else said)
     everything = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
     assert library["advice"].content.outcomes[transcript.outcome].title in everything
+    for phrase in transcript.says:
+        assert phrase in everything, phrase
     assert harness.failed_calls() == []
 
 
@@ -92,7 +98,7 @@ async def test_record_shows_the_last_decision_record_again(harness: Harness) -> 
     await user.press("Yes")
     again = texts(await user.send("/record"))
     assert "INFORMATION SHARING DECISION RECORD" in again
-    assert "Decision: Refer without delay" in again
+    assert "Decision: Act now: someone is in immediate danger" in again
 
 
 async def test_explain_answers_what_the_question_means(harness: Harness) -> None:

@@ -118,7 +118,7 @@ async def test_one_transcript_reads_as_questions_answers_and_outcome(harness: Ha
         await user.press(label)
     lead = make_lead(harness)
     shown = texts(await lead.send("/t1"))
-    assert "Share with consent" in shown
+    assert "Sharing with or without consent" in shown
     assert "Jane" not in shown and "07700" not in shown
     assert texts(await lead.send("/transcript 1")) == shown
     missing = texts(await lead.send("/transcript 99"))

@@ -12,7 +12,7 @@ from tests.support.offline import Harness
     ("command", "expected"),
     [
         ("/rules", "The seven golden rules"),
-        ("/rule 4", "Share with consent"),
+        ("/rule 4", "Sharing with or without consent"),
         ("/rule 9", "There are seven golden rules"),
         ("/rule", "There are seven golden rules"),
         ("/consent", "informed consent"),
@@ -23,9 +23,19 @@ from tests.support.offline import Harness
         ("/whotoask", "Caldicott Guardian"),
         ("/checklist", "necessary"),
         ("/help", "/advice"),
+        ("/law", "England"),
+        ("/duties", "Court orders"),
+        ("/sources", "Edition: HM Government"),
     ],
 )
 async def test_commands(harness: Harness, command: str, expected: str) -> None:
     replies = await harness.user().send(command)
     assert expected in texts(replies)
     assert harness.failed_calls() == []
+
+
+async def test_sources_are_readable_titles_never_file_names(harness: Harness) -> None:
+    shown = texts(await harness.user().send("/sources"))
+    assert "Nottingham City Partnership" in shown and "(2016)" in shown
+    assert ".txt" not in shown and "README" not in shown
+    assert "Checked against the law on 6 December 2026" in shown

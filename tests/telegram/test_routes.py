@@ -25,7 +25,7 @@ from bot.training import key_steps
 from tests.support.chat import started
 from tests.support.offline import Harness
 
-LIBRARY = load_library()
+LIBRARY = load_library(edition="hmg-2015")
 SEAL = Seal(b"test-only-routes-seal")
 CHAT = 424242
 CONVERSATION = "AbCd-_12"

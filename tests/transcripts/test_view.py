@@ -24,7 +24,7 @@ TRANSCRIPT 42
 - Practitioner: p-3f9a0c2e71b4
 - Started: Sat 21 Nov 2026, 09:30 GMT
 - Ended: Sat 21 Nov 2026, 09:33 GMT (took 3 min)
-- Content version: 2026-11-01 (shown in today's wording, 2026-11-21)
+- Content version: 2026-11-01 (shown in today's wording, {today})
 - Tags: Follow up, Reviewed
 
 STEPS
@@ -43,8 +43,8 @@ STEPS
 
 OUTCOME: SEEK ADVICE BEFORE YOU DECIDE
 
-- Rule 3: Seek advice
-- Rule 7: Keep a record
+- Rule 3: When in doubt, ask
+- Rule 7: Records
 - Rule 9
 
 NOTES
@@ -54,7 +54,7 @@ NOTES
 
 def test_whole_transcript(library: Library) -> None:
     blocks = transcript_blocks(TRANSCRIPT, library["advice"], library, LONDON)
-    assert render.plain(blocks) == EXPECTED
+    assert render.plain(blocks) == EXPECTED.format(today=library.reference.content_version)
 
 
 def test_transcript_in_telegram_keeps_typed_text_as_text(library: Library) -> None:
@@ -73,7 +73,7 @@ def test_unfinished_transcript_in_summer_time(library: Library) -> None:
         ended_at=None,
         updated_at=at(23, 16, day=30, month=6),
         dialogue="advice",
-        content_version="2026-11-21",
+        content_version=library.reference.content_version,
         outcome=None,
         rules=(),
         steps=(Entry("immediate_danger", "no", at(23, 15, 30, day=30, month=6), False),),
@@ -84,7 +84,7 @@ def test_unfinished_transcript_in_summer_time(library: Library) -> None:
         "- Practitioner: p-000000000001\n"
         "- Started: Wed 01 Jul 2026, 00:15 BST\n"
         "- Unfinished: last activity Wed 01 Jul 2026, 00:16 BST\n"
-        "- Content version: 2026-11-21\n\n"
+        f"- Content version: {library.reference.content_version}\n\n"
         "STEPS\n\n"
         "1. 00:15:30  Q: Immediate danger — A: No\n\n"
         "OUTCOME: UNFINISHED"
