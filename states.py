@@ -29,6 +29,8 @@ from pydantic import (
 from transitions import Machine
 
 ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+_NUMBER = re.compile(r"[0-9]{1,3}")
+"""A typed choice by number: ASCII digits only ('²' is a digit to str.isdigit, not to int)."""
 _T = TypeVar("_T")
 MAIN_DIALOGUE = "advice"
 """The dialogue the console and the Telegram bot start: content without it cannot load."""
@@ -480,7 +482,7 @@ def answer(dialogue: Dialogue, state: State, given: str, *, stop: bool = False) 
     choice = dialogue.typed[state.step].get(word)
     if question.not_sure is not None and word in dialogue.stops:
         choice, stop = NOT_SURE, True
-    elif question.numbered and word.isdigit():
+    elif question.numbered and _NUMBER.fullmatch(word):
         shown = offered(dialogue, state)
         index = int(word) - 1
         choice = shown[index].id if 0 <= index < len(shown) else None
@@ -600,6 +602,29 @@ def paths(dialogue: Dialogue) -> Iterator[State]:
             dest, pair = dialogue.moves[(state.step, choice.id)]
             if dest not in visited and dest != state.step:
                 pending.append(State(state.dialogue, dest, (*state.history, pair)))
+
+
+def positions(dialogue: Dialogue, state: State) -> tuple[int, ...]:
+    """Each answer of `state` as its place among its question's answers: a compact path."""
+    return tuple(
+        next(i for i, a in enumerate(dialogue.content.steps[step].answers) if a.id == answer_id)
+        for step, answer_id in state.history
+    )
+
+
+def from_positions(dialogue: Dialogue, places: tuple[int, ...]) -> State | None:
+    """The conversation those answer places lead to, or None if this content has no such path."""
+    state = dialogue.start
+    for place in places:
+        question = dialogue.content.steps.get(state.step)
+        if question is None or place >= len(question.answers):
+            return None
+        choice = question.answers[place].id
+        if not offers(question, choice, state.history):
+            return None
+        dest, pair = dialogue.moves[(state.step, choice)]
+        state = State(state.dialogue, dest, (*state.history, pair))
+    return state
 
 
 def citations(source: str) -> tuple[tuple[str, str], ...]:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
-from bot import render, words
+from bot import outcome, render, words
 from bot.anonymise import redact
 from bot.config import Contact
 from states import (
     STOP,
     Dialogue,
     Library,
+    State,
     Unrecognised,
     Unsure,
     answer,
@@ -65,7 +66,8 @@ class Console:
         self.contacts = contacts
         self.today = today
         self.state = dialogue.start
-        self.last_record: render.Copyable | None = None
+        self.finished: tuple[State, date] | None = None
+        """The last decision reached and its day: its parts can be asked for by name."""
 
     def opening(self) -> list[Reply]:
         intro = render.Para(self.dialogue.content.intro)
@@ -106,14 +108,10 @@ class Console:
             return [self.current(words.CONSOLE_NO_EXPLAIN)]
         if command == "rules" or command.startswith("rule "):
             return self._rules(command)
-        if command == "record":
-            if self.last_record is None:
-                return [self.current(words.CONSOLE_NO_RECORD)]
-            return [Reply([self.last_record], self.state.step), self.current()]
-        if command == "sources":
+        if command in outcome.PARTS:
+            return self._part(command)
+        if command == "all sources":
             return [Reply(render.sources(self.library), self.state.step), self.current()]
-        if command == "contacts":
-            return [Reply(render.contact_blocks(self.contacts), self.state.step), self.current()]
         if command == "topics":
             names = ", ".join(self.library.reference.topics)
             topics = render.Para(words.CONSOLE_TOPICS.format(names=names))
@@ -138,10 +136,10 @@ class Console:
             return [self.current()]
         result = answer(self.dialogue, self.state, typed)
         if isinstance(result, Unsure):
-            blocks = render.unsure(self.dialogue, self.state, result.note)
+            blocks = render.unsure(self.dialogue, self.state, result.note, numbered=True)
             choices = tuple((a.id, a.label) for a in offered(self.dialogue, self.state))
-            stop = (STOP, words.STOP_BUTTON)
-            return [Reply(blocks, self.state.step, (stop, *choices), extra={"unsure": True})]
+            stop = (STOP, words.STOP_BUTTON)  # last: a typed number picks among the answers
+            return [Reply(blocks, self.state.step, (*choices, stop), extra={"unsure": True})]
         if isinstance(result, Unrecognised):
             node = self.dialogue.content.steps[self.state.step]
             shown = len(offered(self.dialogue, self.state))
@@ -151,14 +149,35 @@ class Console:
         self.state = result.state
         return [self._arrived()]
 
+    def _part(self, name: str) -> list[Reply]:
+        """A part of the last decision; before any, contacts and sources still answer."""
+        if self.finished is None:
+            if name == "contacts":
+                blocks = render.contact_blocks(self.contacts)
+                return [Reply(blocks, self.state.step), self.current()]
+            if name == "sources":
+                return [Reply(render.sources(self.library), self.state.step), self.current()]
+            return [self.current(words.CONSOLE_NO_RECORD)]
+        state, day = self.finished
+        part = next(p for p in outcome.PARTS if p == name)
+        blocks = outcome.part(part, self.library, self.dialogue, state, self.contacts, day)
+        return [Reply(blocks, self.state.step), self.current()]
+
     def _arrived(self) -> Reply:
         if not self.dialogue.is_outcome(self.state.step):
             return self.current()
         today = self.today()
-        blocks = render.outcome(self.library, self.dialogue, self.state, self.contacts, today)
-        found_record = decision_record(self.dialogue, self.state, today)
-        record = render.Copyable(render.record_text(self.library, found_record))
-        self.last_record = record
+        self.finished = (self.state, today)
+        blocks = outcome.summary(self.library, self.dialogue, self.state, self.contacts)
+        parts = {
+            name: render.plain(
+                outcome.part(name, self.library, self.dialogue, self.state, self.contacts, today)
+            )
+            for name in outcome.PARTS
+        }
+        record = outcome.record_text(
+            self.library, decision_record(self.dialogue, self.state, today)
+        )
         found = self.dialogue.content.outcomes[self.state.step]
         closing = render.Para(words.CONSOLE_AFTER_OUTCOME)
         scope = self.library.scope
@@ -168,7 +187,8 @@ class Console:
             outcome=self.state.step,
             rules=found.rules,
             extra={
-                "record": record.text,
+                "record": record,
+                "parts": parts,
                 "edition": scope.edition,
                 "jurisdiction": scope.jurisdiction,
             },
@@ -177,7 +197,7 @@ class Console:
 
 def render_key(typed: str) -> str:
     """Fold a typed command so 'Rules', ' RULE 4 ' and 'rule 4.' compare equal."""
-    return " ".join(typed.casefold().split()).strip(" .!?")
+    return " ".join(typed.casefold().split()).strip(" .!?").removeprefix("/")
 
 
 def _text(reply: Reply) -> str:

@@ -10,23 +10,18 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from bot import words
 from bot.config import Contact
 from bot.content.limits import TELEGRAM_TEXT_LIMIT
 from states import (
-    DecisionRecord,
     Dialogue,
     Library,
-    Outcome,
     Question,
     State,
     Topic,
     citations,
-    decision_record,
     offered,
-    variant_text,
     wording,
 )
 
@@ -123,9 +118,9 @@ def question(dialogue: Dialogue, state: State, *, numbered: bool) -> list[Block]
     """The question in this path's words; the front end shows the choices (buttons or numbers)."""
     asked, _ = wording(dialogue, state)
     blocks: list[Block] = [Para(asked)]
-    if numbered and dialogue.content.steps[state.step].numbered:
+    if numbered:  # where a typed number is not a choice (an age), the choices are not numbered
         labels = [a.label for a in offered(dialogue, state)]
-        blocks.append(Bullets(tuple(labels), numbered=True))
+        blocks.append(Bullets(tuple(labels), numbered=dialogue.content.steps[state.step].numbered))
     return blocks
 
 
@@ -135,22 +130,23 @@ def explain(library: Library, dialogue: Dialogue, state: State) -> list[Block]:
     return [
         Heading(words.EXPLAIN_HEADING.format(short=q.short)),
         Para(meaning),
-        Para(words.SOURCE.format(source=cite(library, q.source)), True),
+        Para(words.SOURCE.format(source=cite(library, q.source, addresses=False)), True),
     ]
 
 
-def unsure(dialogue: Dialogue, state: State, note: str) -> list[Block]:
+def unsure(dialogue: Dialogue, state: State, note: str, *, numbered: bool) -> list[Block]:
     """Not sure at a question with a note: what to check, then the question again."""
     return [
         Heading(words.UNSURE_HEADING),
         Para(note),
         Para(words.UNSURE_CHOICE),
-        *question(dialogue, state, numbered=False),
+        *question(dialogue, state, numbered=numbered),
     ]
 
 
-def cite(library: Library, source: str) -> str:
-    """A `source:` as a reader sees it: publisher, title, year and section, never a file name."""
+def cite(library: Library, source: str, *, addresses: bool = True) -> str:
+    """A `source:` as a reader sees it: publisher, title, year and section, never a file name
+    (and each publication's address, unless `addresses` is False: /sources lists them)."""
     shown = []
     for key, section in citations(source):
         found = library.sources.get(key)
@@ -159,57 +155,17 @@ def cite(library: Library, source: str) -> str:
             continue
         year = f" ({found.year})" if found.year else ""
         where = f", {section}" if section else ""
-        address = f" {found.url}" if found.url else ""
-        shown.append(f"{found.publisher}, {found.title}{year}{where}.{address}".rstrip())
-    return " ".join(shown)
+        address = f" ({found.url})" if found.url and addresses else ""
+        shown.append(f"{found.publisher}, {found.title}{year}{where}{address}")
+    return "; ".join(shown) + "."
 
 
-def outcome(
-    library: Library, dialogue: Dialogue, state: State, contacts: Sequence[Contact], on: date
-) -> list[Block]:
-    """The full outcome: decision, rules, next steps, checklist, contacts, record, disclaimer."""
-    found = dialogue.content.outcomes[state.step]
-    reference = library.reference
-    blocks: list[Block] = [Heading(found.title), Para(found.decision), Para(found.explain)]
-    extra = variant_text(dialogue, found, state)
-    if extra:
-        blocks.append(Para(extra))
-    blocks.append(Heading(words.RULES_THAT_APPLY))
-    blocks.append(Bullets(tuple(_rule_line(library, n) for n in found.rules)))
-    blocks.append(Heading(words.NEXT_STEPS))
-    blocks.append(Bullets(found.next_steps))
-    if found.checklist is not None:
-        checklist = reference.checklists[found.checklist]
-        blocks += [Heading(checklist.title), Bullets(checklist.items)]
-    if found.contacts:
-        blocks += contact_blocks(contacts)
-    blocks.append(Heading(words.RECORD_HEADING))
-    blocks.append(Copyable(record_text(library, decision_record(dialogue, state, on))))
-    blocks += _footer(library, found)
-    return blocks
-
-
-def _rule_line(library: Library, number: int) -> str:
-    summary = library.reference.rules[number].wording == "summary"
-    return f"Rule {number}: {_titled(library, number)}" + (words.SUMMARY_MARK if summary else "")
-
-
-def _titled(library: Library, number: int) -> str:
+def titled(library: Library, number: int) -> str:
     """'Title: text', or just the text where the rule's own words already start with it."""
     rule = library.reference.rules[number]
     if rule.text.casefold().startswith(rule.title.casefold()):
         return rule.text
     return f"{rule.title}: {rule.text}"
-
-
-def _footer(library: Library, found: Outcome) -> list[Block]:
-    reference = library.reference
-    return [
-        Para(reference.disclaimer, italic=True),
-        Para(edition_line(library), True),
-        Para(words.FOOTER_SOURCES.format(sources=cite(library, found.source)), True),
-        Para(reference.law_update, italic=True),
-    ]
 
 
 def edition_line(library: Library) -> str:
@@ -223,28 +179,6 @@ def edition_line(library: Library) -> str:
     return words.FOOTER_EDITION.format(
         title=scope.title, nation=nation, checked=f"{checked:%-d %B %Y}", version=version
     )
-
-
-def record_text(library: Library, record: DecisionRecord) -> str:
-    """The decision record as plain text to paste into case notes: categories, no identities."""
-    lines = [
-        "INFORMATION SHARING DECISION RECORD",
-        f"Date: {record.on:%d %B %Y}",
-        f"Decision: {record.record}",
-        f"Summary: {record.decision}",
-        "Reasons:",
-        *(f"- {reason}" for reason in record.reasons),
-        "Answers given:",
-        *(f"- {short}: {label}" for short, label in record.answers),
-        f"Golden rules applied: {', '.join(str(n) for n in record.rules)}",
-    ]
-    lines += [f"{field}: " for field in record.fields]
-    lines += [
-        f"Guidance used: {edition_line(library)} (infoshare-bot; guidance, not legal advice).",
-        "No names or identifying details are in this record; add them only in your "
-        "organisation's secure case record as its policy allows.",
-    ]
-    return "\n".join(lines)
 
 
 def contact_blocks(contacts: Sequence[Contact]) -> list[Block]:
@@ -264,7 +198,7 @@ def rules(library: Library, only: int | None = None) -> list[Block]:
     blocks: list[Block] = [Heading(words.RULES_HEADING)]
     for number in numbers:
         rule = reference.rules[number]
-        blocks.append(Para(f"{number}. {_titled(library, number)}"))
+        blocks.append(Para(f"{number}. {titled(library, number)}"))
         if rule.wording == "summary":
             blocks.append(Para(words.RULE_SUMMARY, italic=True))
         if rule.note:

@@ -199,6 +199,26 @@ RULE_SUMMARY: Final = (
     "This rule is given as a summary, not in the publication's own words: check the exact "
     "wording in the publication named below."
 )
+WHY_LINE: Final = "Why: {reason}"
+WHY_HEADING: Final = "Why: {title}"
+WHO_TO_ASK: Final = "Unsure at any point? Ask your designated safeguarding lead."
+MORE_BELOW: Final = (
+    "Tap a button below for the rules, how to share safely, your decision record, who to "
+    "contact and the sources."
+)
+PART_BUTTONS: Final = {
+    "why": "Why: the rules",
+    "safely": "How to share safely",
+    "record": "Decision record",
+    "contacts": "Who to contact",
+    "sources": "Sources and edition",
+}
+"""The buttons under an outcome, one per part (bot.outcome.PARTS)."""
+PART_CLEARED: Final = (
+    "That decision was cleared (after /forget, or after the retention period). Start a new one "
+    "with /advice."
+)
+RECORD_FILE: Final = "The same record as a file, to save or attach to your case notes."
 SUMMARY_MARK: Final = " (a summary, not the publication's own words)"
 SOURCES_HEADING: Final = "Sources and edition"
 UNSURE_HEADING: Final = "Not sure? Check this first"
@@ -298,18 +318,20 @@ MOST_WRONG: Final = "Most often answered wrongly (a training need)"
 CONSOLE_HELP: Final = (
     "Type the number or the words of an answer (for example 1, yes, no, not sure). Other "
     "commands: explain (what does this question mean?), back, restart, rules, rule N, record "
-    "(the last decision record), contacts, sources, law, duties, topics, the name of a topic "
-    "(for example consent, definitions), stop (at a Not-sure note), help, quit."
+    "(the last decision record), why and safely (its rules and how to share safely), contacts, "
+    "sources, all sources, law, duties, topics, the name of a topic (for example consent, "
+    "definitions), stop (at a Not-sure note), help, quit."
 )
 CONSOLE_FINISHED: Final = (
     "This decision is finished. Type back to change your last answer, restart for a new "
     "decision, or quit."
 )
 CONSOLE_AFTER_OUTCOME: Final = (
-    "Type back to change your last answer, restart for a new decision, or quit."
+    "Type why (the rules), safely (how to share safely), record, contacts or sources for the "
+    "rest of this decision; back to change your last answer, restart for a new decision, or quit."
 )
 CONSOLE_NO_EXPLAIN: Final = "Explanations are for questions; this decision is finished."
-CONSOLE_NO_RECORD: Final = "There is no decision record yet: finish a decision first."
+CONSOLE_NO_RECORD: Final = "There is no decision yet: finish a decision first."
 CONSOLE_TOPICS: Final = "Topics: {names}."
 CONSOLE_RULE_USAGE: Final = "There are seven golden rules: type rule 1 to rule 7."
 CONSOLE_NOT_RECOGNISED: Final = (

@@ -17,7 +17,9 @@ from states import Nation
 
 JURISDICTIONS = ("england", "wales", "scotland", "northern_ireland")
 """The nations a deployment may be configured for, in the order `check` reports them."""
-OVERRIDABLE = frozenset({"question", "explain", "decision", "next_steps", "not_sure", "variants"})
+OVERRIDABLE = frozenset(
+    {"question", "explain", "decision", "next_steps", "not_sure", "variants", "source"}
+)
 """The fields of a step or outcome that a `nations:` block may replace."""
 _WORD = re.compile(r"\{([^{}]*)\}")
 

@@ -190,7 +190,11 @@ def _shared(parsed: Parsed, problems: Problems) -> tuple[SourcesFile | None, Nat
     assert sources is None or isinstance(sources, SourcesFile)
     assert nations is None or isinstance(nations, NationsFile)
     if nations is not None:
-        nations_problems(found["nations"][0][0], nations, problems)
+        name = found["nations"][0][0]
+        nations_problems(name, nations, problems)
+        raw = parsed[name]
+        if sources is not None and raw is not None:
+            source_problems(name, raw, sources, problems)
     return sources, nations
 
 

@@ -130,6 +130,9 @@ class TranscriptStore(Protocol):
 
     async def get_transcript(self, transcript_id: int) -> Transcript | None: ...
 
+    async def keeps_conversation(self, conversation_id: str) -> bool:
+        """Whether a transcript of this conversation is kept (not after /forget or retention)."""
+
     def iter_transcripts(self, filters: Filters, *, batch: int = 500) -> AsyncIterator[Transcript]:
         """Whole transcripts, oldest first, fetched `batch` at a time (for exports)."""
 

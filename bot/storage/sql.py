@@ -372,6 +372,10 @@ class SqlStore:
         async with self._reading("read the transcript") as conn:
             return await transcripts.one(conn, transcript_id)
 
+    async def keeps_conversation(self, conversation_id: str) -> bool:
+        async with self._reading("look up a conversation") as conn:
+            return await transcripts.kept(conn, conversation_id)
+
     async def iter_transcripts(
         self, filters: Filters, *, batch: int = 500
     ) -> AsyncIterator[Transcript]:

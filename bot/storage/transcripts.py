@@ -27,9 +27,8 @@ from bot.storage.tables import (
     transcripts,
 )
 from bot.transcripts.model import (
-    BACK,
-    FREE_TEXT,
-    NOT_SURE,
+    MARKERS,
+    UNSURE,
     Access,
     Entry,
     Filters,
@@ -42,6 +41,7 @@ from bot.transcripts.model import (
     Transcript,
     TranscriptWrite,
 )
+from states import NOT_SURE
 
 T = transcripts.c
 CHILDREN = (transcript_steps, transcript_tags, transcript_notes)
@@ -126,7 +126,7 @@ class Writer:
             "outcome": change.outcome,
             "rules": list(change.rules),
             "step_count": count,
-            "unsure": any(step.answer == NOT_SURE for step in change.steps),
+            "unsure": any(step.answer in UNSURE for step in change.steps),
             "redacted": any(step.redacted for step in change.steps),
             "last_step": last_step,
         }
@@ -336,6 +336,11 @@ async def page(conn: AsyncConnection, filters: Filters, offset: int, limit: int)
     return Page(items=items, total=await count(conn, filters), offset=offset, limit=limit)
 
 
+async def kept(conn: AsyncConnection, conversation_id: str) -> bool:
+    query = sa.select(T.id).where(T.conversation_id == conversation_id).limit(1)
+    return (await conn.execute(query)).first() is not None
+
+
 async def one(conn: AsyncConnection, transcript_id: int) -> Transcript | None:
     found = await _whole(conn, sa.select(transcripts).where(T.id == transcript_id))
     return found[0] if found else None
@@ -405,7 +410,7 @@ async def stats(conn: AsyncConnection, filters: Filters) -> StatsInputs:
     s = transcript_steps.c
     per_step = sa.select(
         s.step, sa.func.count(), sa.func.count().filter(s.answer == NOT_SURE)
-    ).where(s.answer.not_in([BACK, FREE_TEXT]))
+    ).where(s.answer.not_in(MARKERS))
     if conditions:
         per_step = per_step.where(s.transcript_id.in_(sa.select(T.id).where(*conditions)))
     stopped = sa.select(T.last_step, sa.func.count()).where(*conditions, T.outcome.is_(None))

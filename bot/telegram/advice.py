@@ -8,12 +8,13 @@ is applied once (`delivery`), and every reply is built from the committed state.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import render, words
+from bot import outcome, render, words
 from bot.anonymise import redact
 from bot.errors import StorageUnavailable
 from bot.storage import StoredConversation
@@ -25,13 +26,15 @@ from bot.telegram.messaging import (
     answer_query,
     chat_id_of,
     mark,
+    mark_message,
     say,
     send,
     set_keyboard,
 )
+from bot.telegram.outcome import OutcomeParts
 from bot.telegram.payloads import Action, Press, decode
 from bot.telegram.services import Services
-from bot.transcripts.model import BACK, FREE_TEXT, Entry
+from bot.transcripts.model import BACK, FREE_TEXT, STOPPED, Entry
 from states import (
     NOT_SURE,
     Moved,
@@ -48,6 +51,8 @@ from states import (
 log = logging.getLogger(__name__)
 
 ANSWERS_PER_ROW = 3
+ASKED_KEPT = 10_000
+"""Chats whose last question message is remembered, so a typed answer can mark it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +66,13 @@ class Arrival:
 class Advice:
     """The advice conversation's commands, typed answers and buttons."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, parts: OutcomeParts) -> None:
         self.services = services
+        self.parts = parts
         self.conversations = Conversations(services)
+        self.asked: OrderedDict[int, tuple[int, Message]] = OrderedDict()
+        """Each chat's last question message and the turn it asked at (in this process only:
+        after a restart, or on another replica, a typed answer just leaves it unmarked)."""
 
     def once(self, handler: Handler) -> Handler:
         """`handler`, applied exactly once per update (see `bot.telegram.delivery`)."""
@@ -94,8 +103,13 @@ class Advice:
                 answers[i : i + ANSWERS_PER_ROW] for i in range(0, len(answers), ANSWERS_PER_ROW)
             ]
             rows.append([button(words.EXPLAIN_BUTTON, "explain")])
+        finished = node is not None and not isinstance(node, Question)
+        if finished:
+            here = State(stored.dialogue, stored.step, stored.history)
+            on = stored.updated_at.date()  # the day its record is dated (see commit)
+            rows += self.parts.rows(stored.chat_id, conversation, here, on)
         tools = [button(words.BACK_BUTTON, "back")] if stored.history else []
-        if node is not None and not isinstance(node, Question):
+        if finished:
             tools.append(button(words.NEW_DECISION_BUTTON, "new"))
         if tools:
             rows.append(tools)
@@ -109,7 +123,9 @@ class Advice:
         if isinstance(node, Question):
             here = State(stored.dialogue, stored.step, stored.history)
             blocks = [*prefix, *render.question(dialogue, here, numbered=False)]
-            await send(context, stored.chat_id, blocks, self.keyboard(stored))
+            self.remember(
+                stored, await send(context, stored.chat_id, blocks, self.keyboard(stored))
+            )
         elif node is not None:
             finished = [*prefix, render.Para(words.FINISHED)]
             await send(context, stored.chat_id, finished, self.keyboard(stored))
@@ -124,20 +140,17 @@ class Advice:
         if not dialogue.is_outcome(stored.step) or not dialogue.knows(state):
             await self.show(context, stored)
             return
-        on = self.services.now().date()
-        await self.reply(context, Arrival(stored, self.outcome_blocks(state, on)))
+        await self.reply(context, Arrival(stored, self.outcome_blocks(state)))
 
-    def outcome_blocks(self, state: State, on: date) -> list[render.Block]:
-        """The outcome `state` reached: advice, rules, next steps, contacts and the record."""
+    def outcome_blocks(self, state: State) -> list[render.Block]:
+        """The outcome `state` reached, on one screen; its parts are behind its buttons."""
         services = self.services
-        return render.outcome(
-            services.library, services.dialogue, state, services.config.contacts, on
-        )
+        return outcome.summary(services.library, services.dialogue, state, services.config.contacts)
 
     def record(self, state: State, on: date) -> str:
         """The decision record of the outcome `state` reached, as the practitioner pastes it."""
         found = decision_record(self.services.dialogue, state, on)
-        return render.record_text(self.services.library, found)
+        return outcome.record_text(self.services.library, found)
 
     async def reply(self, context: Context, arrival: Arrival, unsure: str = "") -> None:
         """Show where a committed move arrived: the next question, the outcome in full, or
@@ -145,13 +158,38 @@ class Advice:
         if unsure:
             stored = arrival.stored
             here = State(stored.dialogue, stored.step, stored.history)
-            blocks = render.unsure(self.services.dialogue, here, unsure)
-            await send(context, stored.chat_id, blocks, self.keyboard(stored, unsure=True))
+            blocks = render.unsure(self.services.dialogue, here, unsure, numbered=False)
+            markup = self.keyboard(stored, unsure=True)
+            self.remember(stored, await send(context, stored.chat_id, blocks, markup))
         elif arrival.outcome:
             keyboard = self.keyboard(arrival.stored)
             await send(context, arrival.stored.chat_id, arrival.outcome, keyboard)
         else:
             await self.show(context, arrival.stored)
+
+    def parts_only(
+        self, stored: StoredConversation, state: State | None
+    ) -> InlineKeyboardMarkup | None:
+        """A finished decision's part buttons, kept when a new decision starts from it."""
+        if state is None or not self.services.dialogue.is_outcome(state.step):
+            return None
+        on = stored.updated_at.date()
+        return InlineKeyboardMarkup(
+            self.parts.rows(stored.chat_id, stored.conversation_id, state, on)
+        )
+
+    def remember(self, stored: StoredConversation, sent: Message | None) -> None:
+        if sent is None:
+            return
+        self.asked[stored.chat_id] = (stored.turn, sent)
+        self.asked.move_to_end(stored.chat_id)
+        while len(self.asked) > ASKED_KEPT:
+            self.asked.popitem(last=False)
+
+    def asked_at(self, chat_id: int, turn: int) -> Message | None:
+        """The question message a typed answer at `turn` answers, if this process sent it."""
+        asked = self.asked.pop(chat_id, None)
+        return asked[1] if asked is not None and asked[0] == turn else None
 
     # ---- moving ---------------------------------------------------------------------------
 
@@ -162,8 +200,8 @@ class Advice:
         blocks: list[render.Block] = []
         record: str | None = None
         if self.services.dialogue.is_outcome(state.step):
-            on = self.services.now().date()  # once: the record shown and the one kept agree
-            blocks, record = self.outcome_blocks(state, on), self.record(state, on)
+            on = self.services.now().date()  # the record kept; its button shows the same day
+            blocks, record = self.outcome_blocks(state), self.record(state, on)
         saved = await self.conversations.save(
             chat_id, chat, state, who=who, entries=(entry,), last_record=record
         )
@@ -241,11 +279,18 @@ class Advice:
             result = answer(dialogue, chat.state, text)
             if not isinstance(result, Unrecognised):
                 chosen = result.state.history[-1][1] if isinstance(result, Moved) else NOT_SURE
-                entry = Entry(chat.state.step, chosen, self.services.now(), redacted=False)
+                asked = dialogue.content.steps[chat.state.step]
+                # at a question with a note, a move on Not sure can only be a stop there
+                stopped = isinstance(result, Moved) and chosen == NOT_SURE and asked.not_sure
+                done = STOPPED if stopped else chosen
+                entry = Entry(chat.state.step, done, self.services.now(), redacted=False)
                 who = self.services.practitioner(update)
+                answered = self.asked_at(chat_id, chat.stored.turn if chat.stored else 0)
                 arrival = await self.commit(chat_id, chat, result.state, who, entry)
                 note = result.note if isinstance(result, Unsure) else ""
                 await self.reply(context, arrival, note)
+                label = next(a.label for a in offered(dialogue, chat.state) if a.id == chosen)
+                await mark_message(answered, words.YOUR_ANSWER.format(label=label))
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds
@@ -298,7 +343,7 @@ class Advice:
             return
         if press.action == "new":  # pressed on a finished decision (state may be None)
             await answer_query(query)
-            await set_keyboard(query, None)
+            await set_keyboard(query, self.parts_only(stored, state))
             await self.start_decision(update, context, chat)
             return
         if state is None:
@@ -323,7 +368,8 @@ class Advice:
             if result is None:
                 await answer_query(query, words.NOT_THIS_BUTTON)
                 return
-            entry = Entry(state.step, given, now, redacted=False)
+            done = STOPPED if press.action == "stop" else given
+            entry = Entry(state.step, done, now, redacted=False)
             arrival = await self.commit(chat_id, chat, result.state, who, entry)
             unsure = result.note if isinstance(result, Unsure) else ""
             label = next(a.label for a in offered(dialogue, state) if a.id == given)

@@ -84,14 +84,18 @@ async def set_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | None
 
 async def mark(query: CallbackQuery, note: str) -> None:
     """Edit the pressed question to show the choice, keyboard removed: the chat is the record."""
-    message = query.message
+    await mark_message(query.message, note)
+
+
+async def mark_message(message: object, note: str) -> None:
+    """Mark a question the bot sent (pressed or answered by typing) with the answer given."""
     if not isinstance(message, Message) or not message.text_html:
         return
-    if utf16_len(message.text or "") + len("\n\n") + utf16_len(note) > TELEGRAM_TEXT_LIMIT:
-        await set_keyboard(query, None)  # no room for the note; the reply shows the move anyway
-        return
-    text = f"{message.text_html}\n\n<i>{html.escape(note)}</i>"
     try:
+        if utf16_len(message.text or "") + len("\n\n") + utf16_len(note) > TELEGRAM_TEXT_LIMIT:
+            await message.edit_reply_markup(None)  # no room for the note; the reply shows it
+            return
+        text = f"{message.text_html}\n\n<i>{html.escape(note)}</i>"
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
     except COSMETIC_FAILURES as exc:
         log.debug("could not mark the answered question: %s", type(exc).__name__)

@@ -13,6 +13,9 @@ with `words.NOT_THIS_BUTTON`. Each format has its own first letters, and `PATTER
     qm, cm, qs:ID, cs:ID         the quiz and case menus, and opening one
     qa:..., ca:...:SIGNATURE     a quiz or case answer: the run so far, signed for this chat
                                  and this content (`Seal`), so nothing needs storing
+    o:PART:CONV:PATH:DAY:SIGNATURE  a part of a finished decision (its answers as places, the
+                                 day it was made), signed likewise: an old decision's part
+                                 can be shown long after the chat has moved on
 """
 
 from __future__ import annotations
@@ -22,19 +25,22 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Final, Literal
 
 from pydantic import BaseModel
 
 from bot.content.limits import CALLBACK_DATA_BYTES, TRAINING_ID_BYTES, TRAINING_MAX_ITEMS
+from bot.outcome import PARTS, Part
 from bot.training import key_steps
-from states import Case, Library, Quiz
+from states import Case, Dialogue, Library, Quiz
 
 PATTERNS: Final = {
     "advice": r"^[axbns]:",
     "forget": r"^F:",
     "leads": r"^[LT]:",
     "training": r"^[qc][msa](:|$)",
+    "outcome": r"^o:",
 }
 """The first letters of each feature's payloads, for routing presses (every handler has one)."""
 
@@ -206,6 +212,30 @@ class Start:
 TrainingPress = QuizPress | CasePress | Start
 
 
+@dataclass(frozen=True, slots=True)
+class PartPress:
+    """Show `part` of the decision reached by answer `places` in `conversation` on `day`."""
+
+    part: Part
+    conversation: str
+    places: tuple[int, ...]
+    day: date
+
+    @property
+    def body(self) -> str:
+        code = _PART_CODES[self.part]
+        path = "".join(str(place) for place in self.places)
+        return f"o:{code}:{self.conversation}:{path}:{(self.day - _EPOCH).days}"
+
+
+_PART_CODES: dict[Part, str] = {part: part[0] for part in PARTS}
+_PARTS = {code: part for part, code in _PART_CODES.items()}
+_EPOCH = date(2000, 1, 1)
+_PART = re.compile(
+    rf"^o:([{''.join(_PARTS)}]):([A-Za-z0-9_-]{{8}}):(\d{{1,24}}):(\d{{1,6}}):({_SIG})$"
+)
+
+
 def fingerprint(*items: BaseModel) -> str:
     """Changes whenever this content is edited, so buttons sent before an edit stop working."""
     digest = hashlib.sha256()
@@ -264,6 +294,22 @@ class Seal:
                 return None
             return CasePress(found[1], index, int(found[3]), missed)
         return None
+
+    def part_button(self, chat_id: int, dialogue: Dialogue, press: PartPress) -> str:
+        signature = self._signature(chat_id, fingerprint(dialogue.content), press.body)
+        return _fits(f"{press.body}:{signature}")
+
+    def open_part(self, data: str | None, chat_id: int, dialogue: Dialogue) -> PartPress | None:
+        """The part press `data` describes, or None if this bot did not send it to this chat
+        for the content as it is now."""
+        found = _PART.match(data or "")
+        if found is None:
+            return None
+        body = (data or "").rsplit(":", 1)[0]
+        if not self._valid(found[5], chat_id, fingerprint(dialogue.content), body):
+            return None
+        places = tuple(int(digit) for digit in found[3])
+        return PartPress(_PARTS[found[1]], found[2], places, _EPOCH + timedelta(int(found[4])))
 
     def _valid(self, signature: str, chat_id: int, content: str, body: str) -> bool:
         return hmac.compare_digest(signature, self._signature(chat_id, content, body))

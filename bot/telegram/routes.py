@@ -27,6 +27,7 @@ from bot.telegram.failures import Failures
 from bot.telegram.guard import Guard
 from bot.telegram.leads import SHORTCUT, LeadDesk
 from bot.telegram.messaging import Context, Handler, answer_query
+from bot.telegram.outcome import OutcomeParts
 from bot.telegram.payloads import PATTERNS
 from bot.telegram.privacy import Privacy
 from bot.telegram.reference import ReferencePages
@@ -40,6 +41,7 @@ class Features:
     """Every feature, built once per Application around one `Services`."""
 
     advice: Advice
+    outcome: OutcomeParts
     reference: ReferencePages
     privacy: Privacy
     leads: LeadDesk
@@ -50,9 +52,11 @@ class Features:
 
     @staticmethod
     def build(services: Services) -> Features:
-        advice = Advice(services)
+        parts = OutcomeParts(services)
+        advice = Advice(services, parts)
         return Features(
             advice=advice,
+            outcome=parts,
             reference=ReferencePages(services),
             privacy=Privacy(services),
             leads=LeadDesk(services),
@@ -107,6 +111,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "forget": f.privacy.on_forget_press,
         "leads": f.leads.on_press,
         "training": f.training.on_press,
+        "outcome": f.outcome.on_press,
     }
     for feature, handler in presses.items():
         app.add_handler(CallbackQueryHandler(handler, pattern=PATTERNS[feature]))

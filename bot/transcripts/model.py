@@ -16,13 +16,19 @@ from zoneinfo import ZoneInfo
 
 from bot.anonymise import Redaction, redact
 from bot.errors import UsageError
+from states import NOT_SURE
 
 BACK = "(back)"
 """`Entry.answer` when the practitioner went back from this step (never an answer id)."""
 FREE_TEXT = "(free text)"
 """`Entry.answer` when the practitioner typed something that was not an answer."""
-NOT_SURE = "not_sure"
-"""The answer id that means "not sure" in every question that offers it."""
+STOPPED = "(stopped)"
+"""`Entry.answer` when the practitioner stopped at a Not-sure note to get advice (the
+conversation moved on as if Not sure; the note was already counted as their Not sure)."""
+MARKERS = (BACK, FREE_TEXT, STOPPED)
+"""Entries that record something done at a step other than choosing one of its answers."""
+UNSURE = (NOT_SURE, STOPPED)
+"""Entries that say the practitioner was not sure at that step."""
 
 TAGS: dict[str, str] = {
     "reviewed": "Reviewed",
@@ -41,7 +47,7 @@ class Entry:
     step: str
     """The question (or outcome, for Back from an outcome) it happened at."""
     answer: str
-    """An answer id, or `BACK`, or `FREE_TEXT`."""
+    """An answer id, or one of `MARKERS`."""
     at: datetime
     redacted: bool
     """Whether identifying details were removed from what they typed here."""
@@ -106,7 +112,7 @@ class Transcript:
 
     @property
     def unsure(self) -> bool:
-        return any(s.answer == NOT_SURE for s in self.steps)
+        return any(s.answer in UNSURE for s in self.steps)
 
     @property
     def redacted(self) -> bool:

@@ -15,9 +15,9 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import render
-from bot.transcripts.model import NOT_SURE, StatsInputs
+from bot.transcripts.model import StatsInputs
 from bot.transcripts.view import duration_words, step_name
-from states import Dialogue, Question
+from states import NOT_SURE, Dialogue, Question
 
 BUSIEST = 3
 """How many of the busiest hours the summary names."""

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from bot import render
-from bot.transcripts.model import BACK, FREE_TEXT, TAGS, Entry, Summary, Transcript
+from bot.transcripts.model import (
+    BACK,
+    FREE_TEXT,
+    MARKERS,
+    STOPPED,
+    TAGS,
+    Entry,
+    Summary,
+    Transcript,
+)
 from states import Dialogue, Library, Question
 
 
@@ -51,6 +60,8 @@ def answer_name(dialogue: Dialogue, step: Entry) -> str:
     """What was done at a step: the answer's label, Back, or typing (never the text)."""
     if step.answer == BACK:
         return "Back"
+    if step.answer == STOPPED:
+        return "stopped here to get advice"
     if step.answer == FREE_TEXT:
         typed = "typed something that was not an answer"
         return f"{typed}; removed: {step.removed}" if step.removed else typed
@@ -65,7 +76,7 @@ def step_line(step: Entry, dialogue: Dialogue, zone: tzinfo, day: date | None = 
     clock = f"{local:%H:%M:%S}" if local.date() == day else f"{local:%d %b %Y %H:%M:%S}"
     kind = "Outcome" if dialogue.is_outcome(step.step) else "Q"
     did = answer_name(dialogue, step)
-    if step.answer not in (BACK, FREE_TEXT):
+    if step.answer not in MARKERS:
         did = f"A: {did}"
     return f"{clock}  {kind}: {step_name(dialogue, step.step)} — {did}"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.outcome import PARTS, SUMMARY_CHARS
 from tests.support.conversations import SCRIPTS, Script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +54,11 @@ def test_transcripts_through_console_jsonl(transcript: Script) -> None:
     assert last["rules"] and all(1 <= n <= 7 for n in last["rules"])  # type: ignore[union-attr]
     assert "INFORMATION SHARING DECISION RECORD" in str(last["record"])
     assert (last["edition"], last["jurisdiction"]) == (transcript.edition, transcript.jurisdiction)
+    parts = last["parts"]
+    assert isinstance(parts, dict) and set(parts) == set(PARTS)
+    assert len(str(last["text"]).split("\n\nType why")[0]) <= SUMMARY_CHARS
     for phrase in transcript.says:
-        assert phrase in str(last["text"]), phrase
+        assert phrase in str(last["text"]) + "\n".join(parts.values()), phrase
 
 
 def test_jsonl_turns_have_step_text_and_choices() -> None:
@@ -81,13 +85,16 @@ def test_jsonl_bad_lines_get_a_clear_message_and_the_same_question() -> None:
 
 
 def test_text_console_numbered_choices_commands_and_quit() -> None:
-    done = console(stdin="help\nrule 1\nexplain\n1\nrules\nrecord\nrestart\nquit\n")
+    stdin = "help\nrule 1\nexplain\n1\nrules\nrecord\nwhy\n/safely\nrestart\nquit\n"
+    done = console("--edition", "hmg-2015", stdin=stdin)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "1. Yes\n2. No\n3. Not sure" in out
     assert "Data Protection Act 1998" in out and "Data Protection Act 2018" in out
     assert "WHAT THIS MEANS: IMMEDIATE DANGER" in out
     assert "INFORMATION SHARING DECISION RECORD" in out
+    assert "WHY: ACT NOW" in out and "GOLDEN RULES THAT APPLY" in out
+    assert "NEXT STEPS" in out
     assert "THE SEVEN GOLDEN RULES" in out
     assert out.rstrip().endswith("Goodbye.")
 
@@ -96,7 +103,7 @@ def test_text_console_unknown_input_and_rule_numbers() -> None:
     out = console(stdin="banana\nrule 9\nrecord\n").stdout
     assert "Sorry, I did not recognise that" in out
     assert "type rule 1 to rule 7" in out
-    assert "There is no decision record yet" in out
+    assert "There is no decision yet" in out
 
 
 def test_contacts_come_from_the_config(tmp_path: Path) -> None:
@@ -166,10 +173,12 @@ def test_the_danger_question_repeats_999_for_anything_it_does_not_understand() -
 
 
 def test_the_age_question_is_not_numbered() -> None:
-    turns = jsonl("no", "child")
-    age = turns[-1]
+    turns = jsonl("no", "child", "2")
+    age = turns[-2]
     assert age["step"] == "age_band"
     assert "1. Under 12" not in str(age["text"]) and "type the age in years" in str(age["text"])
+    assert "- Under 12\n- 12 to 15\n- 16 or 17\n- 18 or over" in str(age["text"])  # shown
+    assert turns[-1]["step"] == "legitimate_purpose"  # "2" was an age: under 12
 
 
 def test_edition_and_jurisdiction_options_override_the_config(tmp_path: Path) -> None:
@@ -183,7 +192,7 @@ def test_edition_and_jurisdiction_options_override_the_config(tmp_path: Path) ->
         done = console("--jsonl", *options, stdin=lines, config=config)
         last = json.loads(done.stdout.splitlines()[-1])
         assert (last["edition"], last["jurisdiction"]) == expected
-        assert f"Where you work: {expected[1].title()}." in str(last["text"])
+        assert f"Where you work: {expected[1].title()}." in last["parts"]["sources"]
 
 
 @pytest.mark.parametrize(
@@ -201,8 +210,8 @@ def test_an_unknown_edition_or_nation_gets_a_clear_message(
     assert "Traceback" not in done.stderr
 
 
-def test_not_sure_then_stop_in_jsonl_offers_stop_first() -> None:
+def test_not_sure_then_stop_in_jsonl_offers_stop_last() -> None:
     turns = jsonl("no", "adult", "no", "not sure", options=("--edition", "england-2024"))
     note = turns[-1]
     assert note["step"] == "legitimate_purpose" and note["unsure"] is True
-    assert note["choices"][0] == {"id": "stop", "label": "Stop here: get advice"}  # type: ignore[index]
+    assert note["choices"][-1] == {"id": "stop", "label": "Stop here: get advice"}  # type: ignore[index]

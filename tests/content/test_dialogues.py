@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot import render
+from bot import outcome, render
 from bot.content import DIALOGUES_DIR, editions, load_library
 from states import Dialogue, Library, Moved, State, Unrecognised, answer, back, citations
 from tests.support.contract import CONTRACT_OUTCOMES, CONTRACT_STEPS
@@ -84,12 +84,12 @@ def test_answer_ids_follow_the_contract(advice: Dialogue) -> None:
 
 
 def test_sharing_decisions_carry_rule_7_and_the_checklist(advice: Dialogue) -> None:
-    for name, outcome in advice.content.outcomes.items():
-        if outcome.shares is not None:
-            assert 7 in outcome.rules, name
+    for name, found in advice.content.outcomes.items():
+        if found.shares is not None:
+            assert 7 in found.rules, name
         if name in SHARING:
-            assert outcome.shares is True
-            assert outcome.checklist == "share_appropriately", name
+            assert found.shares is True
+            assert found.checklist == "share_appropriately", name
     assert advice.content.outcomes["do_not_share"].shares is False
     assert advice.content.outcomes["refer_now"].contacts
     assert advice.content.outcomes["seek_advice"].contacts
@@ -148,7 +148,7 @@ def test_transcripts_through_the_core(transcript: Script) -> None:
         assert not isinstance(result, Unrecognised), f"{said!r} not accepted at {state.step}"
         state = result.state
     assert state.step == transcript.outcome
-    shown = render.plain(render.outcome(library, advice, state, [], date(2026, 12, 6)))
+    shown = render.plain(outcome.everything(library, advice, state, [], date(2026, 12, 6)))
     for phrase in transcript.says:
         assert phrase in shown, phrase
 

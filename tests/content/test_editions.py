@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import render, words
+from bot import outcome, render, words
 from bot.content import DIALOGUES_DIR, JURISDICTIONS, check, editions, load_library
 from bot.errors import ContentError
 from states import Library, State, offered, paths, wording
@@ -38,6 +38,11 @@ HEADLINES_2024 = {
     "only share the information they need to support the provision of their services.",
 }
 """Rules 1-6 of the 2024 advice as two independent copies give them (research source check 1b)."""
+QUESTION_CHARS = 500
+"""A question with its choices listed, as the console shows it: one phone screen with room
+for the buttons."""
+EXPLAIN_CHARS = 900
+"""'What does this mean?' (dialogues/README.md asks editors to keep it under about 900)."""
 LEFTOVERS = re.compile(r"[{}]|\.txt\b|README\.md|designated senior member")
 
 
@@ -58,20 +63,23 @@ def adult(state: State) -> bool:
     return given.get("about_whom") == "adult" or given.get("age_band") == "adult"
 
 
-@pytest.mark.parametrize(("edition", "jurisdiction"), SCOPES)
-def test_every_path_reads_cleanly_and_ends_in_an_outcome_with_rules(
-    edition: str, jurisdiction: str
-) -> None:
-    library = library_for(edition, jurisdiction)
+@pytest.fixture(params=SCOPES, ids=["-".join(scope) for scope in SCOPES])
+def scoped(request: pytest.FixtureRequest) -> Library:
+    """Each edition as each nation reads it."""
+    return library_for(*request.param)
+
+
+def test_every_path_reads_cleanly_and_ends_in_an_outcome_with_rules(scoped: Library) -> None:
+    library = scoped
     dialogue = library["advice"]
     finished = list(paths(dialogue))
     assert {state.step for state in finished} == set(dialogue.content.outcomes)
     for final in finished:
-        outcome = dialogue.content.outcomes[final.step]
-        assert outcome.rules and set(outcome.rules) <= set(library.reference.rules)
-        if outcome.shares is not None:
-            assert 7 in outcome.rules, final.step
-        shown = render.plain(render.outcome(library, dialogue, final, [], ON))
+        found = dialogue.content.outcomes[final.step]
+        assert found.rules and set(found.rules) <= set(library.reference.rules)
+        if found.shares is not None:
+            assert 7 in found.rules, final.step
+        shown = render.plain(outcome.everything(library, dialogue, final, [], ON))
         for state in prefixes(final):
             shown += render.plain(render.question(dialogue, state, numbered=True))
             shown += render.plain(render.explain(library, dialogue, state))
@@ -109,9 +117,9 @@ def test_the_2024_rules_are_word_for_word_and_rule_7_says_it_is_a_summary() -> N
     assert "Department for Education" in shown
     dialogue = library["advice"]
     final = next(state for state in paths(dialogue) if state.step == "share")
-    outcome = render.plain(render.outcome(library, dialogue, final, [], ON))
-    assert "Rule 7: Keep a record: " in outcome
-    assert outcome.count(words.SUMMARY_MARK) == 1
+    shown = render.plain(outcome.everything(library, dialogue, final, [], ON))
+    assert "Rule 7: Keep a record: " in shown
+    assert shown.count(words.SUMMARY_MARK) == 1
 
 
 def test_the_first_question_is_about_an_emergency_only_in_both_editions() -> None:
@@ -131,7 +139,7 @@ def test_significant_harm_is_asked_before_any_duty_and_its_referral_names_them()
             )
     refer = dialogue.content.outcomes["refer_safeguarding"]
     child = render.plain(
-        render.outcome(
+        outcome.everything(
             library_for("england-2024", "england"),
             dialogue,
             State(
@@ -254,3 +262,30 @@ def test_an_unknown_edition_names_the_ones_there_are(copy: Path) -> None:
     with pytest.raises(ContentError) as raised:
         load_library(copy, edition="wales-2099")
     assert "has no edition 'wales-2099' (editions: england-2024, hmg-2015)" in str(raised.value)
+
+
+def test_every_question_fits_a_phone_screen_and_its_meaning_stays_short(
+    scoped: Library,
+) -> None:
+    library = scoped
+    dialogue = library["advice"]
+    asked_on_some_path = {state for final in paths(dialogue) for state in prefixes(final)}
+    for state in asked_on_some_path:
+        asked = render.plain(render.question(dialogue, state, numbered=True))
+        assert len(asked) <= QUESTION_CHARS, (state.step, len(asked))
+        assert len(wording(dialogue, state)[1]) <= EXPLAIN_CHARS, state.step
+        shown = render.plain(render.explain(library, dialogue, state))
+        assert "http" not in shown  # addresses are on /sources, not under every answer
+
+
+def test_each_nation_reads_its_own_sources_under_a_referral() -> None:
+    shown = {}
+    for jurisdiction in JURISDICTIONS:
+        library = library_for("england-2024", jurisdiction)
+        found = library["advice"].content.outcomes["refer_safeguarding"]
+        shown[jurisdiction] = render.cite(library, found.source)
+    assert "Care Act 2014" in shown["england"]
+    assert "Social Services and Well-being (Wales) Act 2014" in shown["wales"]
+    assert "Care Act 2014" not in shown["scotland"] and "Scotland" in shown["scotland"]
+    assert "Care Act 2014" not in shown["northern_ireland"]
+    assert "Northern Ireland" in shown["northern_ireland"]

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot import render
+from bot import outcome, render
 from bot.content import validate
 from states import Library, answer
 from tests.support.tiny import ADVICE, BRANCHED, SOURCES, nations, texts
@@ -69,7 +69,7 @@ def test_sources_are_shown_by_publisher_title_year_and_section_never_a_file() ->
     library = read_in("england")
     shown = render.cite(library, "003.txt: Module 1; 001.txt: Rule 3")
     assert shown == (
-        "A partnership, An e-learning course (2016), Module 1. https://example.org/course "
+        "A partnership, An e-learning course (2016), Module 1 (https://example.org/course); "
         "A council, The golden rules (2015), Rule 3."
     )
     blocks = render.explain(library, library["advice"], library["advice"].start)
@@ -83,7 +83,7 @@ def test_every_outcome_names_the_edition_nation_and_checked_date() -> None:
     for said in ("no", "not sure", "stop"):
         state = answer(dialogue, state, said).state
     assert state.step == "seek_advice"
-    text = render.plain(render.outcome(library, dialogue, state, [], date(2026, 12, 6)))
+    text = render.plain(outcome.everything(library, dialogue, state, [], date(2026, 12, 6)))
     assert "Edition: Tiny edition. Where you work: Wales." in text
     assert "Checked against the law on 21 November 2026" in text  # the earlier of the two dates
 
@@ -111,7 +111,7 @@ def test_every_outcome_names_the_edition_nation_and_checked_date() -> None:
             WITH_WORDS.replace("scotland: {decision", "scotland: {rules"),
             {},
             "advice.yaml: seek_advice: nations.scotland: may only replace decision, explain, "
-            "next_steps, not_sure, question, variants",
+            "next_steps, not_sure, question, source, variants",
         ),
         (
             WITH_WORDS,

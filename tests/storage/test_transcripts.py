@@ -39,7 +39,6 @@ from bot.storage.tables import (
 from bot.transcripts.model import (
     BACK,
     FREE_TEXT,
-    NOT_SURE,
     Access,
     Entry,
     Filters,
@@ -50,6 +49,7 @@ from bot.transcripts.model import (
     Transcript,
     TranscriptWrite,
 )
+from states import NOT_SURE
 from tests.support.storage import conversation, postgres_only
 from tests.support.tcpproxy import TcpProxy
 
@@ -495,7 +495,9 @@ async def test_forget_deletes_one_practitioners_transcripts_and_quiz_answers(
     await store.add_note(ids["c"], Note(at(1), "cli:lead", "note"))
     for who in ("p-alice", "p-bob"):
         await store.record_quiz_answer(QuizAnswer(who, "myths", "consent_always", False, at(1)))
+    assert await store.keeps_conversation("a") and await store.keeps_conversation("c")
     assert await store.forget_practitioner("p-alice", at=at(2)) == 2
+    assert not await store.keeps_conversation("a") and await store.keeps_conversation("c")
     assert await store.forget_practitioner("p-alice", at=at(3)) == 0
     assert await store.forget_practitioner("p-nobody", at=at(4)) == 0
     assert [t.id async for t in store.iter_transcripts(Filters())] == [ids[n] for n in "cde"]

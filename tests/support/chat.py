@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import words
 from tests.support.offline import Harness, Practitioner
 
 
@@ -17,3 +18,12 @@ async def started(harness: Harness) -> Practitioner:
     user = harness.user()
     await user.send("/start")
     return user
+
+
+async def read_parts(user: Practitioner) -> str:
+    """Press every part button of the newest outcome; its summary and every part, as texts."""
+    outcome = user.keyboard_message().payload
+    shown = [outcome]
+    for label in words.PART_BUTTONS.values():
+        shown += await user.press(label, outcome["message_id"])
+    return texts(shown)

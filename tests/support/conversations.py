@@ -57,6 +57,11 @@ def load_all() -> list[Script]:
 SCRIPTS = load_all()
 
 
+def written_for(edition: str) -> list[Script]:
+    """The scripts of one edition (a bot process runs one edition: tests.support.e2e.EDITION)."""
+    return [script for script in SCRIPTS if script.edition == edition]
+
+
 def label_for(library: Library, step: str, said: str) -> str:
     """The button a practitioner presses for what a script types at `step`."""
     if said == "back":

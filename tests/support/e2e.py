@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from bot import words
 from states import Library
 from tests.emulator import Actor, BotMessage, Call, EmulatorClient
 
@@ -31,6 +32,8 @@ JSON = dict[str, Any]
 # A token of the shape BotFather gives (the bot refuses anything else); distinctive enough that
 # finding it, or its key half, in a log is never a coincidence.
 TOKEN = "246813579:" + "E2eTokenKey_Zq9xW3vR7tY1uI5oP8aS2dF6gH4"  # fake, split on purpose
+EDITION = "hmg-2015"
+"""The edition the bot processes run: the one the `library` fixture and these suites follow."""
 WEBHOOK_SECRET = "e2e_Webhook-Secret_Kite4417"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 SECRET_ENV = "INFOSHARE_WEBHOOK_SECRET"
@@ -128,7 +131,7 @@ class Launcher:
         """
         path = self.directory / ("config.yaml" if port is None else f"config-{port}.yaml")
         settings = {
-            "edition": "hmg-2015",  # the edition the `library` fixture and these tests follow
+            "edition": EDITION,
             "storage": {"url": self.storage_url},
             "telegram": {
                 "base_url": self.base_url,
@@ -324,13 +327,31 @@ class Practitioner:
         found = await self.replies() if replies else []
         return Pressed(message, press.update_id, answer, edited, found)
 
+    async def read_part(self, label: str, on: BotMessage) -> list[BotMessage]:
+        """Press an outcome's part button; the part's messages (a record comes with its file)."""
+        await self.press(label, on=on, edits=False, replies=False)
+        count = 2 if label == words.PART_BUTTONS["record"] else 1
+        return await self.actor.wait_for_messages(count, timeout=REPLY_TIMEOUT)
+
     async def messages(self) -> list[BotMessage]:
         return await self.actor.messages()
 
 
 def question_text(library: Library, step: str) -> str:
-    """The words of a question as the practitioner sees them."""
+    """The words of a question as the practitioner sees them (on a child's path, where they
+    differ: see `question_texts`)."""
     return library["advice"].content.steps[step].question
+
+
+def question_texts(library: Library, step: str) -> tuple[str, ...]:
+    """Every wording of a question: its own, and any it has for some paths (`versions`)."""
+    question = library["advice"].content.steps[step]
+    versions = question.versions.text.values() if question.versions else ()
+    return (question.question, *(v.question for v in versions if v.question))
+
+
+def asks(library: Library, step: str, text: str | None) -> bool:
+    return any(words in (text or "") for words in question_texts(library, step))
 
 
 def answers_given(text: str) -> list[str]:
@@ -362,7 +383,8 @@ def assert_marked(pressed: Pressed, note: str) -> None:
 async def answer_all(
     user: Practitioner, library: Library, answers: Sequence[tuple[str, str]]
 ) -> list[BotMessage]:
-    """Press each (step, label) in turn from where the user is; the bot's last replies.
+    """Press each (step, label) in turn from where the user is; the bot's last replies (and,
+    at an outcome, the decision record its button shows).
 
     Checks on the way that each question is the expected one and that every answered question
     is marked with the answer and loses its keyboard.
@@ -370,11 +392,19 @@ async def answer_all(
     replies: list[BotMessage] = []
     for step, label in answers:
         assert user.current is not None
-        assert question_text(library, step) in (user.current.text or "")
+        assert asks(library, step, user.current.text)
         pressed = await user.press(label)
         assert_marked(pressed, f"Your answer: {label}")
         replies = pressed.replies
-    return replies
+    return await with_record(user, replies)
+
+
+async def with_record(user: Practitioner, replies: list[BotMessage]) -> list[BotMessage]:
+    """At an outcome, its replies and the record its "Decision record" button shows."""
+    record = words.PART_BUTTONS["record"]
+    if not replies or not any(record in row for row in replies[-1].buttons):
+        return replies
+    return [*replies, *(await user.read_part(record, replies[-1]))]
 
 
 async def converse(

@@ -17,11 +17,13 @@ import pytest
 import pytest_asyncio
 
 from bot import words
+from bot.outcome import SUMMARY_CHARS
 from states import Library
 from tests.emulator import BotMessage, EmulatorClient, Sent
-from tests.support.conversations import SCRIPTS, Script, label_for
+from tests.support.conversations import Script, label_for, written_for
 from tests.support.e2e import (
     BOT_USERNAME,
+    EDITION,
     RECORD_HEADING,
     TOKEN,
     WEBHOOK_SECRET,
@@ -30,6 +32,7 @@ from tests.support.e2e import (
     Practitioner,
     answer_all,
     answers_given,
+    asks,
     assert_log_free_of,
     assert_marked,
     bot_env,
@@ -40,6 +43,7 @@ from tests.support.e2e import (
     question_text,
     record_lines,
     text_of,
+    with_record,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -50,10 +54,6 @@ MUST_SHARE = [
     ("legitimate_purpose", "Yes"),
     ("statutory_duty", "Yes"),
 ]
-
-FOR_THE_BOT = [script for script in SCRIPTS if script.edition == "hmg-2015"]
-"""The scripts of the edition the bot process runs (`Launcher.config`); the other edition's
-go through the same Application in tests/telegram/test_advice.py."""
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -95,7 +95,7 @@ class TestConversationsOnOneBot:
 
     # ---- 1. every outcome, by buttons ------------------------------------------------------------
 
-    @pytest.mark.parametrize("transcript", FOR_THE_BOT, ids=lambda t: t.name)
+    @pytest.mark.parametrize("transcript", written_for(EDITION), ids=lambda t: t.name)
     async def test_transcript_by_buttons(
         self,
         telegram: EmulatorClient,
@@ -113,7 +113,7 @@ class TestConversationsOnOneBot:
             assert user.current is not None
             label = label_for(library, step, said)
             if step in advice.content.steps:
-                assert question_text(library, step) in (user.current.text or "")
+                assert asks(library, step, user.current.text)
             else:
                 assert advice.content.outcomes[step].title in text_of(final)
             pressed = await user.press(label)
@@ -122,10 +122,18 @@ class TestConversationsOnOneBot:
             answered = answered[:-1] if label == "« Back" else [*answered, (step, label)]
             final = pressed.replies
         outcome = advice.content.outcomes[transcript.outcome]
-        assert outcome.title in text_of(final)
-        assert RECORD_HEADING in text_of(final)
-        assert answers_given(text_of(final)) == record_lines(library, answered)
-        assert final[-1].buttons == [["« Back", "New decision"]]
+        [summary] = final
+        assert outcome.title in text_of(final) and len(summary.text or "") <= SUMMARY_CHARS
+        labels = [*words.PART_BUTTONS.values()]
+        assert summary.buttons == [labels[0:2], labels[2:4], labels[4:], ["« Back", "New decision"]]
+        parts = {}
+        for name, label in words.PART_BUTTONS.items():  # every part, over HTTP
+            parts[name] = await user.read_part(label, summary)
+        assert RECORD_HEADING in text_of(parts["record"])
+        assert answers_given(text_of(parts["record"])) == record_lines(library, answered)
+        assert any(m.kind == "document" for m in parts["record"]), "the record as a file too"
+        assert "Rule 7" in text_of(parts["why"]) and "999" in text_of(parts["contacts"])
+        assert "Edition:" in text_of(parts["sources"])
         everything = await user.messages()
         with_keyboard = [m.message_id for m in everything if m.reply_markup]
         assert with_keyboard == [final[-1].message_id], "only the outcome keeps buttons"
@@ -160,7 +168,7 @@ class TestConversationsOnOneBot:
         assert seek_advice in text_of(unsure)
         assert question_text(library, "consent") in text_of(await user.send("/back"))
         assert question_text(library, "public_interest") in text_of(await user.send("2"))
-        final = await user.send("Unsure")
+        final = await with_record(user, await user.send("Unsure"))
         assert seek_advice in text_of(final)
         assert answers_given(text_of(final)) == record_lines(
             library,
@@ -280,7 +288,7 @@ async def test_a_restart_continues_at_the_same_question(
     pressed = await user.press("Yes", on=question)
     assert_marked(pressed, "Your answer: Yes")
     assert question_text(library, "statutory_duty") in pressed.text
-    final = (await user.press("Yes")).replies
+    final = await with_record(user, (await user.press("Yes")).replies)
     assert library["advice"].content.outcomes["must_share"].title in text_of(final)
     assert answers_given(text_of(final)) == record_lines(library, MUST_SHARE)
     assert failed(await telegram.calls()) == []

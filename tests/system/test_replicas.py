@@ -26,8 +26,17 @@ from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library, normalise
 from tests.emulator import EmulatorClient
 from tests.support.balancer import Balancer
-from tests.support.conversations import SCRIPTS, Script, label_for
-from tests.support.e2e import TOKEN, BotProcess, Launcher, Practitioner, failed, free_port, until
+from tests.support.conversations import Script, label_for, written_for
+from tests.support.e2e import (
+    EDITION,
+    TOKEN,
+    BotProcess,
+    Launcher,
+    Practitioner,
+    failed,
+    free_port,
+    until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_scope="module")]
 
@@ -95,7 +104,9 @@ async def test_one_chat_continues_on_either_replica_and_a_double_tap_counts_once
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     transcript = next(
-        t for t in SCRIPTS if len(t.turns) >= 5 and "back" not in dict(t.turns).values()
+        t
+        for t in written_for(EDITION)
+        if len(t.turns) >= 5 and "back" not in dict(t.turns).values()
     )
     user = Practitioner(await telegram.user("Sam"))
     await user.start()
@@ -156,7 +167,8 @@ async def test_many_practitioners_through_two_replicas(
     Replies are paced by the bot's rate limiter (Telegram's limits: about one message a second
     in a chat, 30 a second in all, per replica), so the latency printed is mostly that pacing.
     """
-    plans = [SCRIPTS[i % len(SCRIPTS)] for i in range(LOAD_PRACTITIONERS)]
+    scripts = written_for(EDITION)
+    plans = [scripts[i % len(scripts)] for i in range(LOAD_PRACTITIONERS)]
     users = [Practitioner(await telegram.user(f"User {i}")) for i in range(len(plans))]
     waits: list[float] = []
 

@@ -11,9 +11,10 @@ import pytest
 
 from bot import words
 from bot.config import Config
+from bot.outcome import SUMMARY_CHARS
 from bot.transcripts.model import FREE_TEXT, Filters
 from states import Library
-from tests.support.chat import started, texts
+from tests.support.chat import read_parts, started, texts
 from tests.support.conversations import SCRIPTS, Script, label_for
 from tests.support.offline import PSEUDONYMS, Harness
 
@@ -41,10 +42,13 @@ async def test_transcripts_by_button(
         await user.press(label_for(library, step, said))
     final = user.keyboard_message().payload
     outcome = library["advice"].content.outcomes[transcript.outcome]
-    everything = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
-    assert outcome.title in everything
+    assert outcome.title in final["text"] and len(final["text"]) <= SUMMARY_CHARS
+    everything = await read_parts(user)
     assert "INFORMATION SHARING DECISION RECORD" in everything
+    for phrase in transcript.says:
+        assert phrase in everything, phrase
     assert [b["text"] for row in final["reply_markup"]["inline_keyboard"] for b in row] == [
+        *words.PART_BUTTONS.values(),
         "« Back",
         "New decision",
     ]
@@ -56,22 +60,29 @@ async def test_transcripts_typed(harness: Harness, library: Library, transcript:
     user = await started(harness)
     for _step, said in transcript.turns:
         await user.send("/back" if said == "back" else said)
-    everything = texts([m.payload for m in harness.world.bot_messages(user.id, 0)])
+    everything = await read_parts(user)
     assert library["advice"].content.outcomes[transcript.outcome].title in everything
     for phrase in transcript.says:
         assert phrase in everything, phrase
     assert harness.failed_calls() == []
 
 
-async def test_a_pressed_question_shows_the_answer_and_loses_its_keyboard(harness: Harness) -> None:
+@pytest.mark.parametrize("answer", ["pressed", "typed"])
+async def test_an_answered_question_shows_the_answer_and_loses_its_keyboard(
+    harness: Harness, answer: str
+) -> None:
+    """Pressed or typed, the chat reads as a record of what was answered."""
     user = await started(harness)
     question = user.keyboard_message().payload["message_id"]
-    await user.press("No")
+    await (user.press("No") if answer == "pressed" else user.send("n"))
     edited = user.message(question)
     assert edited["text"].endswith("Your answer: No")
     assert "reply_markup" not in edited
     answered = [c for c in harness.world.calls if c["method"] == "answerCallbackQuery"]
-    assert len(answered) == 1 and answered[0]["ok"]
+    assert len(answered) == (answer == "pressed") and all(c["ok"] for c in answered)
+    second = user.keyboard_message().payload["message_id"]
+    await user.send("banana")  # not an answer: the question stays as it was
+    assert "reply_markup" in user.message(second)
 
 
 async def test_the_outcome_has_rules_steps_record_and_disclaimer_within_limits(
@@ -79,16 +90,23 @@ async def test_the_outcome_has_rules_steps_record_and_disclaimer_within_limits(
 ) -> None:
     user = await started(harness)
     replies = await user.press("Yes")
-    whole = texts(replies)
-    assert "• If anyone is in immediate danger, call 999 now." in whole
-    assert "• Emergency, or a child or adult in immediate danger: 999" in whole
-    assert "Rule 5" in whole and "Rule 7" in whole
-    assert "Children's social care front door: 0118 908 8002" in whole
-    assert "guidance, not legal advice" in whole.lower()
-    assert "Data Protection Act 2018" in whole
-    assert all(len(m["text"]) <= 4096 for m in replies)
-    record = [e for m in replies for e in m.get("entities", []) if e["type"] == "pre"]
+    [summary] = replies
+    assert len(summary["text"]) <= SUMMARY_CHARS
+    assert "• If anyone is in immediate danger, call 999 now." in summary["text"]
+    assert "Emergency, or a child or adult in immediate danger: 999" in summary["text"]
+    assert "Children's social care front door: 0118 908 8002" in summary["text"]
+    parts = {}
+    for name, label in words.PART_BUTTONS.items():
+        parts[name] = await user.press(label, summary["message_id"])
+        assert all(len(m.get("text") or m.get("caption") or "") <= 4096 for m in parts[name])
+    assert "Rule 5" in texts(parts["why"]) and "Rule 7" in texts(parts["why"])
+    assert "Emergency, or a child or adult in immediate danger: 999" in texts(parts["contacts"])
+    assert "guidance, not legal advice" in texts(parts["sources"]).lower()
+    assert "Data Protection Act 2018" in texts(parts["sources"])
+    record = [e for m in parts["record"] for e in m.get("entities", []) if e["type"] == "pre"]
     assert len(record) == 1
+    [document] = [m for m in parts["record"] if "document" in m]
+    assert document["document"]["file_name"].startswith("decision-record-")
 
 
 async def test_record_shows_the_last_decision_record_again(harness: Harness) -> None:

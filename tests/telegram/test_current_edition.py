@@ -7,8 +7,9 @@ import pytest
 
 from bot import words
 from bot.telegram.payloads import Press
-from bot.transcripts.model import NOT_SURE, Filters
-from tests.support.chat import started, texts
+from bot.transcripts.model import Filters
+from states import NOT_SURE
+from tests.support.chat import read_parts, started, texts
 from tests.support.offline import Harness
 
 pytestmark = pytest.mark.parametrize(
@@ -60,8 +61,8 @@ async def test_stop_at_a_note_gives_the_seek_advice_outcome(harness: Harness, ho
     await user.press("Not sure")
     replies = await (user.press(words.STOP_BUTTON) if how == "button" else user.send("stop"))
     shown = texts(replies)
-    assert "Seek advice" in shown and "INFORMATION SHARING DECISION RECORD" in shown
-    assert "Where you work: Wales." in shown
+    assert "Seek advice before you decide" in shown
+    assert "Where you work: Wales." in await read_parts(user)
     assert (await harness.services.store.load(user.id)).step == "seek_advice"
 
 

@@ -4,16 +4,19 @@ one feature by `payloads.PATTERNS`, and a payload it never sent is answered as f
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from bot import words
 from bot.content import load_library
+from bot.outcome import PARTS
 from bot.telegram.payloads import (
     PATTERNS,
     CasePress,
     Forget,
     ListView,
+    PartPress,
     Press,
     QuizPress,
     Seal,
@@ -22,6 +25,7 @@ from bot.telegram.payloads import (
     decode,
 )
 from bot.training import key_steps
+from states import paths, positions
 from tests.support.chat import started
 from tests.support.offline import Harness
 
@@ -48,6 +52,12 @@ def sent_payloads() -> list[tuple[str, str]]:
         ("training", Start("q").encode()),
         ("training", Start("c").encode()),
     ]
+    dialogue = LIBRARY["advice"]
+    finals = sorted(paths(dialogue), key=lambda state: len(state.history))
+    for final in (finals[0], finals[-1]):  # the longest path's places make the longest payload
+        for name in PARTS:
+            press = PartPress(name, CONVERSATION, positions(dialogue, final), date(2026, 12, 6))
+            sent.append(("outcome", SEAL.part_button(CHAT, dialogue, press)))
     for quiz_id, quiz in LIBRARY.quizzes.items():
         last = len(quiz.statements) - 1
         sent += [
@@ -82,6 +92,8 @@ def accepted_by(feature: str, data: str) -> bool:
         return Forget.decode(data) is not None
     if feature == "leads":
         return ListView.decode(data) is not None or TagPress.decode(data) is not None
+    if feature == "outcome":
+        return SEAL.open_part(data, CHAT, LIBRARY["advice"]) is not None
     return SEAL.open(data, CHAT, LIBRARY) is not None
 
 

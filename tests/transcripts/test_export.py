@@ -28,7 +28,6 @@ from bot.transcripts.export import STEP_COLUMNS, TRANSCRIPT_COLUMNS, Format, exp
 from bot.transcripts.model import (
     BACK,
     FREE_TEXT,
-    NOT_SURE,
     Entry,
     Filters,
     Note,
@@ -36,7 +35,7 @@ from bot.transcripts.model import (
     Transcript,
 )
 from bot.transcripts.stats import Stats, compute_stats
-from states import Dialogue, Library, answer
+from states import NOT_SURE, Dialogue, Library, answer
 from tests.support.samples import TRANSCRIPT, at
 
 LONDON = ZoneInfo("Europe/London")
