@@ -25,7 +25,6 @@ from states import (
     Unsure,
     answer,
     back,
-    decision_record,
     offered,
 )
 
@@ -168,16 +167,14 @@ class Console:
             return self.current()
         today = self.today()
         self.finished = (self.state, today)
-        blocks = outcome.summary(self.library, self.dialogue, self.state, self.contacts)
+        blocks = outcome.summary(self.dialogue, self.state)
         parts = {
             name: render.plain(
                 outcome.part(name, self.library, self.dialogue, self.state, self.contacts, today)
             )
             for name in outcome.PARTS
         }
-        record = outcome.record_text(
-            self.library, decision_record(self.dialogue, self.state, today)
-        )
+        record = outcome.record(self.library, self.dialogue, self.state, today)
         found = self.dialogue.content.outcomes[self.state.step]
         closing = render.Para(words.CONSOLE_AFTER_OUTCOME)
         scope = self.library.scope

@@ -34,13 +34,15 @@ KEY_STEPS: Final = 3
 """The next steps the first message shows at most (all of them are in 'How to share safely')."""
 
 
-def summary(
-    library: Library, dialogue: Dialogue, state: State, contacts: Sequence[Contact]
-) -> list[Block]:
-    """The decision, why (from their own answers), what matters most next, and who to call."""
+def summary(dialogue: Dialogue, state: State) -> list[Block]:
+    """The decision, why (from their own answers), what matters most next, and who to call.
+
+    Local numbers are one tap away ('Who to contact'): the first message names 999 where it
+    applies, never one local number that may be the wrong team for this case.
+    """
     found = dialogue.content.outcomes[state.step]
     why = _reason(dialogue, state)
-    call = _who_to_call(contacts) if found.contacts else words.WHO_TO_ASK
+    call = words.CALL_999 if found.contacts else words.WHO_TO_ASK
     for shown in range(min(KEY_STEPS, len(found.next_steps)), 0, -1):
         blocks: list[Block] = [
             Heading(found.title),
@@ -49,7 +51,6 @@ def summary(
             Heading(words.NEXT_STEPS),
             Bullets(found.next_steps[:shown]),
             Para(call),
-            Para(words.MORE_BELOW, italic=True),
         ]
         if len(plain(blocks)) <= SUMMARY_CHARS or shown == 1:
             return blocks
@@ -82,8 +83,7 @@ def part(
             blocks += [Heading(checklist.title), Bullets(checklist.items)]
         return blocks
     if name == "record":
-        record = record_text(library, decision_record(dialogue, state, on))
-        return [Heading(words.RECORD_HEADING), Copyable(record)]
+        return [Heading(words.RECORD_HEADING), Copyable(record(library, dialogue, state, on))]
     if name == "contacts":
         return contact_blocks(contacts)
     reference = library.reference
@@ -94,16 +94,6 @@ def part(
         Para(reference.law_update, italic=True),
         Para(reference.disclaimer, italic=True),
     ]
-
-
-def everything(
-    library: Library, dialogue: Dialogue, state: State, contacts: Sequence[Contact], on: date
-) -> list[Block]:
-    """The summary and every part: all an outcome says, for tests and scripts."""
-    blocks = summary(library, dialogue, state, contacts)
-    for name in PARTS:
-        blocks += part(name, library, dialogue, state, contacts, on)
-    return blocks
 
 
 def rule_line(library: Library, number: int) -> str:
@@ -122,10 +112,9 @@ def _reason(dialogue: Dialogue, state: State) -> str:
     return next(a.record for a in question.answers if a.id == answer_id)
 
 
-def _who_to_call(contacts: Sequence[Contact]) -> str:
-    first = contacts[0] if contacts else None
-    local = f" {first.name}: {first.phone}." if first is not None else ""
-    return f"{words.EMERGENCY_CONTACT}.{local}"
+def record(library: Library, dialogue: Dialogue, state: State, on: date) -> str:
+    """The decision record of the outcome `state` reached on `on`, ready to paste."""
+    return record_text(library, decision_record(dialogue, state, on))
 
 
 def record_text(library: Library, record: DecisionRecord) -> str:

@@ -202,9 +202,8 @@ RULE_SUMMARY: Final = (
 WHY_LINE: Final = "Why: {reason}"
 WHY_HEADING: Final = "Why: {title}"
 WHO_TO_ASK: Final = "Unsure at any point? Ask your designated safeguarding lead."
-MORE_BELOW: Final = (
-    "Tap a button below for the rules, how to share safely, your decision record, who to "
-    "contact and the sources."
+CALL_999: Final = (
+    "Emergency, or a child or adult in immediate danger: call 999. Local numbers: Who to contact."
 )
 PART_BUTTONS: Final = {
     "why": "Why: the rules",

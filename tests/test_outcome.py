@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 
-from bot import outcome, render
+from bot import outcome, render, words
 from bot.config import Contact
-from bot.content import DIALOGUES_DIR, JURISDICTIONS, editions, load_library
-from states import paths, variant_text
+from bot.content import DIALOGUES_DIR, JURISDICTIONS, editions, load_library, validate
+from states import answer, paths, variant_text
+from tests.support.outcomes import everything
+from tests.support.tiny import ADVICE, texts
 
 ON = date(2026, 12, 6)
 CONTACTS = (Contact(name="Children's social care front door", phone="0118 908 8002"),)
@@ -25,14 +27,14 @@ def test_every_outcome_fits_one_screen_each_part_one_message_and_nothing_is_lost
     dialogue = library["advice"]
     reference = library.reference
     for final in paths(dialogue):
-        summary = outcome.summary(library, dialogue, final, CONTACTS)
+        summary = outcome.summary(dialogue, final)
         assert len(render.plain(summary)) <= outcome.SUMMARY_CHARS, final
         assert len(render.telegram_html(summary)) == 1
         for name in outcome.PARTS:
             blocks = outcome.part(name, library, dialogue, final, CONTACTS, ON)
             assert len(render.telegram_html(blocks)) == 1, (final, name)
         found = dialogue.content.outcomes[final.step]
-        shown = render.plain(outcome.everything(library, dialogue, final, CONTACTS, ON))
+        shown = render.plain(everything(library, dialogue, final, CONTACTS, ON))
         assert found.title.upper() in shown  # headings are capitalised in plain text
         said = [found.decision, found.explain, *found.next_steps]
         said += [reference.rules[n].text for n in found.rules]
@@ -52,21 +54,34 @@ def test_the_summary_says_why_from_the_answers_and_who_to_call() -> None:
     reason = next(
         a.record for a in dialogue.content.steps[last_step].answers if a.id == last_answer
     )
-    shown = render.plain(outcome.summary(library, dialogue, final, CONTACTS))
+    shown = render.plain(outcome.summary(dialogue, final))
     assert f"Why: {reason}" in shown
-    assert "999" in shown and "Children's social care front door: 0118 908 8002" in shown
-    assert shown.index("999") < shown.index("0118 908 8002")
+    assert words.CALL_999 in shown
+    assert "0118 908 8002" not in shown  # local numbers: a tap away, never the wrong team here
     quiet = next(s for s in paths(dialogue) if s.step == "share_anonymised")
-    assert "designated safeguarding lead" in render.plain(
-        outcome.summary(library, dialogue, quiet, CONTACTS)
+    assert words.WHO_TO_ASK in render.plain(outcome.summary(dialogue, quiet))
+
+
+@pytest.mark.parametrize(("edition", "jurisdiction"), SCOPES)
+def test_the_shipped_outcomes_show_their_key_steps_whole(edition: str, jurisdiction: str) -> None:
+    """No referral route is ever cut from the first message: the content fits as written."""
+    dialogue = load_library(edition=edition, jurisdiction=jurisdiction)["advice"]
+    for final in paths(dialogue):
+        steps = dialogue.content.outcomes[final.step].next_steps[: outcome.KEY_STEPS]
+        listed = next(b for b in outcome.summary(dialogue, final) if isinstance(b, render.Bullets))
+        assert listed.items == steps, final.step
+
+
+def test_the_summary_drops_next_steps_from_the_end_rather_than_overflow_the_screen() -> None:
+    long = "x" * 390
+    advice = ADVICE.replace(
+        "next_steps: [Share securely.]", f"next_steps: [First., {long}, {long}]"
     )
-
-
-def test_the_summary_drops_next_steps_rather_than_overflow_the_screen() -> None:
-    library = load_library(edition="england-2024")
+    library, problems = validate(texts(advice=advice))
+    assert library is not None, problems
     dialogue = library["advice"]
-    final = next(s for s in paths(dialogue) if s.step == "share_without_consent")
-    crowded = outcome.summary(library, dialogue, final, CONTACTS * 0)
+    final = answer(dialogue, dialogue.start, "yes").state
+    crowded = outcome.summary(dialogue, final)
     listed = next(b for b in crowded if isinstance(b, render.Bullets))
-    assert 1 <= len(listed.items) <= outcome.KEY_STEPS
-    assert listed.items == dialogue.content.outcomes[final.step].next_steps[: len(listed.items)]
+    assert listed.items == ("First.", long)
+    assert len(render.plain(crowded)) <= outcome.SUMMARY_CHARS

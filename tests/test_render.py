@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import outcome, render
+from bot import render
 from bot.config import Contact
 from states import Library, State
 from tests.emulator.entities import parse_html
+from tests.support.outcomes import everything
 
 
 def test_dynamic_text_is_escaped() -> None:
@@ -39,7 +40,7 @@ def test_every_outcome_renders_within_telegram_limits(library: Library) -> None:
     for name in dialogue.content.outcomes:
         # reach each outcome by its first path; the content tests walk all of them
         state = _first_path_to(library, name)
-        blocks = outcome.everything(library, dialogue, state, contacts, date(2026, 11, 21))
+        blocks = everything(library, dialogue, state, contacts, date(2026, 11, 21))
         for part in render.telegram_html(blocks):
             text, _ = parse_html(part)
             assert len(text) <= 4096, name
@@ -66,7 +67,7 @@ def _first_path_to(library: Library, outcome: str) -> State:
 def test_the_record_has_no_free_text_and_the_fields_to_fill(library: Library) -> None:
     dialogue = library["advice"]
     state = _first_path_to(library, "share_without_consent")
-    blocks = outcome.everything(library, dialogue, state, [], date(2026, 11, 21))
+    blocks = everything(library, dialogue, state, [], date(2026, 11, 21))
     record = next(b for b in blocks if isinstance(b, render.Copyable)).text
     assert "Date: 21 November 2026" in record
     assert "Golden rules applied: 2, 4, 5, 6, 7" in record

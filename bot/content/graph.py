@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 
-from bot.content.limits import BUTTON_TEXT_CHARS, CALLBACK_ANSWER_BYTES
+from bot.content.limits import (
+    ANSWERS_PER_QUESTION,
+    BUTTON_TEXT_CHARS,
+    CALLBACK_ANSWER_BYTES,
+)
 from bot.content.problems import Problems
 from states import NOT_SURE, STOP, DialogueFile, normalise, typed_forms
 
@@ -22,6 +26,13 @@ def graph_problems(file: str, content: DialogueFile, problems: Problems) -> None
     if content.start not in steps:
         problems.add(file, "(file)", f"start: '{content.start}' is not a step")
     for step, question in steps.items():
+        if len(question.answers) > ANSWERS_PER_QUESTION:
+            problems.add(
+                file,
+                step,
+                f"has {len(question.answers)} answers; a question can have "
+                f"{ANSWERS_PER_QUESTION} at most",
+            )
         seen_ids: set[str] = set()
         typed: dict[str, str] = {}
         for index, choice in enumerate(question.answers, 1):

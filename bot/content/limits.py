@@ -15,6 +15,10 @@ TRAINING_ID_BYTES: Final = 24
 """Bytes a quiz or case id may take in a button's data (less the front end's fields)."""
 TRAINING_MAX_ITEMS: Final = 40
 """Statements per quiz, and key questions per case, that a button's data can keep track of."""
+ANSWERS_PER_QUESTION: Final = 10
+"""Answers a question may have: a decision's part buttons carry each answer as one digit."""
+PATH_ANSWERS: Final = 24
+"""Answers on the way to a decision that its part buttons can carry within 64 bytes."""
 BUTTON_TEXT_CHARS: Final = 60
 """Button labels (answers, quiz and case titles): longer ones are cut off on a phone."""
 POPUP_CHARS: Final = 200

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.content.graph import graph_problems
+from bot.content.limits import PATH_ANSWERS
 from bot.content.nations import JURISDICTIONS, resolve
 from bot.content.parse import parse
 from bot.content.problems import Problems, length_problems, schema_problems
@@ -152,9 +153,17 @@ def validate_parsed(
         return None, problems.items
     built = {content.id: build_dialogue(name, content) for name, content in dialogues}
     for name, content in dialogues:
-        reached = {state.step for state in paths(built[content.id])}
-        for outcome in content.outcomes.keys() - reached:
+        finished = list(paths(built[content.id]))
+        for outcome in content.outcomes.keys() - {state.step for state in finished}:
             problems.add(name, outcome, "is on no path once each answer's when: is applied")
+        longest = max(finished, key=lambda state: len(state.history), default=None)
+        if longest is not None and len(longest.history) > PATH_ANSWERS:
+            problems.add(
+                name,
+                longest.step,
+                f"is reached after {len(longest.history)} answers on one path; a decision's "
+                f"buttons can carry {PATH_ANSWERS}",
+            )
     if problems.items:
         return None, problems.items
     checked = [reference.edition.checked, *([nations.checked] if nations else [])]

@@ -32,7 +32,7 @@ from bot.telegram.messaging import (
     set_keyboard,
 )
 from bot.telegram.outcome import OutcomeParts
-from bot.telegram.payloads import Action, Press, decode
+from bot.telegram.payloads import PART_PREFIX, Action, Press, decode
 from bot.telegram.services import Services
 from bot.transcripts.model import BACK, FREE_TEXT, STOPPED, Entry
 from states import (
@@ -44,7 +44,6 @@ from states import (
     Unsure,
     answer,
     back,
-    decision_record,
     offered,
 )
 
@@ -63,6 +62,19 @@ class Arrival:
     outcome: list[render.Block]
 
 
+def parts_kept(query: CallbackQuery) -> InlineKeyboardMarkup | None:
+    """The pressed message's part buttons, if it is a finished decision: an old decision's
+    parts stay one tap away when its other buttons go."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    rows = [
+        row
+        for row in (markup.inline_keyboard if markup else ())
+        if all(str(b.callback_data or "").startswith(PART_PREFIX) for b in row)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 class Advice:
     """The advice conversation's commands, typed answers and buttons."""
 
@@ -70,9 +82,10 @@ class Advice:
         self.services = services
         self.parts = parts
         self.conversations = Conversations(services)
-        self.asked: OrderedDict[int, tuple[int, Message]] = OrderedDict()
-        """Each chat's last question message and the turn it asked at (in this process only:
-        after a restart, or on another replica, a typed answer just leaves it unmarked)."""
+        self.asked: OrderedDict[int, tuple[str, int, Message]] = OrderedDict()
+        """Each chat's last question message, with the conversation and turn it asked at (in
+        this process only: after a restart, or on another replica, a typed answer leaves it
+        unmarked)."""
 
     def once(self, handler: Handler) -> Handler:
         """`handler`, applied exactly once per update (see `bot.telegram.delivery`)."""
@@ -106,7 +119,7 @@ class Advice:
         finished = node is not None and not isinstance(node, Question)
         if finished:
             here = State(stored.dialogue, stored.step, stored.history)
-            on = stored.updated_at.date()  # the day its record is dated (see commit)
+            on = self.services.day(stored.updated_at)  # the day its record is dated (commit)
             rows += self.parts.rows(stored.chat_id, conversation, here, on)
         tools = [button(words.BACK_BUTTON, "back")] if stored.history else []
         if finished:
@@ -145,12 +158,11 @@ class Advice:
     def outcome_blocks(self, state: State) -> list[render.Block]:
         """The outcome `state` reached, on one screen; its parts are behind its buttons."""
         services = self.services
-        return outcome.summary(services.library, services.dialogue, state, services.config.contacts)
+        return outcome.summary(services.dialogue, state)
 
     def record(self, state: State, on: date) -> str:
         """The decision record of the outcome `state` reached, as the practitioner pastes it."""
-        found = decision_record(self.services.dialogue, state, on)
-        return outcome.record_text(self.services.library, found)
+        return outcome.record(self.services.library, self.services.dialogue, state, on)
 
     async def reply(self, context: Context, arrival: Arrival, unsure: str = "") -> None:
         """Show where a committed move arrived: the next question, the outcome in full, or
@@ -173,7 +185,7 @@ class Advice:
         """A finished decision's part buttons, kept when a new decision starts from it."""
         if state is None or not self.services.dialogue.is_outcome(state.step):
             return None
-        on = stored.updated_at.date()
+        on = self.services.day(stored.updated_at)
         return InlineKeyboardMarkup(
             self.parts.rows(stored.chat_id, stored.conversation_id, state, on)
         )
@@ -181,15 +193,17 @@ class Advice:
     def remember(self, stored: StoredConversation, sent: Message | None) -> None:
         if sent is None:
             return
-        self.asked[stored.chat_id] = (stored.turn, sent)
+        self.asked[stored.chat_id] = (stored.conversation_id, stored.turn, sent)
         self.asked.move_to_end(stored.chat_id)
         while len(self.asked) > ASKED_KEPT:
             self.asked.popitem(last=False)
 
-    def asked_at(self, chat_id: int, turn: int) -> Message | None:
-        """The question message a typed answer at `turn` answers, if this process sent it."""
-        asked = self.asked.pop(chat_id, None)
-        return asked[1] if asked is not None and asked[0] == turn else None
+    def asked_at(self, stored: StoredConversation | None) -> Message | None:
+        """The question message a typed answer to `stored` answers, if this process sent it."""
+        asked = self.asked.get(stored.chat_id) if stored is not None else None
+        if stored is None or asked is None or asked[:2] != (stored.conversation_id, stored.turn):
+            return None
+        return asked[2]
 
     # ---- moving ---------------------------------------------------------------------------
 
@@ -199,11 +213,11 @@ class Advice:
         """Save a move and its transcript entry; an outcome's record is saved too, for /record."""
         blocks: list[render.Block] = []
         record: str | None = None
+        now = self.services.now()  # once: the record kept and its button's day agree
         if self.services.dialogue.is_outcome(state.step):
-            on = self.services.now().date()  # the record kept; its button shows the same day
-            blocks, record = self.outcome_blocks(state), self.record(state, on)
+            blocks, record = self.outcome_blocks(state), self.record(state, self.services.day(now))
         saved = await self.conversations.save(
-            chat_id, chat, state, who=who, entries=(entry,), last_record=record
+            chat_id, chat, state, who=who, entries=(entry,), last_record=record, at=now
         )
         return Arrival(saved, blocks)
 
@@ -285,12 +299,13 @@ class Advice:
                 done = STOPPED if stopped else chosen
                 entry = Entry(chat.state.step, done, self.services.now(), redacted=False)
                 who = self.services.practitioner(update)
-                answered = self.asked_at(chat_id, chat.stored.turn if chat.stored else 0)
+                answered = self.asked_at(chat.stored)
                 arrival = await self.commit(chat_id, chat, result.state, who, entry)
                 note = result.note if isinstance(result, Unsure) else ""
                 await self.reply(context, arrival, note)
                 label = next(a.label for a in offered(dialogue, chat.state) if a.id == chosen)
-                await mark_message(answered, words.YOUR_ANSWER.format(label=label))
+                said = words.STOPPED if stopped else words.YOUR_ANSWER.format(label=label)
+                await mark_message(answered, said)
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds
@@ -400,7 +415,7 @@ class Advice:
     ) -> None:
         """A button from an earlier question or conversation: say so and show where we are."""
         await answer_query(query, words.STALE)
-        await set_keyboard(query, None)
+        await set_keyboard(query, parts_kept(query))
         if stored is not None:
             await self.show(context, stored, words.STALE)
         else:

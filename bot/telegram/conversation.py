@@ -9,6 +9,7 @@ practitioner saw accepted; at worst they see a question again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from telegram import Update
 
@@ -63,13 +64,14 @@ class Conversations:
         entries: tuple[Entry, ...] = (),
         fresh: bool = False,
         last_record: str | None = None,
+        at: datetime | None = None,
     ) -> StoredConversation:
         """Commit the new state and, with it, its transcript (unless `who` is None).
 
         A new conversation id makes every older button stale and starts a new transcript.
         """
         services = self.services
-        now = services.now()
+        now = at or services.now()
         old = chat.stored
         applied = old.applied if old else ()
         if chat.update_id is not None:

@@ -16,7 +16,7 @@ from bot import outcome, words
 from bot.telegram.messaging import Context, answer_query, chat_id_of, send
 from bot.telegram.payloads import PartPress, Seal
 from bot.telegram.services import Services
-from states import State, decision_record, from_positions, positions
+from states import State, from_positions, positions
 
 PARTS_PER_ROW = 2
 
@@ -64,7 +64,6 @@ class OutcomeParts:
         blocks = outcome.part(press.part, services.library, dialogue, state, contacts, press.day)
         await send(context, chat_id, blocks)
         if press.part == "record":
-            found = decision_record(dialogue, state, press.day)
-            text = outcome.record_text(services.library, found)
+            text = outcome.record(services.library, dialogue, state, press.day)
             document = InputFile(text.encode(), filename=f"decision-record-{press.day}.txt")
             await context.bot.send_document(chat_id, document, caption=words.RECORD_FILE)

@@ -30,17 +30,24 @@ from typing import Final, Literal
 
 from pydantic import BaseModel
 
-from bot.content.limits import CALLBACK_DATA_BYTES, TRAINING_ID_BYTES, TRAINING_MAX_ITEMS
-from bot.outcome import PARTS, Part
+from bot.content.limits import (
+    CALLBACK_DATA_BYTES,
+    PATH_ANSWERS,
+    TRAINING_ID_BYTES,
+    TRAINING_MAX_ITEMS,
+)
+from bot.outcome import Part
 from bot.training import key_steps
 from states import Case, Dialogue, Library, Quiz
 
+PART_PREFIX: Final = "o:"
+"""The first letters of a decision's part buttons."""
 PATTERNS: Final = {
     "advice": r"^[axbns]:",
     "forget": r"^F:",
     "leads": r"^[LT]:",
     "training": r"^[qc][msa](:|$)",
-    "outcome": r"^o:",
+    "outcome": rf"^{PART_PREFIX}",
 }
 """The first letters of each feature's payloads, for routing presses (every handler has one)."""
 
@@ -228,11 +235,18 @@ class PartPress:
         return f"o:{code}:{self.conversation}:{path}:{(self.day - _EPOCH).days}"
 
 
-_PART_CODES: dict[Part, str] = {part: part[0] for part in PARTS}
+_PART_CODES: dict[Part, str] = {
+    "why": "w",
+    "safely": "h",  # how to share safely
+    "record": "r",
+    "contacts": "c",
+    "sources": "e",  # sources and edition
+}
 _PARTS = {code: part for part, code in _PART_CODES.items()}
 _EPOCH = date(2000, 1, 1)
 _PART = re.compile(
-    rf"^o:([{''.join(_PARTS)}]):([A-Za-z0-9_-]{{8}}):(\d{{1,24}}):(\d{{1,6}}):({_SIG})$"
+    rf"^o:([{''.join(_PARTS)}]):([A-Za-z0-9_-]{{8}}):"
+    rf"(\d{{1,{PATH_ANSWERS}}}):(\d{{1,6}}):({_SIG})$"
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from telegram import Update
 
@@ -55,6 +55,10 @@ class Services:
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+    def day(self, at: datetime) -> date:
+        """The date of `at` where the organisation is (config timezone): what a record is dated."""
+        return at.astimezone(self.config.zone).date()
 
     def practitioner(self, update: Update) -> str:
         """The sender's pseudonym: stable across conversations, names nobody."""

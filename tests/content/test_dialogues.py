@@ -7,12 +7,13 @@ from datetime import date
 
 import pytest
 
-from bot import outcome, render
+from bot import render
 from bot.content import DIALOGUES_DIR, editions, load_library
 from states import Dialogue, Library, Moved, State, Unrecognised, answer, back, citations
 from tests.support.contract import CONTRACT_OUTCOMES, CONTRACT_STEPS
 from tests.support.conversations import SCRIPTS, Script
 from tests.support.guidance import GUIDANCE, SHARED_GUIDANCE
+from tests.support.outcomes import everything
 
 SHARING = {"must_share", "share_anonymised", "share", "share_with_consent", "share_without_consent"}
 
@@ -148,7 +149,7 @@ def test_transcripts_through_the_core(transcript: Script) -> None:
         assert not isinstance(result, Unrecognised), f"{said!r} not accepted at {state.step}"
         state = result.state
     assert state.step == transcript.outcome
-    shown = render.plain(outcome.everything(library, advice, state, [], date(2026, 12, 6)))
+    shown = render.plain(everything(library, advice, state, [], date(2026, 12, 6)))
     for phrase in transcript.says:
         assert phrase in shown, phrase
 

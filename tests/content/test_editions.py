@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import outcome, render, words
+from bot import render, words
 from bot.content import DIALOGUES_DIR, JURISDICTIONS, check, editions, load_library
 from bot.errors import ContentError
 from states import Library, State, offered, paths, wording
+from tests.support.outcomes import everything
 
 ON = date(2026, 12, 6)
 SCOPES = [(e, j) for e in editions(DIALOGUES_DIR) for j in JURISDICTIONS]
@@ -79,7 +80,7 @@ def test_every_path_reads_cleanly_and_ends_in_an_outcome_with_rules(scoped: Libr
         assert found.rules and set(found.rules) <= set(library.reference.rules)
         if found.shares is not None:
             assert 7 in found.rules, final.step
-        shown = render.plain(outcome.everything(library, dialogue, final, [], ON))
+        shown = render.plain(everything(library, dialogue, final, [], ON))
         for state in prefixes(final):
             shown += render.plain(render.question(dialogue, state, numbered=True))
             shown += render.plain(render.explain(library, dialogue, state))
@@ -117,7 +118,7 @@ def test_the_2024_rules_are_word_for_word_and_rule_7_says_it_is_a_summary() -> N
     assert "Department for Education" in shown
     dialogue = library["advice"]
     final = next(state for state in paths(dialogue) if state.step == "share")
-    shown = render.plain(outcome.everything(library, dialogue, final, [], ON))
+    shown = render.plain(everything(library, dialogue, final, [], ON))
     assert "Rule 7: Keep a record: " in shown
     assert shown.count(words.SUMMARY_MARK) == 1
 
@@ -139,7 +140,7 @@ def test_significant_harm_is_asked_before_any_duty_and_its_referral_names_them()
             )
     refer = dialogue.content.outcomes["refer_safeguarding"]
     child = render.plain(
-        outcome.everything(
+        everything(
             library_for("england-2024", "england"),
             dialogue,
             State(

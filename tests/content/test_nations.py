@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from bot import outcome, render
+from bot import render
 from bot.content import validate
 from states import Library, answer
+from tests.support.outcomes import everything
 from tests.support.tiny import ADVICE, BRANCHED, SOURCES, nations, texts
 
 WITH_WORDS = BRANCHED.replace(
@@ -83,7 +84,7 @@ def test_every_outcome_names_the_edition_nation_and_checked_date() -> None:
     for said in ("no", "not sure", "stop"):
         state = answer(dialogue, state, said).state
     assert state.step == "seek_advice"
-    text = render.plain(outcome.everything(library, dialogue, state, [], date(2026, 12, 6)))
+    text = render.plain(everything(library, dialogue, state, [], date(2026, 12, 6)))
     assert "Edition: Tiny edition. Where you work: Wales." in text
     assert "Checked against the law on 21 November 2026" in text  # the earlier of the two dates
 

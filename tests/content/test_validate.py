@@ -17,7 +17,24 @@ def problems_for(**changes: str) -> list[str]:
 
 # ---- validation: one broken dialogue per kind of error -------------------------------------
 
+MORE_ANSWERS = "".join(
+    f'\n      - {{id: extra{n}, label: "Extra {n}", next: share, record: "Extra."}}'
+    for n in range(9)
+)
+"""Nine more answers for the first question (which has three): twelve in all."""
+
 BROKEN = [
+    pytest.param(
+        {
+            "advice": ADVICE.replace(
+                'next: seek_advice, record: "Unsure."}',
+                'next: seek_advice, record: "Unsure."}' + MORE_ANSWERS,
+                1,
+            )
+        },
+        "advice.yaml: first: has 12 answers; a question can have 10 at most",
+        id="too-many-answers",
+    ),
     pytest.param(
         {"advice": ADVICE.replace("next: second", "next: secnd")},
         "advice.yaml: first: answer 'no' leads to unknown step 'secnd'",

@@ -93,14 +93,14 @@ async def test_the_outcome_has_rules_steps_record_and_disclaimer_within_limits(
     [summary] = replies
     assert len(summary["text"]) <= SUMMARY_CHARS
     assert "• If anyone is in immediate danger, call 999 now." in summary["text"]
-    assert "Emergency, or a child or adult in immediate danger: 999" in summary["text"]
-    assert "Children's social care front door: 0118 908 8002" in summary["text"]
+    assert words.CALL_999 in summary["text"]
     parts = {}
     for name, label in words.PART_BUTTONS.items():
         parts[name] = await user.press(label, summary["message_id"])
         assert all(len(m.get("text") or m.get("caption") or "") <= 4096 for m in parts[name])
     assert "Rule 5" in texts(parts["why"]) and "Rule 7" in texts(parts["why"])
     assert "Emergency, or a child or adult in immediate danger: 999" in texts(parts["contacts"])
+    assert "Children's social care front door: 0118 908 8002" in texts(parts["contacts"])
     assert "guidance, not legal advice" in texts(parts["sources"]).lower()
     assert "Data Protection Act 2018" in texts(parts["sources"])
     record = [e for m in parts["record"] for e in m.get("entities", []) if e["type"] == "pre"]

@@ -59,7 +59,9 @@ async def test_not_sure_shows_what_to_check_and_the_question_again(harness: Harn
 async def test_stop_at_a_note_gives_the_seek_advice_outcome(harness: Harness, how: str) -> None:
     user = await at_purpose(harness)
     await user.press("Not sure")
+    note = user.keyboard_message().payload["message_id"]
     replies = await (user.press(words.STOP_BUTTON) if how == "button" else user.send("stop"))
+    assert user.message(note)["text"].endswith(words.STOPPED)  # the same mark either way
     shown = texts(replies)
     assert "Seek advice before you decide" in shown
     assert "Where you work: Wales." in await read_parts(user)

@@ -78,3 +78,33 @@ async def test_the_record_is_two_taps_away_ready_to_copy_and_as_a_file(harness: 
     [document] = [m for m in replies if "document" in m]
     assert document["document"]["file_name"].endswith(".txt")
     assert words.RECORD_FILE in document["caption"]
+
+
+async def test_each_part_button_opens_its_own_part(harness: Harness) -> None:
+    user = await started(harness)
+    await user.press("Yes")
+    summary = user.keyboard_message().payload
+    headings = {
+        "why": "Why: ",
+        "safely": words.NEXT_STEPS,
+        "record": words.RECORD_HEADING,
+        "contacts": words.CONTACTS_HEADING,
+        "sources": words.SOURCES_HEADING,
+    }
+    codes = set()
+    for name, label in words.PART_BUTTONS.items():
+        codes.add(_part_data(summary, label)[:4])
+        shown = await user.press(label, summary["message_id"])
+        assert shown[0]["text"].startswith(headings[name]), name
+    assert len(codes) == len(words.PART_BUTTONS), "one code per part"
+
+
+async def test_a_stale_press_on_an_old_decision_keeps_its_parts(harness: Harness) -> None:
+    user = await started(harness)
+    await user.press("Yes")
+    old = user.keyboard_message().payload
+    await user.send("/advice")  # a new decision, typed: the old outcome still shows every button
+    replies = await user.press("New decision", old["message_id"])
+    assert words.STALE in texts(replies)
+    rows = user.message(old["message_id"])["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for row in rows for b in row] == list(words.PART_BUTTONS.values())
