@@ -77,6 +77,9 @@ class StoredConversation:
     before confirming); such an update must not be applied a second time.
     """
 
+    asked_message: int | None = None
+    """The message that asks the current question, once sent: a typed answer marks it."""
+
     def __post_init__(self) -> None:
         # A naive datetime is ambiguous once it has left this process; refuse it here, once.
         for name in ("started_at", "updated_at"):
@@ -105,6 +108,10 @@ class ConversationStore(Protocol):
         `transcript`, if given, is written in the same transaction (so only if `conv` is): the
         header inserted or updated, its steps appended, and `conv.step` kept as where it stands.
         """
+
+    async def note_asked(self, stored: StoredConversation, message_id: int) -> None:
+        """Remember the message that asks `stored`'s question, unless the chat has moved on
+        since (a newer turn or conversation). Not a move: the row's version is unchanged."""
 
     async def delete(self, chat_id: int) -> None:
         """Forget the chat's conversation (no error if there is none)."""

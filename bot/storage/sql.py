@@ -338,6 +338,18 @@ class SqlStore:
             raise StaleWrite(f"another update of this chat was saved first (expected {expected})")
         return stored
 
+    async def note_asked(self, stored: StoredConversation, message_id: int) -> None:
+        c = conversations.c
+        statement = (
+            sa.update(conversations)
+            .where(c.chat_id == stored.chat_id)
+            .where(c.conversation_id == stored.conversation_id)
+            .where(c.turn == stored.turn)
+            .values(asked_message=message_id)
+        )
+        async with self._writing("note the question message") as conn:
+            await conn.execute(statement)
+
     async def delete(self, chat_id: int) -> None:
         statement = sa.delete(conversations).where(conversations.c.chat_id == chat_id)
         async with self._writing("delete the conversation") as conn:
@@ -480,6 +492,7 @@ def _to_row(conv: StoredConversation) -> dict[str, Any]:
         "version": conv.version,
         "last_record": conv.last_record,
         "applied": list(conv.applied),
+        "asked_message": conv.asked_message,
     }
 
 
@@ -497,4 +510,5 @@ def _from_row(row: sa.Row[Any]) -> StoredConversation:
         version=row.version,
         last_record=row.last_record,
         applied=tuple(row.applied),
+        asked_message=row.asked_message,
     )

@@ -75,6 +75,8 @@ conversations = sa.Table(
     # The last few Telegram update ids applied to this chat, so a redelivered update (after a
     # crash before Telegram heard back) is recognised and never applied twice.
     sa.Column("applied", sa.JSON, nullable=False, server_default="[]"),
+    # The message asking the current question (set once it is sent), for typed answers to mark.
+    sa.Column("asked_message", sa.BigInteger, nullable=True),
 )
 
 # Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL sequences never go back), so a

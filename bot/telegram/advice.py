@@ -27,6 +27,7 @@ from bot.telegram.messaging import (
     chat_id_of,
     mark,
     mark_message,
+    mark_sent,
     say,
     send,
     set_keyboard,
@@ -83,9 +84,9 @@ class Advice:
         self.parts = parts
         self.conversations = Conversations(services)
         self.asked: OrderedDict[int, tuple[str, int, Message]] = OrderedDict()
-        """Each chat's last question message, with the conversation and turn it asked at (in
-        this process only: after a restart, or on another replica, a typed answer leaves it
-        unmarked)."""
+        """Each chat's last question message, with the conversation and turn it asked at, as
+        this process sent it (after a restart, or on another replica, the stored message id
+        is used instead: `StoredConversation.asked_message`)."""
 
     def once(self, handler: Handler) -> Handler:
         """`handler`, applied exactly once per update (see `bot.telegram.delivery`)."""
@@ -136,9 +137,8 @@ class Advice:
         if isinstance(node, Question):
             here = State(stored.dialogue, stored.step, stored.history)
             blocks = [*prefix, *render.question(dialogue, here, numbered=False)]
-            self.remember(
-                stored, await send(context, stored.chat_id, blocks, self.keyboard(stored))
-            )
+            sent = await send(context, stored.chat_id, blocks, self.keyboard(stored))
+            await self.remember(stored, sent)
         elif node is not None:
             finished = [*prefix, render.Para(words.FINISHED)]
             await send(context, stored.chat_id, finished, self.keyboard(stored))
@@ -172,7 +172,7 @@ class Advice:
             here = State(stored.dialogue, stored.step, stored.history)
             blocks = render.unsure(self.services.dialogue, here, unsure, numbered=False)
             markup = self.keyboard(stored, unsure=True)
-            self.remember(stored, await send(context, stored.chat_id, blocks, markup))
+            await self.remember(stored, await send(context, stored.chat_id, blocks, markup))
         elif arrival.outcome:
             keyboard = self.keyboard(arrival.stored)
             await send(context, arrival.stored.chat_id, arrival.outcome, keyboard)
@@ -190,13 +190,18 @@ class Advice:
             self.parts.rows(stored.chat_id, stored.conversation_id, state, on)
         )
 
-    def remember(self, stored: StoredConversation, sent: Message | None) -> None:
+    async def remember(self, stored: StoredConversation, sent: Message | None) -> None:
+        """Keep the question message just sent, so a typed answer to it can mark it."""
         if sent is None:
             return
         self.asked[stored.chat_id] = (stored.conversation_id, stored.turn, sent)
         self.asked.move_to_end(stored.chat_id)
         while len(self.asked) > ASKED_KEPT:
             self.asked.popitem(last=False)
+        try:
+            await self.services.store.note_asked(stored, sent.message_id)
+        except StorageUnavailable as exc:  # only the mark of a later typed answer is lost
+            log.warning("question message not noted: %s", type(exc).__name__)
 
     def asked_at(self, stored: StoredConversation | None) -> Message | None:
         """The question message a typed answer to `stored` answers, if this process sent it."""
@@ -305,7 +310,11 @@ class Advice:
                 await self.reply(context, arrival, note)
                 label = next(a.label for a in offered(dialogue, chat.state) if a.id == chosen)
                 said = words.STOPPED if stopped else words.YOUR_ANSWER.format(label=label)
-                await mark_message(answered, said)
+                if answered is not None:
+                    await mark_message(answered, said)
+                elif chat.stored is not None and chat.stored.asked_message is not None:
+                    shown = render.question(dialogue, chat.state, numbered=False)
+                    await mark_sent(context, chat_id, chat.stored.asked_message, shown, said)
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds

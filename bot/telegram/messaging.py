@@ -87,6 +87,20 @@ async def mark(query: CallbackQuery, note: str) -> None:
     await mark_message(query.message, note)
 
 
+async def mark_sent(
+    context: Context, chat_id: int, message_id: int, blocks: Sequence[render.Block], note: str
+) -> None:
+    """Mark a question known only by its id (another process sent it): its words are drawn
+    again from the conversation, with the answer given, and its keyboard removed."""
+    text = f"{render.telegram_html(blocks)[0]}\n\n<i>{html.escape(note)}</i>"
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
+        )
+    except COSMETIC_FAILURES as exc:
+        log.debug("could not mark the answered question: %s", type(exc).__name__)
+
+
 async def mark_message(message: object, note: str) -> None:
     """Mark a question the bot sent (pressed or answered by typing) with the answer given."""
     if not isinstance(message, Message) or not message.text_html:

@@ -254,7 +254,7 @@ async def test_migrations_are_idempotent_and_data_survives_a_restart(
     second = await reopen()  # two replicas starting on an up-to-date database
     assert await first.load(saved.chat_id) == saved
     assert await second.load(saved.chat_id) == saved
-    assert head() == "0003_applied_updates"
+    assert head() == "0004_asked_message"
     assert await stamped_version(store_url) == head()
 
 
@@ -348,7 +348,8 @@ async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
         async with engine.begin() as conn:
             await conn.run_sync(to_first)
         saved = replace(conversation(), version=1)
-        row = {k: v for k, v in _to_row(saved).items() if k != "applied"}  # the 0001 columns
+        later = ("applied", "asked_message")  # columns added after 0001
+        row = {k: v for k, v in _to_row(saved).items() if k not in later}
         saved = replace(saved, applied=())  # what the migration gives an older row
         async with engine.begin() as conn:
             await conn.execute(sa.insert(conversations), row)
@@ -554,3 +555,15 @@ async def test_connect_timeout_sets_the_time_limit_or_is_refused(
         assert await store.load(1) is None
     finally:
         await store.close()
+
+
+async def test_the_question_message_is_kept_for_its_turn_only(store: SqlStore) -> None:
+    saved = await store.save(conversation(turn=3), expected_version=None)
+    await store.note_asked(saved, 2**40)  # a Telegram message id can exceed 32 bits
+    loaded = await store.load(saved.chat_id)
+    assert loaded == replace(saved, asked_message=2**40)  # noted without a new version
+    await store.note_asked(replace(saved, turn=2), 5)  # an older turn's message: ignored
+    await store.note_asked(replace(saved, conversation_id="0ther-1d"), 6)  # another conversation
+    assert (await store.load(saved.chat_id)) == loaded
+    moved = await store.save(replace(saved, turn=4), expected_version=saved.version)
+    assert (await store.load(saved.chat_id)) == moved and moved.asked_message is None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot import words
+from bot.storage import StoredConversation
 from tests.support.offline import Harness, Practitioner
 
 
@@ -27,3 +29,9 @@ async def read_parts(user: Practitioner) -> str:
     for label in words.PART_BUTTONS.values():
         shown += await user.press(label, outcome["message_id"])
     return texts(shown)
+
+
+def place(stored: StoredConversation | None) -> StoredConversation | None:
+    """Where a chat is, leaving out which message asks its question (sent again when the
+    question is shown again, without the chat moving)."""
+    return None if stored is None else replace(stored, asked_message=None)

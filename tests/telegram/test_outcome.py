@@ -108,3 +108,14 @@ async def test_a_stale_press_on_an_old_decision_keeps_its_parts(harness: Harness
     assert words.STALE in texts(replies)
     rows = user.message(old["message_id"])["reply_markup"]["inline_keyboard"]
     assert [b["text"] for row in rows for b in row] == list(words.PART_BUTTONS.values())
+
+
+async def test_a_typed_answer_marks_a_question_another_process_sent(harness: Harness) -> None:
+    """After a restart, or on another replica, the question is found by its stored id."""
+    user = await started(harness)
+    question = user.keyboard_message().payload["message_id"]
+    harness.app.features.advice.asked.clear()  # this process never sent it
+    await user.send("n")
+    marked = user.message(question)
+    assert marked["text"].endswith("Your answer: No")
+    assert "reply_markup" not in marked
