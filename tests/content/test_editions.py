@@ -14,7 +14,7 @@ import pytest
 from bot import render, words
 from bot.content import DIALOGUES_DIR, JURISDICTIONS, check, editions, load_library
 from bot.errors import ContentError
-from states import Library, State, offered, paths, wording
+from states import Library, Moved, State, answer, offered, paths, wording
 from tests.support.outcomes import everything
 
 ON = date(2026, 12, 6)
@@ -290,3 +290,12 @@ def test_each_nation_reads_its_own_sources_under_a_referral() -> None:
     assert "Care Act 2014" not in shown["scotland"] and "Scotland" in shown["scotland"]
     assert "Care Act 2014" not in shown["northern_ireland"]
     assert "Northern Ireland" in shown["northern_ireland"]
+
+
+@pytest.mark.parametrize("typed", ["a child", "A child or young person", "1", "teenager"])
+def test_a_hurried_practitioner_can_type_who_it_is_about(typed: str) -> None:
+    for edition in editions(DIALOGUES_DIR):
+        dialogue = library_for(edition, "england")["advice"]
+        at_whom = State("advice", "about_whom", (("immediate_danger", "no"),))
+        moved = answer(dialogue, at_whom, typed)
+        assert isinstance(moved, Moved) and moved.state.step == "age_band", (edition, typed)
