@@ -18,6 +18,7 @@ from states import (
     Dialogue,
     Library,
     Question,
+    Source,
     State,
     Topic,
     citations,
@@ -144,6 +145,12 @@ def unsure(dialogue: Dialogue, state: State, note: str, *, numbered: bool) -> li
     ]
 
 
+def _named(found: Source) -> str:
+    """A publication as a reader knows it: publisher, title and year."""
+    year = f" ({found.year})" if found.year else ""
+    return f"{found.publisher}, {found.title}{year}"
+
+
 def cite(library: Library, source: str, *, addresses: bool = True) -> str:
     """A `source:` as a reader sees it: publisher, title, year and section, never a file name
     (and each publication's address, unless `addresses` is False: /sources lists them)."""
@@ -153,10 +160,9 @@ def cite(library: Library, source: str, *, addresses: bool = True) -> str:
         if found is None:  # small test content has no catalogue: show the text as written
             shown.append(f"{key}: {section}" if section else key)
             continue
-        year = f" ({found.year})" if found.year else ""
         where = f", {section}" if section else ""
         address = f" ({found.url})" if found.url and addresses else ""
-        shown.append(f"{found.publisher}, {found.title}{year}{where}{address}")
+        shown.append(f"{_named(found)}{where}{address}")
     return "; ".join(shown) + "."
 
 
@@ -215,10 +221,9 @@ def sources(library: Library) -> list[Block]:
     for key, found in library.sources.items():
         if key not in cited:
             continue
-        year = f" ({found.year})" if found.year else ""
         address = f" {found.url}" if found.url else ""
         note = f" {found.note}" if found.note else ""
-        lines.append(f"{found.publisher}, {found.title}{year}.{note}{address}")
+        lines.append(f"{_named(found)}.{note}{address}")
     return [Heading(words.SOURCES_HEADING), Para(edition_line(library)), Bullets(tuple(lines))]
 
 
