@@ -91,6 +91,22 @@ _WEEKDAY_WORDS = word_set(
 )
 
 
+# A two-digit year after a day and month word: "17 Nov 11", "3rd March 09" (not "9 dec 10am",
+# "3 june 12 kids").
+_SHORT_YEAR_AFTER = re.compile(
+    r",?[^\S\n]*['’]?\d\d(?![\d:./-]|[^\S\n]*(?:am|pm|kids|children|times|weeks|days|people|years"
+    r"|yrs|mins|hours|hrs|%|o['’]?clock)\b)"
+)
+
+
+def _with_short_year(text: str, m: re.Match[str]) -> int:
+    """Where a day-and-month date ends, over a two-digit year written after its month."""
+    if m.group("month") is None:
+        return m.end()
+    year = _SHORT_YEAR_AFTER.match(text, m.end())
+    return year.end() if year else m.end()
+
+
 def _day_month_word_ok(m: re.Match[str]) -> bool:
     """A lower-case "may" or "march" after a bare number is a verb ("1 may be", "3 march on")."""
     month = m.group("month") or m.group("month2")
@@ -145,7 +161,7 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
                 spans.append(_with_weekday(text, m.start(), m.end()))
     if words & _MONTH_WORDS:
         spans.extend(
-            Span(m.start(), m.end(), "DATE")
+            Span(m.start(), _with_short_year(text, m), "DATE")
             for m in _DAY_MONTH_WORD.finditer(text)
             if _day_month_word_ok(m)
         )

@@ -61,6 +61,8 @@ _RELATIONS = word_set(
     "colleague pupil student learner patient client resident tenant child toddler infant twin "
     "sibling lad girl boy kid teen teenager youngster victim suspect perpetrator claimant offender "
     "mentor coach parent parents carers guardian abbu ammi baba mama papa nani dadi amma appa"
+    # the professionals around a child, named the same way: "midwife sue", "pcso amy"
+    " midwife teacher sw hv keyworker caseworker pcso counsellor tutor senco childminder"
 )
 _NAMING_VERBS = word_set("called named nicknamed aka alias name surname forename nickname")
 # Cues that only ever introduce a name, so that an ordinary word after them is one too ("known as
@@ -98,9 +100,13 @@ _NAMED_LAST = _NAMING_VERBS | frozenset(second for _, second in _NAMING_PAIRS)
 _QUOTED_NICKNAME = re.compile(
     r"\b(?:call|calls|called|calling|known as|goes by|go by|nicknamed|named|name is|name was|name"
     r"|aka|alias|as|him|her|himself|herself)[^\S\n]+['\"‘“]"
-    r"([A-Z][\w'’-]*(?:[^\S\n]+[A-Z][\w'’-]*){0,2})['\"’”]"
+    r"([A-Za-z][\w'’-]*(?:[^\S\n]+[A-Za-z][\w'’-]*){0,2})['\"’”]"
 )
 _QUOTES = "'\"‘’“”"
+_STRONG_QUOTE_CUE = re.compile(
+    r"\b(?:call|calls|called|calling)[^\S\n]+(?:him|her|himself|herself|themselves|me)?[^\S\n]*"
+    r"['\"‘“]$|\b(?:known as|goes by|go by|nicknamed|aka|alias|name is|name was)[^\S\n]+['\"‘“]$"
+)
 # Particles inside a name ("Rhys ap Dafydd", "Padraig Ó Súilleabháin", "Ferreira da Silva"): part
 # of the name when they stand between two names.
 _NAME_PARTICLES = word_set(
@@ -125,6 +131,8 @@ _POSSESSED = _RELATIONS | word_set(
     # the body, where marks and bruises are reported: "marks on lennons arm", "Ruby's wrist"
     " arm arms leg legs face back neck head hand hands wrist wrists eye eyes body cheek chest "
     "bag bike coat clothes bedroom"
+    # a child's records and plans: "ruths referral", "jaydens cp plan"
+    " referral plan appt appointment attendance chronology"
 )
 _POSSESSED_ADJECTIVES = word_set(
     "older younger little big baby twin new step ex eldest youngest oldest real birth foster"
@@ -133,6 +141,8 @@ _REPORTING_VERBS = word_set(
     "said says told tells disclosed discloses reported mentioned explained admitted alleged "
     "confided texted messaged rang phoned emailed shouted screamed punched kicked slapped "
     "threatened asked wants"
+    # typed in a hurry: "ruby sed", "hope ses", "tyler sez", "kai tld me"
+    " sed ses sez sayz tld txted txtd msgd"
 )
 # Hurried text has no capitals to go by, so a lower-case name that is also a word ("grace",
 # "hope", "brook") needs the grammar of a person around it. What a person does, right after the
@@ -144,8 +154,26 @@ _AFTER_NAME_VERBS = (
 )
 _STATE_AFTER_BE = word_set(
     "upset scared off absent missing quiet withdrawn sad angry tearful late crying hungry tired "
-    "smelly dirty unkempt worried frightened distressed excluded"
+    "smelly dirty unkempt worried frightened distressed excluded asleep drunk ill poorly sick "
+    "unwell hurt injured bruised pregnant"
 )
+# A state straight after a name at a sentence's start, the verb left out in a hurry: "precious
+# tired in class again", "sky not in school", "grace ok now".
+_STATE_AFTER_NAME = _STATE_AFTER_BE | word_set("ok okay fine not")
+# Words that start a clause, after which a name is the subject as at a sentence's start: "upset
+# that faith wont play", "and hope was crying".
+_CLAUSE_STARTS = word_set(
+    "that because cos coz and but when whenever if so as while since after before until til then "
+    "n & + said says reckons thinks thought saying sed ses sez"
+)
+# Verbs only a person does: a name that is also a month or a place ("Summer", "June", "Devon") at a
+# sentence's start is the person before one of them ("Summer attends ...", "June said ...").
+_PERSON_VERBS = word_set(
+    "attends attended lives lived disclosed discloses said says told tells cried cries refused "
+    "refuses absconded slept sleeps screamed punched kicked slapped confided admitted"
+)
+_POSSESSIVE_PRONOUNS = word_set("his her their")
+_SUBJECT_PRONOUNS = word_set("i you he she it we they who mum dad that which")
 # Whom a practitioner sees, asks or rings: "saw summer in the corridor", "asked grace if ...",
 # "spoke to destiny", "me n autumn did the visit", "cant get hold of amber".
 _OBJECT_CUES = word_set("saw asked met rang phoned visited told texted messaged")
@@ -167,9 +195,27 @@ _OBJECT_PAIRS = frozenset(
         ("me", "&"),
         ("me", "+"),
         ("worried", "about"),
+        ("seen", "with"),
+        ("out", "with"),
+        ("was", "with"),
+        ("fighting", "with"),
+        ("staying", "with"),
+        ("living", "with"),
+        ("lives", "with"),
         ("worried", "abt"),
+        ("met", "with"),
+        ("txt", "from"),
+        ("text", "from"),
+        ("message", "from"),
+        ("msg", "from"),
     }
 )
+# "with" typed in a hurry: "seen w kyle", "living wiv nan", "met wit hope".
+_OBJECT_PAIRS |= frozenset(
+    (first, short) for first, second in _OBJECT_PAIRS if second == "with" for short in ("w", "wiv")
+)
+# "spoke 2 grace": "to" typed as a digit, which is no word of its own.
+_TO_AS_TWO = word_set("spoke speak spoken talked talk chatted chat spk went sent")
 # Name-words that are more often the thing itself after those verbs: "saw mark on her arm",
 # "asked will", "rang may".
 _NOT_OBJECT_NAME = word_set(
@@ -184,6 +230,29 @@ _NOT_LOWER_NICKNAME = word_set(
     "ok okay fine different two three several various"
 )
 _VOWEL = re.compile(r"[aeiouy]")
+# Someone named by a calling word after a person noun: "a man called spider", "a lad called
+# t-bone", "someone called Lil Menace": whatever word follows is what they are called.
+_PERSON_NOUNS = word_set(
+    "man men lad lads boy boys girl girls woman women guy guys bloke fella someone somebody "
+    "person male female dealer teenager older adult friend mate hes shes he's she's"
+)
+# Modal verbs that are also first names: "her mum will." is not a name.
+_MODAL_NAMES = word_set("will may can mark")
+# A child's class after a name at a sentence's start: "summer in yr 2 said", "hope in reception".
+_IN_YEAR = re.compile(
+    r"[^\S\n]+in[^\S\n]+(?:y(?:ea)?r[^\S\n]*\d{1,2}|y\d{1,2}|p\d|reception|nursery\b[^\S\n]+(?!school)"
+    r"|class[^\S\n]+\d)\b",
+    re.IGNORECASE,
+)
+_MONTHS_AND_DAYS = word_set(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday"
+)
+_CALENDAR = _MONTHS_AND_DAYS | word_set("summer autumn winter spring")
+# A preposition that takes a person, before a name and what is said of them: "about precious not
+# being in", "worried abt faith being".
+_PERSON_PREPOSITIONS = word_set("about abt re regarding for with w wiv")
+_AFTER_PERSON = word_set("not being isnt wasnt hasnt doesnt didnt wont cant")
 _GROUP_NOUNS = word_set("family household kids children twins siblings boys girls")
 _COORDINATORS = frozenset({"and", "or", "&", "+", "n"})
 _SAINTS = frozenset({"st", "saint"})
@@ -305,8 +374,8 @@ def _rate_hyphenated(low: str, cap: bool) -> int:
     names = all(_is_name_word(p) for p in parts)
     if any(p in FIRST_NAMES or p in SURNAMES for p in parts) and (cap or names):
         return STRONG  # Isla-Rose, Al-Sayed, lily-mae
-    if cap and names:
-        return CAPITAL  # Summer-Rose: names that are also words, joined
+    if names:
+        return CAPITAL  # Summer-Rose, summer-rose: names that are also words, joined
     if all(p in ENGLISH_WORDS or p in STOPWORDS or p in _RELATIONS for p in parts):
         return NONE
     return UNKNOWN if cap else NONE
@@ -359,7 +428,9 @@ def _is_placeholder(text: str, token: _Token) -> bool:
     )
 
 
-def _cue_ok(token: _Token, naming: bool = False, nickname: bool = False) -> bool:
+def _cue_ok(
+    token: _Token, naming: bool = False, nickname: bool = False, unknown: bool = False
+) -> bool:
     """After a cue, a capitalised word that is a name or unknown, or a lower-case name word; after
     a nickname cue ("known as Ghost") any capitalised word that is not guidance vocabulary."""
     if token.protected or token.low in _RELATIONS or token.low in _TITLES:
@@ -370,6 +441,8 @@ def _cue_ok(token: _Token, naming: bool = False, nickname: bool = False) -> bool
         return token.level > NONE or token.low not in ENGLISH_WORDS
     if token.low in STOPWORDS:
         return False
+    if unknown and token.unk and _name_shaped(token.low):
+        return True  # in lower case, a name missing from the lists: "tahlia (14)"
     return token.level > NONE or (naming and token.low not in ENGLISH_WORDS)
 
 
@@ -404,18 +477,31 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             and not (token.low.endswith("s") and token.low[:-1] in _ANY_NAME)
             and not (i > 0 and tokens[i - 1].low in _NAMED_LAST and _named(tokens, i))
             and not (i > 0 and token.cap and not token.sent and tokens[i - 1].low in _RELATIONS)
+            and not (i > 0 and token.upper and tokens[i - 1].low in _TITLES)
+            and not (i > 1 and tokens[i - 1].low in ("called", "named") and not token.cap)
+            and not (i + 1 < count and tokens[i + 1].low == "both")
+            and not (i + 2 < count and tokens[i + 2].low in _POSSESSIVE_PRONOUNS)
+            and not (i + 3 < count and tokens[i + 3].low == "both")
         ):
             continue  # only "chloes mum", "known as tazzy", "my uncle Smudge" name unlisted words
         prev = tokens[i - 1] if i > 0 else None
         nxt = tokens[i + 1] if i + 1 < count else None
         gap = text[prev.end : token.start].strip().strip(_QUOTES) if prev is not None else "?"
         if prev is not None and gap in {"", ",", ".", ":"}:
-            if prev.low in _TITLES and (prev.full == prev.low) and _cue_ok(token):
-                token.name = True
+            if prev.low in _TITLES and (prev.full == prev.low) and (_cue_ok(token) or token.unk):
+                token.name = True  # "Mrs Khan", "Mr LUPU", "mrs okonjo"
             elif prev.low in _RELATIONS and prev.full == prev.low and _cue_ok(token, nickname=True):
                 # "her son Jack", "his sister ruby", "my uncle Smudge": capitalised mid-sentence,
                 # even an ordinary word is what the relation is called
                 token.name = token.cap or token.level in (STRONG, CAPITAL)
+            elif (
+                prev.low in _RELATIONS
+                and prev.full == prev.low
+                and token.unk
+                and gap == ""
+                and _name_shaped(token.low)
+            ):
+                token.name = True  # "her bf kaiyu is 19": a name missing from the lists
             elif (
                 gap in {"", ":"}
                 and _named(tokens, i)
@@ -451,18 +537,31 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             token.name = True  # "fatimas chronology", "leahs attendance", "jaydens cp ref"
         elif (
             not token.poss
-            and token.level in (NONE, UNKNOWN)
+            and token.level in (NONE, UNKNOWN, WEAK)
             and token.low.endswith("s")
-            and token.low not in ENGLISH_WORDS
             and token.low not in STOPWORDS
             and after is not None
             and after.low in _POSSESSED
-            and _is_name_word(token.low[:-1])
+            and _joined(text, token, nxt)
+            and (
+                (token.low not in ENGLISH_WORDS and _is_name_word(token.low[:-1]))
+                # "deans flat", "ruths referral": a plural word, but a first name's own thing
+                or _rate(token.low[:-1], token.low[:-1], False, False) == STRONG
+                # "graces mum", "kaiyus dad": before a relation, not after a pronoun ("she
+                # hopes mum will come")
+                or (
+                    after.low in _RELATIONS
+                    and (token.unk or token.low[:-1] in AMBIGUOUS_FIRST_NAMES)
+                    and (prev is None or prev.low not in _SUBJECT_PRONOUNS)
+                )
+            )
         ):
             token.name = True  # "chloes mum": the apostrophe left out
-        elif not token.poss and _AGE_AFTER.match(text, token.end) and _cue_ok(token):
-            token.name = True
-        elif _IS_AGE_AFTER.match(text, token.end) and token.level > VOCAB and _cue_ok(token):
+        elif not token.poss and _AGE_AFTER.match(text, token.end) and _cue_ok(token, unknown=True):
+            token.name = True  # "tahlia 14 disclosed", "Summer (aged 9)"
+        elif _IS_AGE_AFTER.match(text, token.end) and (
+            (token.level > VOCAB and _cue_ok(token)) or (token.unk and _name_shaped(token.low))
+        ):
             token.name = True  # Blessing is 12
         elif (
             token.sent
@@ -473,11 +572,44 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
         ):
             token.name = True  # Grace has not been in since Monday
         elif (
+            token.sent
+            and token.cap
+            and token.level == CAPITAL
+            and nxt.low in ("is", "was")
+            and _joined(text, token, nxt)
+            and i + 2 < count
+            and (
+                tokens[i + 2].low in _STATE_AFTER_NAME
+                or tokens[i + 2].low in ("in", "at", "seen", "found")
+                or tokens[i + 2].low.endswith("ing")
+            )
+        ):
+            token.name = True  # Hope was in tears at drop off
+        elif (
+            token.sent
+            and token.cap
+            and (token.level in (CAPITAL, WEAK) or token.low in AMBIGUOUS_FIRST_NAMES)
+            and nxt.low in _PERSON_VERBS
+            and _joined(text, token, nxt)
+        ):
+            token.name = True  # Summer attends Grace Church Toddler Group
+        elif (
+            token.cap
+            and token.level == CAPITAL
+            and (token.start == 0 or text[token.start - 1] == "\n")
+            and text[token.end : token.end + 1] == ","
+        ):
+            token.name = True  # "Grace, I think we need to raise this", "Rose, our office manager"
+        elif _record_style(text, token, nxt):
+            token.name = True  # SMITH, Tyler-Jay (Y3)
+        elif (
             _joined(text, token, nxt)
             and token.level > NONE
             and (token.cap or token.low not in STOPWORDS)
         ):
-            if nxt.low in _REPORTING_VERBS and (token.level != VOCAB or token.cap):
+            if nxt.low in _REPORTING_VERBS and (
+                token.level != VOCAB or token.cap or token.low in AMBIGUOUS_FIRST_NAMES
+            ):
                 token.name = True
             elif nxt.low == "from" and token.level == CAPITAL and token.cap:
                 token.name = True  # Sue from housing
@@ -485,6 +617,29 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
                 token.name = True  # the Walker family
             elif token.cap and nxt.cap and not nxt.protected and _pair(token, nxt):
                 token.name = nxt.name = True
+
+
+def _record_style(text: str, token: _Token, nxt: _Token) -> bool:
+    """A surname written first, as in a record: "SMITH, Tyler-Jay", "Kowalczyk, Anna" at a line's
+    start; the first name after the comma must be a name already."""
+    if not nxt.name or not nxt.cap or text[token.end : nxt.start] not in (",", ", "):
+        return False
+    if token.level == VOCAB or token.low in VOCABULARY or token.low in STOPWORDS:
+        return False
+    if token.upper:
+        return token.level > NONE or token.low not in ENGLISH_WORDS
+    return token.cap and token.sent and token.level in (WEAK, UNKNOWN, CAPITAL)
+
+
+# A name span ending in a surname in capitals: a comma after it joins the first name ("SMITH,
+# Tyler-Jay").
+_RECORD_HEAD = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+$")
+
+
+def _name_shaped(low: str) -> bool:
+    """Two vowels or more, as a name missing from the lists has ("kaiyu", "haidari"), and not an
+    abbreviation typed in a hurry ("appts", "yday", "wkrs")."""
+    return sum(c in "aeiou" for c in low) >= 2
 
 
 def _unknown_lower(token: _Token) -> bool:
@@ -528,9 +683,24 @@ def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
         and token.low not in _RELATIONS
     ):
         return True  # "goes by shorty"
-    if unknown and not _unknown_lower(token):
-        return False
+    if (
+        i > 1
+        and prev is not None
+        and prev.low in ("called", "named")
+        and (tokens[i - 2].low in _PERSON_NOUNS or tokens[i - 2].full in _PERSON_NOUNS)
+        and text[tokens[i - 2].end : token.start].count(" ") == 2
+        and token.low not in STOPWORDS
+        and token.low not in VOCABULARY
+        and token.low not in _RELATIONS
+        and token.low not in _TITLES
+    ):
+        return True  # "a man called spider"
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if _both(text, tokens, i):
+        return True  # "kofi and yaw both in yr 8"
+    if unknown and not _unknown_lower(token):
+        # "gav n his mrs sharon": a short name missing from the lists, with a relation
+        return token.sent and _short_unknown(token.low) and _with_relation(text, tokens, i)
     verb_after = (
         nxt is not None
         and _joined(text, token, nxt)
@@ -545,11 +715,51 @@ def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
             )
         )
     )
+    start = token.sent or (
+        prev is not None
+        and prev.low in _CLAUSE_STARTS
+        and prev.full == prev.low
+        and text[prev.end : token.start] == " "
+    )
+    if (
+        start
+        or (prev is not None and prev.low in _PERSON_PREPOSITIONS and prev.full == prev.low)
+        or (prev is not None and _object_cue(text, tokens, i))
+    ) and _with_relation(text, tokens, i):
+        return True  # "tahlia and her sister", "ozzy n his mate", "concerns for faith and her
     if unknown:
-        # "chole said she doesnt want to go home"
-        return verb_after and nxt is not None and nxt.low in _REPORTING_VERBS and token.sent
-    if level == CAPITAL and verb_after and token.sent:
-        return True  # "hope was crying at drop off"
+        # "chole said she doesnt want to go home", "that tahlia was upset", "spoke to kaiyu"
+        if verb_after and start and (token.sent or nxt is None or nxt.low not in ("is", "was")):
+            return True
+        return (
+            prev is not None
+            and _object_cue(text, tokens, i)
+            and (nxt is None or nxt.low not in _POSSESSED)
+        )
+    if (
+        level == VOCAB
+        and start
+        and verb_after
+        and token.low not in _NOT_OBJECT_NAME
+        and (token.low not in _CALENDAR or (nxt is not None and nxt.low in _PERSON_VERBS))
+        and (token.low in FIRST_NAMES or token.low in AMBIGUOUS_FIRST_NAMES)
+        and (token.sent or nxt is None or nxt.low not in ("is", "was"))
+    ):
+        return True  # "rio had a panic attack", "devon was crying"
+    if (
+        (token.sent or (prev is not None and text[prev.end : token.start] == ", "))
+        and (level in (CAPITAL, VOCAB, WEAK) or token.unk)
+        and token.low not in _MODAL_NAMES
+        and token.low not in _MONTHS_AND_DAYS
+        and (level != WEAK or token.low in WORD_NAMES)
+        and _IN_YEAR.match(text, token.end)
+    ):
+        return True  # "destiny in yr 4 told TA", "hope in reception came in"
+    if level == CAPITAL and start and token.low not in _NOT_OBJECT_NAME:
+        if verb_after and (token.sent or nxt is None or nxt.low not in ("is", "was")):
+            return True  # "hope was crying at drop off", "upset that faith wont play"
+        if nxt is not None and nxt.low in _STATE_AFTER_NAME and _joined(text, token, nxt):
+            return True  # "precious tired in class again"
     if prev is None:
         return False
     gap = text[prev.end : token.start]
@@ -558,6 +768,14 @@ def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
             return level > NONE  # "foster carer (pat)"
         if gap.strip() == "" and level in (WEAK, VOCAB, CAPITAL) and verb_after:
             return True  # "her bf brook has a knife", "his bro florin seen"
+        if (
+            gap == " "
+            and level in (WEAK, VOCAB, CAPITAL)
+            and (token.low in FIRST_NAMES or token.low in AMBIGUOUS_FIRST_NAMES)
+            and token.low not in _MODAL_NAMES
+            and _acts(text, token, nxt)
+        ):
+            return True  # "his dad jan drinks", "baby harlow, mum is ..."
     # "faith + joy both had nits", "precious n blessing": two name-words joined at the start
     first = None
     if gap.strip() in _COORDINATORS:
@@ -574,16 +792,125 @@ def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
     ):
         first.name = True
         return True
+    if gap == " 2 " and prev.low in _TO_AS_TWO and token.low not in _NOT_OBJECT_NAME:
+        return _object_cue(text, tokens, i) and level in (CAPITAL, VOCAB, WEAK)
     if gap.strip() not in ("", ",") or token.low in _NOT_OBJECT_NAME:
         return False
     if (
+        level == CAPITAL
+        and prev.low in _PERSON_PREPOSITIONS
+        and nxt is not None
+        and nxt.low in _AFTER_PERSON
+        and _joined(text, token, nxt)
+    ):
+        return True  # "text mrs obi about precious not being in"
+    if (
         level in (CAPITAL, VOCAB)
         and token.low in AMBIGUOUS_FIRST_NAMES
-        and (prev.low in _OBJECT_CUES or (i > 1 and (tokens[i - 2].low, prev.low) in _OBJECT_PAIRS))
+        and _object_cue(text, tokens, i)
     ):
         # "saw summer", not "saw grace's mum" (a possessive is named by its own rule)
         return nxt is None or nxt.low not in _POSSESSED or not _joined(text, token, nxt)
     return False
+
+
+def _object_cue(text: str, tokens: list[_Token], i: int) -> bool:
+    """Token i is whom a practitioner sees, asks or rings: "saw summer", "spoke to kaiyu", "spoke 2
+    grace", "seen wiv kyle"."""
+    prev = tokens[i - 1]
+    gap = text[prev.end : tokens[i].start]
+    if gap == " 2 ":
+        return prev.low in _TO_AS_TWO and prev.full == prev.low
+    if gap != " ":
+        return False
+    return prev.low in _OBJECT_CUES or (i > 1 and (tokens[i - 2].low, prev.low) in _OBJECT_PAIRS)
+
+
+def _acts(text: str, token: _Token, nxt: _Token | None) -> bool:
+    """After a relation's name, what a person does or the end of the phrase: a verb ("dad jan
+    drinks", "sis amber has"), a comma or full stop ("baby harlow, mum is ...")."""
+    if nxt is None:
+        return text[token.end :].strip() == ""
+    between = text[token.end : nxt.start]
+    if between.strip() in (",", ".", ")", ";"):
+        return True
+    if between != " " or nxt.low in STOPWORDS or nxt.low in _POSSESSED:
+        return nxt.low in _AFTER_NAME_VERBS and between == " "
+    return (
+        nxt.low in _AFTER_NAME_VERBS
+        or (len(nxt.low) > 3 and nxt.low.endswith("s") and nxt.low[:-1] in ENGLISH_WORDS)
+        or nxt.low.endswith("ed")
+    )
+
+
+def _both(text: str, tokens: list[_Token], i: int) -> bool:
+    """Two people joined before "both": "kofi and yaw both in yr 8", "cj n dre both seen". One of
+    the two must be a name-like word already; the other a word that is no function word."""
+    for a, b, c in ((i, i + 2, i + 3), (i - 2, i, i + 1)):
+        if a < 0 or c >= len(tokens) or tokens[c].low != "both":
+            continue
+        left, right = tokens[a], tokens[b]
+        conj = tokens[a + 1]
+        if (
+            conj.low not in _COORDINATORS
+            or text[left.end : right.end].count(" ") != 2
+            or text[right.end : tokens[c].start] != " "
+        ):
+            continue
+        if any(
+            t.low in STOPWORDS or t.low in _RELATIONS or t.low in _TITLES or t.protected
+            for t in (left, right)
+        ):
+            continue
+        if any(t.low in VOCABULARY and t.level == NONE for t in (left, right)):
+            continue
+        named = [t for t in (left, right) if t.level >= CAPITAL or t.unk or t.name]
+        other = [t for t in (left, right) if t not in named]
+        if named and all(t.level > NONE or t.low not in ENGLISH_WORDS for t in other):
+            return True
+    return False
+
+
+# How a partner is named in hurried text: "gav n his mrs", "kelly and her fella".
+_PARTNERS = word_set("mrs missus misses fella feller man woman lass bird")
+
+
+def _short_unknown(low: str) -> bool:
+    """A three-letter word in no list, as a short name is ("gav", "taz", "dre")."""
+    return (
+        len(low) == 3
+        and low.isalpha()
+        and low not in ENGLISH_WORDS
+        and low not in STOPWORDS
+        and low not in VOCABULARY
+        and low not in _RELATIONS
+        and _VOWEL.search(low) is not None
+    )
+
+
+def _with_relation(text: str, tokens: list[_Token], i: int) -> bool:
+    """A name-like word joined to "his/her" and a relation: "tahlia and her sister", "ozzy n his
+    mate": the person that relation belongs to."""
+    token = tokens[i]
+    if i + 3 >= len(tokens) or token.level == UNKNOWN:
+        return False
+    if token.level == VOCAB and (
+        token.low in _MONTHS_AND_DAYS
+        or (token.low not in AMBIGUOUS_FIRST_NAMES and token.low not in FIRST_NAMES)
+    ):
+        return False  # "autumn and her sister", not "june and her sister" (a month)
+    if token.level == NONE and not token.unk and not _short_unknown(token.low):
+        return False
+    if token.low in _NOT_OBJECT_NAME:
+        return False
+    conj, pronoun, relation = tokens[i + 1], tokens[i + 2], tokens[i + 3]
+    return (
+        conj.low in _COORDINATORS
+        and pronoun.low in _POSSESSIVE_PRONOUNS
+        and (relation.low in _RELATIONS or relation.low in _PARTNERS)
+        and text[token.end : relation.start].count(" ") == 3
+        and "\n" not in text[token.end : relation.start]
+    )
 
 
 def _all_lower(text: str) -> bool:
@@ -611,20 +938,60 @@ def _mark_quoted(text: str, tokens: list[_Token]) -> None:
     if not any(q in text for q in _QUOTES):
         return
     for m in _QUOTED_NICKNAME.finditer(text):
+        quoted = m.group(1).lower().split()
+        # in lower case only after a calling word, and two words at most: not "called 'no parents
+        # allowed'", "counts as 'public interest'", "her 'fake insta'"
+        lower_ok = (
+            len(quoted) <= 2
+            and not any(w in STOPWORDS for w in quoted)
+            and _STRONG_QUOTE_CUE.search(text, max(0, m.start(1) - 24), m.start(1)) is not None
+        )
         for token in tokens:
-            if m.start(1) <= token.start < m.end(1) and _cue_ok(token, nickname=True):
-                token.name = True
+            if not m.start(1) <= token.start < m.end(1):
+                continue
+            if _cue_ok(token, nickname=True) or (
+                lower_ok
+                and not token.cap
+                and not token.upper
+                and not token.protected
+                and token.low not in STOPWORDS
+                and token.low not in VOCABULARY
+                and token.low not in _RELATIONS
+            ):
+                token.name = True  # 'calls him "shorty"', 'a man called "uncle g"'
 
 
 def _mark_particles(text: str, tokens: list[_Token]) -> None:
-    """A particle between two names is part of the name: "Rhys ap Dafydd", "Lopes da Silva"."""
-    for i in range(1, len(tokens) - 1):
-        token = tokens[i]
-        if token.low not in _NAME_PARTICLES:
+    """Particles between two names are part of the name: "Rhys ap Dafydd", "Lopes da Silva",
+    "pieter van der berg"; after a title or an initial too ("Mrs Ó Dochartaigh", "Mr van der
+    Berg", "Miss N. Ó Súilleabháin"), where the word after them is the surname."""
+    i = 1
+    while i < len(tokens) - 1:
+        if tokens[i].low not in _NAME_PARTICLES:
+            i += 1
             continue
-        left, right = tokens[i - 1], tokens[i + 1]
-        if left.name and right.name and _joined(text, left, token) and _joined(text, token, right):
-            token.name = True
+        end = i
+        while end + 1 < len(tokens) - 1 and tokens[end + 1].low in _NAME_PARTICLES:
+            end += 1
+        left, right = tokens[i - 1], tokens[end + 1]
+        run = tokens[i : end + 1]
+        chained = text[left.end : tokens[i].start].strip(" .") == "" and all(
+            _joined(text, a, b) for a, b in zip(run, [*run[1:], right], strict=True)
+        )
+        titled = left.low in _TITLES or (len(left.low) == 1 and left.cap)
+        if chained and (left.name or titled) and not right.protected:
+            surname = right.name or (
+                right.low not in STOPWORDS
+                and (right.cap or right.level > NONE or right.unk)
+                and (titled or len(run) > 1 or right.cap)
+            )
+            if surname:
+                right.name = True
+                for t in run:
+                    t.name = True
+                if titled and len(left.low) == 1:
+                    left.name = True
+        i = end + 1
 
 
 # One letter after a first name is a surname's initial ("charlie b", "daisy m", "kyle t back"),
@@ -656,6 +1023,14 @@ def _mark_initials(text: str, tokens: list[_Token]) -> None:
             token.name = prev.name = True
 
 
+def _mark_prefixes(text: str, tokens: list[_Token]) -> None:
+    """ "big" or "lil" just before a name is part of a street name ("big mick")."""
+    for i in range(1, len(tokens)):
+        token, prev = tokens[i], tokens[i - 1]
+        if token.name and prev.low in ("big", "lil") and text[prev.end : token.start] == " ":
+            prev.name = True  # "known as big mick", "lil Tay"
+
+
 def _skip_adjectives(tokens: list[_Token], i: int) -> _Token | None:
     """The first token from i on that is not an adjective like "older" or "little"."""
     while i < len(tokens) and tokens[i].low in _POSSESSED_ADJECTIVES:
@@ -682,17 +1057,86 @@ def _neighbour_ok(token: _Token, listed: bool = False, before: bool = False) -> 
     lower-case word or a sentence's first word must not be a mere word-name ("Dawn Hughes", not
     "ring Chloe" or "Ring Chloe"). In a list ("Chloe, grace and hope") a lower-case word must be
     a first name, not a word that is also a surname."""
-    if token.protected or token.name or token.level == NONE:
+    if token.protected or token.name:
         return False
+    if token.level == NONE:
+        # "jayden and kaiyu"; "mustafa haidari": a surname missing from the lists
+        return token.unk and not token.sent and (listed or not before) and _name_shaped(token.low)
     if before and (token.sent or not token.cap) and token.level == WEAK:
         return False
+    if listed and not token.cap and token.level == VOCAB:
+        # "lewis n summer", "kai and india": a first name that is also a season or a place
+        return (
+            token.low in AMBIGUOUS_FIRST_NAMES or token.low in FIRST_NAMES
+        ) and token.low not in _MONTHS_AND_DAYS
     if listed and not token.cap and token.level not in (STRONG, CAPITAL):
-        return False
+        return token.unk and not token.protected  # "jayden and kaiyu": a name missing from lists
     if token.cap:
         return True
     if token.low in _POSSESSED or token.low in _STRUCTURE:
         return False  # "dominiks house", "chloe park" is more likely a place
     return token.level != VOCAB and token.low not in STOPWORDS
+
+
+def _surname_before_age(text: str, left: _Token, right: _Token) -> bool:
+    """A word after a first name and before an age or a date of birth is the surname, even an
+    ordinary word ("nathan hall 15", "kelly ward dob ...")."""
+    return (
+        not right.name
+        and not right.protected
+        and (left.low in FIRST_NAMES or left.low in AMBIGUOUS_FIRST_NAMES)
+        and (right.level in (WEAK, CAPITAL) or right.unk)
+        and right.low not in STOPWORDS
+        and right.low not in _RELATIONS
+        and right.low not in _TITLES
+        and right.low not in VOCABULARY
+        and len(right.low) > 2
+        and _joined(text, left, right)
+        and _BARE_AGE.match(text, right.end) is not None
+    )
+
+
+# An age or a date of birth straight after a name: "nathan hall 15 seen", "kelly ward dob".
+_BARE_AGE = re.compile(
+    r"[^\S\n]+(?:\d{1,2}(?![\d:./%])|dob\b|d\.o\.b|aged?[^\S\n]*\d)", re.IGNORECASE
+)
+
+
+def _given_before(text: str, left: _Token, right: _Token) -> bool:
+    """A first name before a surname that is only a surname ("aria khan", "kaiyu tran", "Florin
+    Popescu" at a sentence's start): a first name that is also a word, or one missing from the
+    lists."""
+    if left.name or left.protected or left.upper or not _joined(text, left, right):
+        return False
+    if left.cap != right.cap:
+        return False  # "Florin Popescu" and "aria khan", each in its own case
+    if right.level != STRONG or right.low not in SURNAMES or right.low in FIRST_NAMES:
+        return False
+    if left.low in STOPWORDS or left.low in _MODAL_NAMES or left.low in _RELATIONS:
+        return False
+    if left.level == NONE:
+        return left.unk and _name_shaped(left.low)
+    return left.low in FIRST_NAMES or left.low in AMBIGUOUS_FIRST_NAMES or left.low in WORD_NAMES
+
+
+# Before a lower-case word that is a name elsewhere in the message, words that make it the word
+# again: "i hope", "to hope", "a grace period".
+_NOT_BEFORE_REPEAT = word_set(
+    "i we you they to a an the will would should could may might must can cant dont not no my our "
+    "your its this that some any much more less very so"
+)
+
+
+def _repeat_ok(tokens: list[_Token], i: int) -> bool:
+    """The same word as a name found elsewhere in the message is the name again: capitalised, or
+    in lower case when it is no function word and nothing before it makes it the ordinary word
+    ("sienna and grace fell out, grace ok now")."""
+    token = tokens[i]
+    if token.cap or token.upper:
+        return True
+    if token.low in STOPWORDS or token.low in _RELATIONS or token.low in _NOT_OBJECT_NAME:
+        return False
+    return i == 0 or tokens[i - 1].low not in _NOT_BEFORE_REPEAT
 
 
 def _spread(text: str, tokens: list[_Token]) -> None:
@@ -701,12 +1145,19 @@ def _spread(text: str, tokens: list[_Token]) -> None:
     changed = True
     while changed:
         changed = False
-        known = {t.low for t in tokens if t.name and t.level > NONE}
+        known = {t.low for t in tokens if t.name and (t.level > NONE or t.unk)}
+        known |= {
+            t.low[:-1] for t in tokens if t.name and t.low.endswith("s") and t.low[:-1] in _ANY_NAME
+        }  # "ring summers mum ... summer was sick"
         for i, token in enumerate(tokens):
             if not token.name:
-                if token.low in known and not token.protected and (token.cap or token.upper):
+                if token.low in known and not token.protected and _repeat_ok(tokens, i):
                     token.name = changed = True
                 continue
+            if i + 1 < len(tokens) and _surname_before_age(text, token, tokens[i + 1]):
+                tokens[i + 1].name = changed = True  # "nathan hall 15", "paddy ward 13"
+            if i > 0 and _given_before(text, tokens[i - 1], token):
+                tokens[i - 1].name = changed = True  # "aria khan", "kaiyu tran"
             for j in (i - 1, i + 1):
                 if 0 <= j < len(tokens) and _neighbour_ok(tokens[j], before=j < i):
                     left, right = (tokens[j], token) if j < i else (token, tokens[j])
@@ -731,14 +1182,22 @@ def find(text: str) -> list[Span]:
     _spread(text, tokens)
     _mark_particles(text, tokens)
     _mark_initials(text, tokens)
+    _mark_prefixes(text, tokens)
     spans: list[Span] = []
     for token in tokens:
         if not token.name:
             continue
+        between = text[spans[-1].end : token.start] if spans else ""
         if (
             spans
-            and text[spans[-1].end : token.start].strip(" -.") == ""
-            and "\n" not in text[spans[-1].end : token.start]
+            and (
+                between.strip(" -.") == ""
+                or (
+                    between in (",", ", ")
+                    and _RECORD_HEAD.search(text, spans[-1].start, spans[-1].end)
+                )
+            )
+            and "\n" not in between
         ):
             spans[-1] = Span(spans[-1].start, token.end, "NAME")
         else:

@@ -37,13 +37,17 @@ _SUFFIXES = (
     r"|grove|gardens|gdns|terrace|terr|walk|mews|square|sq|park|rise|hill|view|row|green|parade"
     r"|vale|mount|wharf|yard|croft|fold|gate|chase|meadows?|boulevard|heights|side|brow|bank|wynd"
     r"|hollow|approach|circus|embankment|passage|path|end|hey|grange|way|cottages|villas|buildings"
-    r"|mansions|almshouses|pde|tower|towers"
+    r"|mansions|almshouses|pde|av|tower|towers|paddock|paddocks|orchard|circle|spinney|copse|dene|glade"
+    # plural tree and building names after "the": "2 the maltings", "7 the willows"
+    r"|maltings|willows|laurels|beeches|limes|elms|pines|cedars|hollies|sidings|cloisters|poplars"
+    r"|sycamores|chestnuts|rowans|birches|hawthorns|brambles"
 )
-_WORD = r"[A-Za-z][A-Za-z'’-]*"
+_WORD = r"(?:St\.|[A-Za-z][A-Za-z'’-]*)"  # "St." inside a name: "11 St. Margaret's Close"
 # What comes before the house number: a flat ("Flat 4,", "Apt 3b", "flat B"), an Edinburgh
 # stair position ("2F2", "PF1"), or "no." / "number".
 _FLAT = (
-    r"(?:(?:flat|apartment|apt|unit)[^\S\n]*(?:\d{1,4}[a-z]?|[a-h]\b)|[0-9pbg]f\d{1,2})"
+    r"(?:(?:flat|apartment|apt\.?|unit)[^\S\n]*(?:\d{1,4}[a-z]?(?:/\d{1,2})?|[a-h]\b)"
+    r"|[0-9pbg]f\d{1,2})"
     r"[^\S\n]*,?[^\S\n]+"
 )
 _HOUSE_NUMBER_WORD = r"(?:no\.?|number|num\.?)[^\S\n]*"
@@ -67,7 +71,7 @@ _MORE_SUFFIXES = re.compile(rf"(?:[^\S\n]+(?:{_SUFFIXES})\b)+", re.IGNORECASE)  
 # the name must both be capitalised ("Maes and heol are Welsh words" stays).
 _STREET_FIRST = (
     r"heol|ffordd|stryd|lôn|lon|rhodfa|cwrt|maes|clos|teras|llwybr|sràid|sraid|rathad|ceum|lòn"
-    r"|sráid|taigh|ceann|bwlch"
+    r"|sráid|taigh|ceann|bwlch|dol|parc|tir|cilgant"
 )
 # Welsh house and street names that start with a word such as "Bryn" (hill) or "Tŷ" (house) count
 # after a house number: "20 Bryn Mawr", "5 Tŷ Newydd".
@@ -79,11 +83,11 @@ _CELTIC_WORD = r"[^\W\d_][\w'’-]*"
 _CELTIC_NAME = r"[A-ZÀ-ÖØ-ÞŴŶ][\w'’-]*"  # capitalised, Welsh and Gaelic letters included
 _WELSH = re.compile(
     rf"(?<![\w£$€.,/:+-])(?i:(?:{_FLAT}|{_HOUSE_NUMBER_WORD})?\d{{1,4}}[a-z]?,?[^\S\n]+"
-    rf"(?:{_STREET_FIRST})(?:['’]r)?[^\S\n]+{_CELTIC_ARTICLE}?){_CELTIC_WORD}"
+    rf"(?:{_STREET_FIRST})(?:['’]r)?(?:[^\S\n]+|-(?=(?:y|yr|r)-)){_CELTIC_ARTICLE}?){_CELTIC_WORD}"
     rf"(?:[^\S\n]+{_CELTIC_NAME})?"
     rf"|\b(?:{_STREET_FIRST.title()})(?:['’]r)?[^\S\n]+(?i:{_CELTIC_ARTICLE})?"
     rf"{_CELTIC_NAME}(?:[^\S\n]+{_CELTIC_NAME})?"
-    rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST})[^\S\n]+"
+    rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST})(?:[^\S\n]+|-(?=(?:y|yr|r)-))"
     rf"(?i:{_CELTIC_ARTICLE})?{_CELTIC_NAME}"
 )
 _STRICT_SUFFIXES = (
@@ -208,7 +212,8 @@ _NOT_STREET_WORD = word_set(
 # Street words that make an address with "the" alone: "3 The Crescent", "5 the avenue".
 _THE_STREETS = word_set(
     "crescent avenue drive grove parade close square mews terrace gardens walk rise meadows "
-    "paddock paddocks orchard green circle"
+    "paddock paddocks orchard green circle maltings willows laurels beeches limes elms pines "
+    "cedars hollies sidings cloisters poplars sycamores chestnuts rowans birches hawthorns brambles"
 )
 _GENERIC_STREET_START = word_set("high main safe same other new old great long")
 # What an estate is, not what it is called: "a council estate", "the housing estate".
@@ -284,6 +289,12 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
         spans += _named_streets(text)
         if words & _LOCATIVE:
             spans += _lower_streets(text)
+    if "flats" in words:
+        spans += [
+            Span(m.start(1), m.end(1), "ADDRESS")
+            for m in _BLOCK_OF_FLATS.finditer(text)
+            if m.group(2).lower() not in _NOT_BLOCK_NAME
+        ]
     if "estate" in words or "est" in words:
         spans += _estates(text)
         if words & _STREET_CUES:
@@ -294,6 +305,8 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
         spans += _cued_houses(text)
     if words & _RESIDENCE_WORDS:
         spans += _residences(text)
+    if words & _RURAL_HOUSE_WORDS:
+        spans += _rural_houses(text)
     return _joined(text, [_grown(text, _with_house_name(text, span)) for span in spans])
 
 
@@ -383,6 +396,9 @@ def _houses(text: str) -> list[Span]:
     return spans
 
 
+_STREET_NAME_STOPWORDS = word_set("back")
+
+
 def _named_streets(text: str) -> list[Span]:
     """Capitalised streets without a number: "on Gipsy Lane" (not "the High Street")."""
     spans = []
@@ -393,7 +409,9 @@ def _named_streets(text: str) -> list[Span]:
                 continue
         words = list(_WORDS.finditer(text, m.start(1), m.end(1)))
         first = words[0].group().lower()
-        if first in STOPWORDS or first in _GENERIC_STREET_START or first in VOCABULARY:
+        if first in _STREET_NAME_STOPWORDS and words[0].group()[:1].isupper() and len(words) == 2:
+            pass  # "Back Lane", "Back Road": a street's own name
+        elif first in STOPWORDS or first in _GENERIC_STREET_START or first in VOCABULARY:
             # "At Mill Road" starts with a stop word: keep the rest if it still names a street.
             words = words[1:]
             if len(words) < 2 or words[0].group().lower() in _GENERIC_STREET_START:
@@ -433,7 +451,8 @@ _TOWN_AFTER = re.compile(
 _BEFORE_ADDRESS = re.compile(
     r"(?:\b(?i:flat|room|rm|apt|apartment|unit|maisonette|studio|bedsit)[^\S\n]*"
     r"(?:\d{1,4}[a-z]?|[a-hA-H]|\d/[\dLRlr])|(?<![\w/])\d{1,2}/\d{1,2}"
-    r"|\b(?i:ground|first|second|top|basement)[^\S\n]+(?i:floor)[^\S\n]+(?i:flat))[^\S\n]*,?[^\S\n]*$"
+    r"|\b(?i:ground|first|second|top|basement|upper|lower|1st|2nd|3rd)[^\S\n]+(?i:floor[^\S\n]+)?"
+    r"(?i:flat|maisonette))[^\S\n]*,?[^\S\n]*$"
     r"|\b(?i:the)[^\S\n]+(?:[A-Za-z]+[^\S\n]+){0,2}(?i:house|flats?|bungalow|cottage|shop"
     r"|maisonette|caravan|building)[^\S\n]+(?i:at[^\S\n]+the[^\S\n]+(?:end|top|bottom)[^\S\n]+of"
     r"|on[^\S\n]+the[^\S\n]+corner[^\S\n]+of|above|below|over|opposite|next[^\S\n]+to|behind"
@@ -452,9 +471,58 @@ _JOINER = re.compile(r"[^\S\n]*,?[^\S\n]*|[^\S\n]+(?:on|off)[^\S\n]+")
 _BUILDINGS = word_set("ymca ywca travelodge foyer premier inn hotel hostel")
 
 
+# A house named by its own words, without a number: "Rose Cottage", "Moor End Farm", "The Old
+# Rectory". A farm, cottage or bungalow by name is where someone lives; "House", "Hall" or "Lodge"
+# names offices, venues and care homes as often, so those need a street or a cue (see _HOUSE).
+_RURAL_HOUSE = re.compile(
+    r"\b((?:The[^\S\n]+)?(?:[A-Z][\w'’-]+[^\S\n]+){1,3}"
+    r"(?:Cottage|Cottages|Farm|Farmhouse|Bungalow|Barn|Rectory|Vicarage|Croft|Steading))\b"
+    r"(?![^\S\n]+(?i:shop|park|cafe|café|attraction|centre|school|nursery|surgery|shop)\b)"
+)
+_RURAL_HOUSE_WORDS = word_set(
+    "cottage cottages farm farmhouse bungalow barn rectory vicarage croft"
+)
+_NOT_RURAL_HOUSE_NAME = (
+    STOPWORDS
+    | VOCABULARY
+    | word_set(
+        "city community urban petting school care children's childrens dairy pig fish wind solar "
+        "organic family country open"
+    )
+)
+
+
+def _rural_houses(text: str) -> list[Span]:
+    """Named cottages, farms and bungalows: "Rose Cottage", "Moor End Farm"."""
+    spans = []
+    for m in _RURAL_HOUSE.finditer(text):
+        words = list(_WORDS.finditer(text, m.start(1), m.end(1)))
+        names = [w.group().lower() for w in words[:-1] if w.group() != "The"]
+        if not names or any(w in _NOT_RURAL_HOUSE_NAME for w in names):
+            continue
+        spans.append(Span(m.start(1), m.end(1), "ADDRESS"))
+    return spans
+
+
+# A shortened street word's full stop is part of it: "Pembroke Pl.", "22 Mill Rd."
+_ABBREVIATED_END = re.compile(r"(?<![^\W\d_])(?i:rd|st|pl|ave|cl|cres|ln|gdns|ct|terr|sq|pde|dr)$")
+
+
+_FLOOR_BEFORE = re.compile(
+    r"\b(?i:basement|ground|first|second|top|upper|lower|1st|2nd|3rd)(?:[^\S\n]+(?i:floor))?"
+    r"[^\S\n]+$"
+)
+
+
 def _grown(text: str, span: Span) -> Span:
     """The span grown over the flat, room, block or village written around the address."""
     start, end = span.start, span.end
+    if text[end : end + 1] == "." and _ABBREVIATED_END.search(text, max(0, end - 5), end):
+        end += 1
+    if text[start : start + 4].lower() == "flat":
+        floor = _FLOOR_BEFORE.search(text, max(0, start - 20), start)
+        if floor is not None:
+            start = floor.start()  # "Basement flat, 4 Mill Road"
     while (m := _AFTER_ADDRESS.match(text, end)) is not None:
         end = m.end()
     town = _TOWN_AFTER.match(text, end)
@@ -533,6 +601,19 @@ def _units(text: str) -> list[Span]:
             end = m.start(1) if m.group(1) else m.end()
             spans.append(Span(m.start(), len(text[:end].rstrip(" ,")), "ADDRESS"))
     return spans
+
+
+# A block of flats named without a number, in any case: "hanging round kestrel court flats",
+# "the Jubilee House flats" (the block's name, not "the council flats").
+_BLOCK_OF_FLATS = re.compile(
+    r"(?<![\w'’-])(([A-Za-z][a-z'’-]+)[^\S\n]+(?i:court|house|tower|towers|heights|mansions|point"
+    r"|buildings))[^\S\n]+(?i:flats)\b"
+)
+_NOT_BLOCK_NAME = (
+    STOPWORDS
+    | _ESTATE_WORDS
+    | word_set("tower high-rise highrise block care halfway safe council police court")
+)
 
 
 def _estates(text: str) -> list[Span]:

@@ -10,7 +10,7 @@ import re
 from bot.anonymise.spans import Span
 
 _CUES = (
-    r"case|ref|reference|referral|crime|incident|log|mash|cp|lado|marac|mosaic|lcs|eclipse"
+    r"case|ref|refs|reference|referral|crime|incident|log|mash|cp|lado|marac|mosaic|lcs|eclipse"
     r"|liquidlogic|logic|crn|urn|occurrence|storm|niche|athena|file|claim|record|upn|uln|pnc|id"
     r"|cad|emis|systmone|systm|rio|carefirst|protocol|azeus|controcc|mrn|pnd|docket|job|ticket"
 )
@@ -28,7 +28,10 @@ _VALUE = rf"{_PREFIX}?{_CODE}(?:\s\d{{3,}}(?![\d/:.]))?"
 # Words between the cue and "is"/"was"/"as": "the crime number given by the officer was ...",
 # "the ref they gave me over the phone was ...". Short digit runs after them still need a number
 # cue (see _linked_ok), so that "the case load is 120" or "the record says he was 14" stay.
-_LINK = r"(?:\s+(?:[a-z'’]+\s+){0,6}?(?:is|was|are|were|given|reads|be|of|as))?"
+_LINK = (
+    r"(?:[:,]?\s+(?:[a-z'’]+\s+){0,6}?(?:is|was|are|were|given|reads|be|of|as|its|it['’]s"
+    r"|[a-z]+(?=:)))?"
+)
 _CUED = re.compile(
     rf"\b((?:{_CUES}|(?:{_WEAK_CUES})\s+(?:no|number|num|ref|reference|id)(?![a-z]))\b"
     rf"(?:\.?\s+(?:{_CUES}|no|number|num)\b)*)\.?(?:\s*\([^()\n]{{1,12}}\))?"
@@ -52,13 +55,18 @@ _NUMBER_CUES = frozenset(
 _SHAPED = re.compile(
     r"\b[A-Za-z]{1,5}[-/]\d{2,8}[-/]\d{2,8}\b"
     r"|\b[A-Z]{1,5}[-/]\d{4,8}(?:[-/][A-Z0-9]{1,4})?\b"
+    # typed in lower case, a prefix and a hyphen: "cp-1187", "lcs-88231", "ha-0091123"
+    r"|(?<![\w-])[a-z]{2,4}-\d{4,8}\b(?!-)"
     r"|(?<![\w/])\d{1,4}/\d{4,8}/\d{1,4}\b"
     r"|\b(?![A-Z]{2}\d{6}[A-D]\b)[A-Z]{1,4}\d{5,10}[A-Z]?\b|\b\d{5,10}[A-Z]\b"
     r"|(?<![\w/])\d{1,4}/\d{5,8}\b(?!/)|\b[a-z]{1,5}/\d{5,8}\b"
+    # letters and digits in three slashed groups: "01/DV/6621", "25/WM/00931", "S20/2025/114"
+    r"|(?<![\w/])(?=[\w/]*[A-Za-z])(?=[\w/]*\d{3})[A-Za-z0-9]{1,6}/[A-Za-z0-9]{1,8}/[A-Za-z0-9]{1,8}"
+    r"(?![\w/])"
 )
 # Every shape above has four digits in a row or two pairs of digits around a separator; most
 # messages have neither, so one cheap search spares the long alternation.
-_SHAPE_HINT = re.compile(r"\d{4}|\d\d[-/]\d\d")
+_SHAPE_HINT = re.compile(r"\d{3}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 

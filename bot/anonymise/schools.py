@@ -30,7 +30,8 @@ _SCHOOL_TYPES = (
     r"|acad|sch|coll|prim|playgroup|play group|creche|crèche|tots|youth club|youth centre"
     r"|learning centre|education centre|pupil referral unit|federation|ccs|cps|rcps|cofe primary"
     r"|childminding|childminders|family hub|medical group|health group|alternative provision"
-    r"|youth project|youth zone|community hub|youth hub|toddler group|scouts|cubs"
+    r"|after school club|breakfast club|youth project|youth zone|community hub|youth hub"
+    r"|toddler group|scouts|cubs"
     r"|brownies|guides|beavers|cadets|abc|boxing club|jfc|fc"
     r"|hospital|infirmary|hospice|church|chapel|mosque|gurdwara|temple|synagogue|sunday school"
 )
@@ -42,7 +43,8 @@ _STRONG_TYPE_NAMES = (
     "|family practice|group practice|children's centre|childrens centre|children’s centre"
     "|sixth form college|primary academy|sixth form|6th form|pru|family centre|prim|childminding"
     "|childminders|family hub|medical group|alternative provision|scouts|sunday school"
-    "|juniors|infants|youth club|youth centre|youth project|youth zone"
+    "|juniors|infants|youth club|youth centre|youth project|youth zone|special school"
+    "|after school club|breakfast club"
 )
 _STRONG_TYPES = tuple(_STRONG_TYPE_NAMES.split("|"))
 _QUALIFIERS = (
@@ -79,7 +81,7 @@ _GENERIC = word_set(
     "state boarding faith village church catholic community primary secondary high junior infant "
     "grammar free virtual gp gps medical health family doctors doctor's dentist dental sixth form "
     "further education fe authority summer sunday after before whole every each any which what "
-    "driving forest home public prep middle upper lower alternative provision pupil referral unit "
+    "driving home public prep middle upper lower alternative provision pupil referral unit "
     "good best bad great clinical professional safe reflective social care nursing general poor "
     "excellent outstanding big small nice different one two three school nursery college "
     "academy surgery practice centre trust eyfs reception year ks1 ks2 ks3 ks4 art drama music "
@@ -100,8 +102,10 @@ _DEDICATION = word_set(
 # St Bede's now", "goes to st josephs", "head at our lady of lourdes", "left Bishop Challoner".
 _SAINTS_PLACE = re.compile(
     r"(?:^(?=(?i:our[^\S\n]*lady[^\S\n]+of[^\S\n]+(?!the\b)))"
-    r"|\b(?:at|to|from|attends|attending|attended|joined|joining|left|leaving|into)[^\S\n]+)"
+    r"|\b(?:at|to|from|attends|attending|attended|attend|joined|joining|left|leaving|into|goes|go"
+    r"|going|went)[^\S\n]+)"
     r"(?i:((?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s['’]?)"
+    r"(?:[^\S\n]+the[^\S\n]+(?:apostle|evangelist|baptist|martyr|divine|great))?"
     r"(?:[^\S\n]+(?:and|&)[^\S\n]+(?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s['’]?))?"
     r"|our[^\S\n]*lady(?:[^\S\n]+(?:of|queen[^\S\n]+of|and|&)(?:[^\S\n]+st\.?)?[^\S\n]+[a-z]+)?"
     r"|(?:bishop|cardinal|archbishop|blessed|pope)[^\S\n]+[a-z]+"
@@ -163,6 +167,10 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
         spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _WAS_AT.finditer(text) if _bare(m)]
     if words & _GOING_WORDS:
         spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _GOES_TO.finditer(text) if _bare(m)]
+    if words & _ATTEND_WORDS:
+        spans += _attended(text)
+    if words & _CHAIN_WORDS:
+        spans += [span for m in _CHAIN.finditer(text) if (span := _chained(m)) is not None]
     if spans:
         spans += _named_again(text, spans)
     return [_grown(text, span) for span in spans]
@@ -180,8 +188,87 @@ _NOT_BARE = ENGLISH_WORDS | STOPWORDS | VOCABULARY | PROPER_NOUNS | FIRST_NAMES 
 
 
 def _bare(m: re.Match[str]) -> bool:
-    """The word after the cue is in no list, so it is a name, and after going it is a school's."""
-    return m.group(1) not in _NOT_BARE
+    """The word after the cue is in no list, so it is a name, and after going it is a school's;
+    or it is built like a place's name ("parkside", "moorlands", "castlefield")."""
+    return m.group(1) not in _NOT_BARE or (
+        _PLACE_COMPOUND.fullmatch(m.group(1)) is not None
+        and m.group(1) not in STOPWORDS
+        and m.group(1) not in VOCABULARY
+        and m.group(1) not in _GENERIC
+    )
+
+
+# Words built like a place's name: a school, surgery or college is named after one ("riverside
+# college", "lakeside surgery", "parkside"), where an ordinary word before a type word is what
+# kind of place it is ("knee surgery", "police college").
+_PLACE_COMPOUND = re.compile(
+    r"[a-z]{3,}(?:side|field|fields|wood|woods|brook|bank|dale|gate|ford|ton|ley|view|hill|hills"
+    r"|lands|moor|moors|croft|mount|worth|bury|borough|ham|thorpe|well|stead|wick|mead|hurst"
+    r"|combe|bridge|water|grove|lea|leigh|mere|stone|cliffe|cliff)"
+)
+# A setting named after a word of attending, with no type word: "attends Bright Horizons", "attends
+# The Beacon Centre", "goes to Jolly Jumpers".
+_ATTENDED = re.compile(
+    r"\b(?:attends|attending|attended|goes[^\S\n]+to|also[^\S\n]+goes[^\S\n]+to)[^\S\n]+"
+    r"((?:The[^\S\n]+)?[A-Z][\w'’&-]*(?:[^\S\n]+(?:[A-Z][\w'’&-]*|at|of|on|@)){0,4})"
+)
+_ATTEND_WORDS = word_set("attends attending attended goes")
+_NOT_ATTENDED = (
+    STOPWORDS
+    | VOCABULARY
+    | word_set(
+        "church mosque temple school college nursery appointments appointment sessions session "
+        "meetings meeting group groups club clubs therapy counselling lessons classes young "
+        "carers carer cadets scouts brownies guides cubs beavers mass prayers training hospital "
+        "clinic gp a&e court work home contact"
+    )
+)
+
+
+def _attended(text: str) -> list[Span]:
+    """Settings named after "attends" without a type word, capitalised."""
+    spans = []
+    for m in _ATTENDED.finditer(text):
+        found = list(_WORDS.finditer(text, m.start(1), m.end(1)))
+        while found and not found[-1].group()[:1].isupper():
+            found.pop()  # "Tiny Tots at the Hub": not a trailing "at"
+        if not found:
+            continue
+        lowered = [w.group().lower().strip("'’") for w in found if w.group() != "The"]
+        if not lowered or any(w in _NOT_ATTENDED for w in lowered):
+            continue
+        if found[0].group().endswith(("'s", "’s")):
+            continue  # "goes to Chloe's": a person's home
+        if found[0].group() != "The" and len(lowered) == 1 and lowered[0] in ENGLISH_WORDS:
+            continue  # "attends Brownies", "attends Mass"
+        if lowered[0] in FIRST_NAMES and lowered[0] not in ENGLISH_WORDS and len(lowered) < 3:
+            continue  # "goes to Chloe Smith's": a person
+        spans.append(Span(m.start(1), found[-1].end(), "SCHOOL"))
+    return spans
+
+
+# Academy trusts whose schools are named chain first, place after: "Ark Globe", "Harris Peckham",
+# "Oasis Shirley Park", after a word of attending.
+_CHAIN = re.compile(
+    r"\b(?:at|to|from|attends|attended|attending|goes|go|going|went|joined|left)[^\S\n]+"
+    r"((?i:ark|oasis|harris|outwood|dixons|ormiston|e-act|delta|astrea|reach|bohunt|avanti)"
+    r"(?:[^\S\n]+(?:[A-Z][\w'’-]*|[a-z][\w'’-]{2,})){1,2})"
+)
+_CHAIN_WORDS = word_set(
+    "ark oasis harris outwood dixons ormiston e act delta astrea reach bohunt avanti"
+)
+
+
+def _chained(m: re.Match[str]) -> Span | None:
+    """The trust's name and the place after it, not the rest of the sentence ("ark globe and")."""
+    words = list(_WORDS.finditer(m.string, m.start(1), m.end(1)))
+    while len(words) > 1 and (
+        words[-1].group().lower() in STOPWORDS or words[-1].group().lower() in _GENERIC
+    ):
+        words.pop()
+    if len(words) < 2:
+        return None
+    return Span(m.start(1), words[-1].end(), "SCHOOL")
 
 
 _NOT_AGAIN = _LEADING_DROP | _SAINT | {"the"}
@@ -234,13 +321,25 @@ def _typed(text: str) -> list[Span]:
 
 
 def _grown(text: str, span: Span) -> Span:
-    """The span grown over a denomination written after the name ("st marys c of e") and over
-    "the" before it, which people write as part of the name ("the Jewish Free School")."""
-    after = _DENOMINATION_AFTER.match(text, span.end)
+    """The span grown over a denomination written after the name ("st marys c of e"), over more
+    type words ("Whitefield Nursery School and Children's Centre", "Grace Church Toddler Group")
+    and over "the" before it, which people write as part of the name ("the Jewish Free School")."""
+    end = span.end
+    while (more := _CHAINED.match(text, end)) is not None and more.end() > end:
+        end = more.end()
+    after = _DENOMINATION_AFTER.match(text, end)
     before = _ARTICLE_BEFORE.search(text, max(0, span.start - 4), span.start)
-    return Span(
-        before.start() if before else span.start, after.end() if after else span.end, span.kind
-    )
+    return Span(before.start() if before else span.start, after.end() if after else end, span.kind)
+
+
+# A setting's name runs on over more type words, capitalised: "... Nursery School and Children's
+# Centre", "... Church Toddler Group", "... Gurdwara Punjabi School", "... Academy LSST".
+_CHAINED = re.compile(
+    r"(?:[^\S\n]+(?:and|&))?[^\S\n]+(?:[A-Z][\w'’-]*[^\S\n]+){0,2}?"
+    r"(?:Primary|Infants?|Juniors?|Nursery|School|Academy|College|Children['’]?s[^\S\n]+Centre"
+    r"|Family[^\S\n]+Centre|Centre|Sixth[^\S\n]+Form|Toddler[^\S\n]+Group|Playgroup|Group"
+    r"|Pre-?[Ss]chool|(?i:school))\b"
+)
 
 
 def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
@@ -270,7 +369,8 @@ def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
                 taken.append(word)
                 continue
             dedication = low in _DEDICATION or (low == "our" and _first(taken) == "lady")
-            if not w[:1].isupper() or (low in _LEADING_DROP and not dedication):
+            inside = _inside_name(before, word)  # "Leeds General Infirmary"
+            if not w[:1].isupper() or (low in _LEADING_DROP and not dedication and not inside):
                 break
         elif low in _LEADING_DROP or low in _PARTICLES or len(taken) == 3 or w[:1].isupper():
             break
@@ -283,6 +383,23 @@ def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
         return None
     taken.reverse()
     return taken[0].start(), [w.group() for w in taken if w.group().lower() not in _NOT_A_NAME_WORD]
+
+
+def _inside_name(before: list[re.Match[str]], word: re.Match[str]) -> bool:
+    """A capitalised generic word with a specific capitalised word just before it is inside the
+    name ("Leeds General Infirmary", "Oakfield Community Primary"), not its left edge."""
+    index = before.index(word)
+    if index == 0 or word.group().lower() in STOPWORDS:
+        return False
+    left = before[index - 1].group()
+    low = left.lower()
+    return (
+        left[:1].isupper()
+        and left[-1:].isalpha()
+        and low not in _LEADING_DROP
+        and low not in _SAINT
+        and low not in _PARTICLES
+    )
 
 
 def _first(taken: list[re.Match[str]]) -> str:
@@ -301,7 +418,11 @@ def _name_ok(words: list[str], kind: str) -> bool:
         return False
     if all(w[:1].isupper() for w in words) or kind.lower().endswith(_STRONG_TYPES):
         return True
-    unknown = [w for w in specific if w.lower().strip("'’") not in ENGLISH_WORDS]
+    unknown = [
+        w
+        for w in specific
+        if w.lower().strip("'’") not in ENGLISH_WORDS or _PLACE_COMPOUND.fullmatch(w.lower())
+    ]
     if kind.lower() == "practice":  # "information sharing practice" is how people work
         return bool(unknown)
     return len(specific) >= 2 or bool(unknown)
