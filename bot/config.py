@@ -68,6 +68,10 @@ class Telegram(_Section):
     token_env: str = "TELEGRAM_BOT_TOKEN"
     base_url: str | None = None
     rate_limit: bool = True
+    confirm_typed_within: float = Field(default=2.0, ge=0, le=60)
+    """Seconds: a typed answer dated this soon after its question was sent may have been
+    written before it was seen, so it is confirmed with a button first (0: only one numbered
+    before the question is)."""
     webhook: Webhook = Webhook()
 
 

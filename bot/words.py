@@ -52,6 +52,13 @@ NEW_DECISION_BUTTON: Final = "New decision"
 YOUR_ANSWER: Final = "Your answer: {label}"
 """The mark left on an answered question, so the chat reads as a record."""
 WENT_BACK: Final = "« Back"
+CONFIRM_TYPED: Final = (
+    "Your message came just as this question was sent, so I haven't used it yet. "
+    'Did you mean "{label}" as your answer to this question?'
+)
+"""A typed answer that may have been written before its question was seen (sent seconds
+before it, or after it): it is applied only when they confirm."""
+CONFIRM_BUTTON: Final = "Yes: {label}"
 STALE: Final = "That question was already answered. Here is where we are."
 FINISHED: Final = (
     "This decision is finished. /record shows its record again, /advice starts a new one, "

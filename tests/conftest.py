@@ -60,6 +60,9 @@ def config(tmp_path: Path) -> Config:
     return Config(
         contacts=(Contact(name="Children's social care front door", phone="0118 908 8002"),),
         storage={"url": f"sqlite:///{tmp_path / 'bot.db'}"},  # type: ignore[arg-type]
+        # the suite types answers the instant a question arrives, as nobody can: only the
+        # tests of confirming such answers (tests/telegram/test_typed.py) keep the default
+        telegram={"confirm_typed_within": 0},  # type: ignore[arg-type]
     )
 
 

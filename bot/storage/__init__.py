@@ -9,6 +9,7 @@ One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections,
 from bot.storage.base import (
     APPLIED_KEPT,
     ConversationStore,
+    Mark,
     StaleWrite,
     StorageError,
     StorageUnavailable,
@@ -22,6 +23,7 @@ from bot.storage.sql import SqlStore, check_at_rest, open_store
 __all__ = [
     "APPLIED_KEPT",
     "ConversationStore",
+    "Mark",
     "SqlStore",
     "StaleWrite",
     "StorageError",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.errors import StaleWrite, StorageError, StorageUnavailable
@@ -30,6 +30,7 @@ from bot.transcripts.model import (
 __all__ = [
     "APPLIED_KEPT",
     "ConversationStore",
+    "Mark",
     "StaleWrite",
     "StorageError",
     "StorageUnavailable",
@@ -47,6 +48,19 @@ APPLIED_KEPT = 32
 def new_conversation_id() -> str:
     """A short random id for one conversation (a new one on /restart); 8 URL-safe characters."""
     return secrets.token_urlsafe(6)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """An answered question still to be marked with the answer given (owed by a move).
+
+    `step` and `history` are the state it asked at, so its words can be drawn again.
+    """
+
+    message: int
+    note: str
+    step: str
+    history: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +93,19 @@ class StoredConversation:
 
     asked_message: int | None = None
     """The message that asks the current question, once sent: a typed answer marks it."""
+    asked_at: datetime | None = None
+    """When Telegram says that message was sent: a typed answer dated within seconds of it may
+    have been written before it was seen."""
+    owed_at: datetime | None = None
+    """The outbox: this turn's reply (its question or outcome, and `owed_mark`) is not known to
+    be shown; a sender shows it from this time on. None once shown."""
+    owed_mark: Mark | None = None
 
     def __post_init__(self) -> None:
         # A naive datetime is ambiguous once it has left this process; refuse it here, once.
-        for name in ("started_at", "updated_at"):
-            if getattr(self, name).utcoffset() is None:
+        for name in ("started_at", "updated_at", "asked_at", "owed_at"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
                 raise ValueError(f"StoredConversation.{name} must be timezone-aware")
 
 
@@ -109,9 +131,22 @@ class ConversationStore(Protocol):
         header inserted or updated, its steps appended, and `conv.step` kept as where it stands.
         """
 
-    async def note_asked(self, stored: StoredConversation, message_id: int) -> None:
-        """Remember the message that asks `stored`'s question, unless the chat has moved on
-        since (a newer turn or conversation). Not a move: the row's version is unchanged."""
+    async def shown(
+        self,
+        stored: StoredConversation,
+        asked: int | None = None,
+        asked_at: datetime | None = None,
+    ) -> None:
+        """The reply `stored`'s turn owed is shown: nothing is owed any more, and (at a question)
+        `asked` is the message that asks it, sent at `asked_at`. Ignored if the chat has moved
+        on since (a newer turn or conversation). Not a move: the row's version is unchanged."""
+
+    async def claim_owed(
+        self, now: datetime, lease: timedelta, limit: int
+    ) -> list[StoredConversation]:
+        """Up to `limit` conversations whose owed reply is due at `now`, each claimed for
+        `lease` (its `owed_at` moved on), so that no other sender takes it meanwhile; one that
+        is not shown by then is due again."""
 
     async def delete(self, chat_id: int) -> None:
         """Forget the chat's conversation (no error if there is none)."""

@@ -15,7 +15,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,7 +30,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.errors import ConfigError, UsageError
 from bot.storage import transcripts
-from bot.storage.base import StaleWrite, StorageUnavailable, StoredConversation
+from bot.storage.base import Mark, StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.files import check_sqlite_file
 from bot.storage.tables import conversations, insert_for
 from bot.transcripts.model import (
@@ -338,17 +338,48 @@ class SqlStore:
             raise StaleWrite(f"another update of this chat was saved first (expected {expected})")
         return stored
 
-    async def note_asked(self, stored: StoredConversation, message_id: int) -> None:
+    async def shown(
+        self,
+        stored: StoredConversation,
+        asked: int | None = None,
+        asked_at: datetime | None = None,
+    ) -> None:
         c = conversations.c
+        values: dict[str, Any] = {"owed_at": None, "owed_mark": None}
+        if asked is not None:
+            values |= {"asked_message": asked, "asked_at": asked_at}
         statement = (
             sa.update(conversations)
             .where(c.chat_id == stored.chat_id)
             .where(c.conversation_id == stored.conversation_id)
             .where(c.turn == stored.turn)
-            .values(asked_message=message_id)
+            .values(values)
         )
-        async with self._writing("note the question message") as conn:
+        async with self._writing("note the reply shown") as conn:
             await conn.execute(statement)
+
+    async def claim_owed(
+        self, now: datetime, lease: timedelta, limit: int
+    ) -> list[StoredConversation]:
+        c = conversations.c
+        due = sa.select(conversations).where(c.owed_at <= now).order_by(c.owed_at).limit(limit)
+        async with self._reading("look for owed replies") as conn:
+            rows = (await conn.execute(due)).all()
+        if not rows:
+            return []
+        claimed: list[StoredConversation] = []
+        async with self._writing("claim owed replies") as conn:
+            for row in rows:
+                taken = await conn.execute(
+                    sa.update(conversations)
+                    .where(c.chat_id == row.chat_id)
+                    .where(c.owed_at == row.owed_at)  # unless a move or another sender came first
+                    .values(owed_at=now + lease)
+                    .returning(c.chat_id)
+                )
+                if taken.first() is not None:
+                    claimed.append(replace(_from_row(row), owed_at=now + lease))
+        return claimed
 
     async def delete(self, chat_id: int) -> None:
         statement = sa.delete(conversations).where(conversations.c.chat_id == chat_id)
@@ -493,7 +524,26 @@ def _to_row(conv: StoredConversation) -> dict[str, Any]:
         "last_record": conv.last_record,
         "applied": list(conv.applied),
         "asked_message": conv.asked_message,
+        "asked_at": conv.asked_at,
+        "owed_at": conv.owed_at,
+        "owed_mark": None if conv.owed_mark is None else _mark_to_json(conv.owed_mark),
     }
+
+
+def _mark_to_json(mark: Mark) -> dict[str, Any]:
+    return {
+        "message": mark.message,
+        "note": mark.note,
+        "step": mark.step,
+        "history": [list(pair) for pair in mark.history],
+    }
+
+
+def _mark_from_json(raw: dict[str, Any] | None) -> Mark | None:
+    if raw is None:
+        return None
+    history = tuple((step, answer) for step, answer in raw["history"])
+    return Mark(raw["message"], raw["note"], raw["step"], history)
 
 
 def _from_row(row: sa.Row[Any]) -> StoredConversation:
@@ -511,4 +561,7 @@ def _from_row(row: sa.Row[Any]) -> StoredConversation:
         last_record=row.last_record,
         applied=tuple(row.applied),
         asked_message=row.asked_message,
+        asked_at=row.asked_at,
+        owed_at=row.owed_at,
+        owed_mark=_mark_from_json(row.owed_mark),
     )

@@ -77,6 +77,14 @@ conversations = sa.Table(
     sa.Column("applied", sa.JSON, nullable=False, server_default="[]"),
     # The message asking the current question (set once it is sent), for typed answers to mark.
     sa.Column("asked_message", sa.BigInteger, nullable=True),
+    # When that message was sent, by Telegram's clock: a typed answer dated within seconds of it
+    # (or numbered before it) may not have seen it, and is confirmed before it is applied.
+    sa.Column("asked_at", UTCDateTime, nullable=True),
+    # The outbox: the reply this turn still owes (its question or outcome, and the answered
+    # question to mark) and when the sender may pay it; NULL once it is shown. Written with the
+    # move, in its transaction; the sender's claim moves `owed_at` on, so one replica sends.
+    sa.Column("owed_at", UTCDateTime, nullable=True, index=True),
+    sa.Column("owed_mark", sa.JSON, nullable=True),
 )
 
 # Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL sequences never go back), so a

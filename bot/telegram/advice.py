@@ -17,15 +17,14 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from bot import outcome, render, words
 from bot.anonymise import redact
 from bot.errors import StorageUnavailable
-from bot.storage import StoredConversation
-from bot.telegram.conversation import Conversations, Loaded
+from bot.storage import Mark, StoredConversation
+from bot.telegram.conversation import IDLE, Conversations, Loaded
 from bot.telegram.delivery import exactly_once
 from bot.telegram.messaging import (
     Context,
     Handler,
     answer_query,
     chat_id_of,
-    mark,
     mark_message,
     mark_sent,
     say,
@@ -130,20 +129,48 @@ class Advice:
         return InlineKeyboardMarkup(rows)
 
     async def show(self, context: Context, stored: StoredConversation, note: str = "") -> None:
-        """Send where the conversation is: the current question, or the finished outcome."""
+        """Send where the conversation is: the current question (with its Not-sure note if that
+        is the reply it owes), or the finished outcome (in full if it is owed: it may never have
+        been shown), or that no decision is open. Pays what the turn owes."""
         prefix: list[render.Block] = [render.Para(note)] if note else []
         dialogue = self.services.dialogue
-        node = dialogue.node_or_none(stored.step)
-        if isinstance(node, Question):
-            here = State(stored.dialogue, stored.step, stored.history)
-            blocks = [*prefix, *render.question(dialogue, here, numbered=False)]
-            sent = await send(context, stored.chat_id, blocks, self.keyboard(stored))
-            await self.remember(stored, sent)
-        elif node is not None:
+        here = State(stored.dialogue, stored.step, stored.history)
+        known = stored.step != IDLE and dialogue.knows(here)
+        sent: Message | None = None
+        if known and not dialogue.is_outcome(stored.step):
+            unsure = self.owed_unsure(stored, here)
+            if unsure:
+                blocks = [*prefix, *render.unsure(dialogue, here, unsure, numbered=False)]
+            else:
+                blocks = [*prefix, *render.question(dialogue, here, numbered=False)]
+            markup = self.keyboard(stored, unsure=bool(unsure))
+            sent = await send(context, stored.chat_id, blocks, markup)
+        elif known and stored.owed_at is not None:
+            blocks = [*prefix, *self.outcome_blocks(here)]
+            await send(context, stored.chat_id, blocks, self.keyboard(stored))
+        elif known:
             finished = [*prefix, render.Para(words.FINISHED)]
             await send(context, stored.chat_id, finished, self.keyboard(stored))
         else:
             await send(context, stored.chat_id, [*prefix, render.Para(words.NO_DECISION)])
+        await self.settle(context, stored, sent)
+
+    def owed_unsure(self, stored: StoredConversation, here: State) -> str:
+        """The Not-sure note, if the reply this turn owes is one: a move that marked the
+        question and stayed at it."""
+        mark = stored.owed_mark
+        if (
+            stored.owed_at is None
+            or mark is None
+            or (mark.step, mark.history)
+            != (
+                here.step,
+                here.history,
+            )
+        ):
+            return ""
+        result = answer(self.services.dialogue, here, NOT_SURE)
+        return result.note if isinstance(result, Unsure) else ""
 
     async def show_again(self, context: Context, stored: StoredConversation) -> None:
         """After a redelivery: the reply to the first delivery may never have gone out, so an
@@ -164,20 +191,64 @@ class Advice:
         """The decision record of the outcome `state` reached, as the practitioner pastes it."""
         return outcome.record(self.services.library, self.services.dialogue, state, on)
 
-    async def reply(self, context: Context, arrival: Arrival, unsure: str = "") -> None:
+    async def reply(
+        self,
+        context: Context,
+        arrival: Arrival,
+        unsure: str = "",
+        answered: Message | None = None,
+    ) -> None:
         """Show where a committed move arrived: the next question, the outcome in full, or
-        (`unsure`) the Not-sure note with the same question again."""
+        (`unsure`) the Not-sure note with the same question again; then mark the answered
+        question (`answered` if this process holds it, else the move's owed mark) and note the
+        reply shown. A crash before that leaves the reply owed, for the outbox to show."""
+        stored = arrival.stored
         if unsure:
-            stored = arrival.stored
             here = State(stored.dialogue, stored.step, stored.history)
             blocks = render.unsure(self.services.dialogue, here, unsure, numbered=False)
             markup = self.keyboard(stored, unsure=True)
-            await self.remember(stored, await send(context, stored.chat_id, blocks, markup))
+            sent = await send(context, stored.chat_id, blocks, markup)
+            await self.settle(context, stored, sent, answered)
         elif arrival.outcome:
-            keyboard = self.keyboard(arrival.stored)
-            await send(context, arrival.stored.chat_id, arrival.outcome, keyboard)
+            await send(context, stored.chat_id, arrival.outcome, self.keyboard(stored))
+            await self.settle(context, stored, None, answered)
         else:
-            await self.show(context, arrival.stored)
+            here = State(stored.dialogue, stored.step, stored.history)
+            blocks = render.question(self.services.dialogue, here, numbered=False)
+            sent = await send(context, stored.chat_id, blocks, self.keyboard(stored))
+            await self.settle(context, stored, sent, answered)
+
+    async def settle(
+        self,
+        context: Context,
+        stored: StoredConversation,
+        sent: Message | None,
+        answered: Message | None = None,
+    ) -> None:
+        """After a reply: mark the answered question, remember the question message just sent
+        (`sent`), and note that nothing is owed any more."""
+        mark = stored.owed_mark
+        if answered is not None and mark is not None:
+            await mark_message(answered, mark.note)
+        elif mark is not None and self.services.dialogue.knows(
+            asked := State(stored.dialogue, mark.step, mark.history)
+        ):  # (content changed since: the question cannot be drawn again, so it stays as it is)
+            shown = render.question(self.services.dialogue, asked, numbered=False)
+            await mark_sent(context, stored.chat_id, mark.message, shown, mark.note)
+        if sent is not None:
+            self.asked[stored.chat_id] = (stored.conversation_id, stored.turn, sent)
+            self.asked.move_to_end(stored.chat_id)
+            while len(self.asked) > ASKED_KEPT:
+                self.asked.popitem(last=False)
+        elif stored.owed_at is None:
+            return  # nothing to note
+        try:
+            if sent is not None:
+                await self.services.store.shown(stored, sent.message_id, sent.date)
+            else:
+                await self.services.store.shown(stored)
+        except StorageUnavailable as exc:  # the outbox shows it again: a repeat, not a loss
+            log.warning("reply not noted as shown: %s", type(exc).__name__)
 
     def parts_only(
         self, stored: StoredConversation, state: State | None
@@ -190,18 +261,43 @@ class Advice:
             self.parts.rows(stored.chat_id, stored.conversation_id, state, on)
         )
 
-    async def remember(self, stored: StoredConversation, sent: Message | None) -> None:
-        """Keep the question message just sent, so a typed answer to it can mark it."""
-        if sent is None:
-            return
-        self.asked[stored.chat_id] = (stored.conversation_id, stored.turn, sent)
-        self.asked.move_to_end(stored.chat_id)
-        while len(self.asked) > ASKED_KEPT:
-            self.asked.popitem(last=False)
-        try:
-            await self.services.store.note_asked(stored, sent.message_id)
-        except StorageUnavailable as exc:  # only the mark of a later typed answer is lost
-            log.warning("question message not noted: %s", type(exc).__name__)
+    def unseen(self, stored: StoredConversation, typed: Message) -> bool:
+        """Whether a typed answer may have been written before its question was seen: the
+        question is not known to be shown, or was sent after the message (Telegram numbers a
+        chat's messages in order) or within seconds before it (Telegram's dates)."""
+        asked_id, asked_at = stored.asked_message, stored.asked_at
+        held = self.asked_at(stored)
+        if held is not None and held.message_id >= (asked_id or 0):  # the newer of the two
+            asked_id, asked_at = held.message_id, held.date
+        if asked_id is None or typed.message_id < asked_id:
+            return True
+        within = self.services.config.telegram.confirm_typed_within
+        return asked_at is not None and (typed.date - asked_at).total_seconds() < within
+
+    async def confirm(
+        self, context: Context, stored: StoredConversation, chosen: str, label: str, stop: bool
+    ) -> None:
+        """Show the question a typed answer would answer, with a button to confirm it (the
+        same press as the answer's own button, so it is applied exactly as one). A typed stop
+        word is confirmed as "Stop here", beside the note's buttons it answered."""
+        label = words.STOP_BUTTON if stop else label
+        conversation, turn = stored.conversation_id, stored.turn
+        press = (
+            Press("stop", conversation, turn)
+            if stop
+            else Press("answer", conversation, turn, chosen)
+        )
+        yes = InlineKeyboardButton(
+            words.CONFIRM_BUTTON.format(label=label), callback_data=press.encode()
+        )
+        here = State(stored.dialogue, stored.step, stored.history)
+        blocks = [
+            render.Para(words.CONFIRM_TYPED.format(label=label)),
+            *render.question(self.services.dialogue, here, numbered=False),
+        ]
+        rows = [[yes], *self.keyboard(stored, unsure=stop).inline_keyboard]
+        sent = await send(context, stored.chat_id, blocks, InlineKeyboardMarkup(rows))
+        await self.settle(context, stored, sent)
 
     def asked_at(self, stored: StoredConversation | None) -> Message | None:
         """The question message a typed answer to `stored` answers, if this process sent it."""
@@ -213,16 +309,23 @@ class Advice:
     # ---- moving ---------------------------------------------------------------------------
 
     async def commit(
-        self, chat_id: int, chat: Loaded, state: State, who: str, entry: Entry
+        self,
+        chat_id: int,
+        chat: Loaded,
+        state: State,
+        who: str,
+        entry: Entry,
+        mark: Mark | None = None,
     ) -> Arrival:
-        """Save a move and its transcript entry; an outcome's record is saved too, for /record."""
+        """Save a move, its transcript entry and the reply it owes (with `mark`, the answered
+        question to mark); an outcome's record is saved too, for /record."""
         blocks: list[render.Block] = []
         record: str | None = None
         now = self.services.now()  # once: the record kept and its button's day agree
         if self.services.dialogue.is_outcome(state.step):
             blocks, record = self.outcome_blocks(state), self.record(state, self.services.day(now))
         saved = await self.conversations.save(
-            chat_id, chat, state, who=who, entries=(entry,), last_record=record, at=now
+            chat_id, chat, state, who=who, entries=(entry,), last_record=record, at=now, mark=mark
         )
         return Arrival(saved, blocks)
 
@@ -273,9 +376,12 @@ class Advice:
     async def on_cancel(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
         chat = await self.conversations.load(chat_id, update)
-        if chat.state is not None:
-            await self.conversations.save(chat_id, chat, None, who=None)
+        if chat.state is None:
+            await say(context, chat_id, words.CANCELLED)
+            return
+        stored = await self.conversations.save(chat_id, chat, None, who=None)
         await say(context, chat_id, words.CANCELLED)
+        await self.settle(context, stored, None)
 
     async def on_record(self, update: Update, context: Context) -> None:
         chat_id = chat_id_of(update)
@@ -297,24 +403,8 @@ class Advice:
         if chat.state is not None and not dialogue.is_outcome(chat.state.step):
             result = answer(dialogue, chat.state, text)
             if not isinstance(result, Unrecognised):
-                chosen = result.state.history[-1][1] if isinstance(result, Moved) else NOT_SURE
-                asked = dialogue.content.steps[chat.state.step]
-                # at a question with a note, a move on Not sure can only be a stop there
-                stopped = isinstance(result, Moved) and chosen == NOT_SURE and asked.not_sure
-                done = STOPPED if stopped else chosen
-                entry = Entry(chat.state.step, done, self.services.now(), redacted=False)
-                who = self.services.practitioner(update)
-                answered = self.asked_at(chat.stored)
-                arrival = await self.commit(chat_id, chat, result.state, who, entry)
-                note = result.note if isinstance(result, Unsure) else ""
-                await self.reply(context, arrival, note)
-                label = next(a.label for a in offered(dialogue, chat.state) if a.id == chosen)
-                said = words.STOPPED if stopped else words.YOUR_ANSWER.format(label=label)
-                if answered is not None:
-                    await mark_message(answered, said)
-                elif chat.stored is not None and chat.stored.asked_message is not None:
-                    shown = render.question(dialogue, chat.state, numbered=False)
-                    await mark_sent(context, chat_id, chat.stored.asked_message, shown, said)
+                assert chat.stored is not None and message is not None  # a state is stored
+                await self.typed(update, context, chat, message, result)
                 return
         # Not an answer: free text. Only the kinds of detail it held outlive this handler.
         found = redact(text).kinds
@@ -330,6 +420,37 @@ class Advice:
             await self.show(context, chat.stored, note if found else "")
         else:
             await self.show(context, chat.stored, note)
+
+    async def typed(
+        self,
+        update: Update,
+        context: Context,
+        chat: Loaded,
+        message: Message,
+        result: Moved | Unsure,
+    ) -> None:
+        """Apply a typed answer, unless it may not have seen its question (then confirm)."""
+        dialogue = self.services.dialogue
+        stored, state = chat.stored, chat.state
+        assert stored is not None and state is not None  # only a question takes answers
+        chosen = result.state.history[-1][1] if isinstance(result, Moved) else NOT_SURE
+        # at a question with a note, a move on Not sure can only be a stop there
+        question = dialogue.content.steps[state.step]
+        stopped = isinstance(result, Moved) and chosen == NOT_SURE and bool(question.not_sure)
+        label = next(a.label for a in offered(dialogue, state) if a.id == chosen)
+        if self.unseen(stored, message):
+            await self.confirm(context, stored, chosen, label, stopped)
+            return
+        said = words.STOPPED if stopped else words.YOUR_ANSWER.format(label=label)
+        done = STOPPED if stopped else chosen
+        entry = Entry(state.step, done, self.services.now(), redacted=False)
+        answered = self.asked_at(stored)
+        asked = answered.message_id if answered else stored.asked_message
+        mark = None if asked is None else Mark(asked, said, state.step, state.history)
+        who = self.services.practitioner(update)
+        arrival = await self.commit(stored.chat_id, chat, result.state, who, entry, mark)
+        note = result.note if isinstance(result, Unsure) else ""
+        await self.reply(context, arrival, note, answered)
 
     async def note_free_text(
         self, update: Update, stored: StoredConversation, found: frozenset[str]
@@ -382,10 +503,11 @@ class Advice:
         who = self.services.practitioner(update)
         now = self.services.now()
         unsure = ""
+        pressed = query.message if isinstance(query.message, Message) else None
         if press.action == "back":
             entry = Entry(state.step, BACK, now, redacted=False)
-            arrival = await self.commit(chat_id, chat, back(state), who, entry)
-            note = words.WENT_BACK
+            mark = self.mark_for(pressed, words.WENT_BACK, state)
+            arrival = await self.commit(chat_id, chat, back(state), who, entry, mark)
         else:
             given = NOT_SURE if press.action == "stop" else press.answer
             result = self.pressed(state, given, stop=press.action == "stop")
@@ -394,15 +516,22 @@ class Advice:
                 return
             done = STOPPED if press.action == "stop" else given
             entry = Entry(state.step, done, now, redacted=False)
-            arrival = await self.commit(chat_id, chat, result.state, who, entry)
-            unsure = result.note if isinstance(result, Unsure) else ""
             label = next(a.label for a in offered(dialogue, state) if a.id == given)
             note = (
                 words.STOPPED if press.action == "stop" else words.YOUR_ANSWER.format(label=label)
             )
+            mark = self.mark_for(pressed, note, state)
+            arrival = await self.commit(chat_id, chat, result.state, who, entry, mark)
+            unsure = result.note if isinstance(result, Unsure) else ""
         await answer_query(query)
-        await self.reply(context, arrival, unsure)  # first: a crash before the mark leaves old
-        await mark(query, note)  # buttons, which answer with where the chat is
+        await self.reply(context, arrival, unsure, pressed)
+
+    @staticmethod
+    def mark_for(pressed: Message | None, note: str, state: State) -> Mark | None:
+        """The mark a move owes the question message it answered (if it is known)."""
+        if pressed is None:
+            return None
+        return Mark(pressed.message_id, note, state.step, state.history)
 
     def pressed(self, state: State, given: str, *, stop: bool) -> Moved | Unsure | None:
         """What a pressed answer does, or None if we never sent that button at this question.

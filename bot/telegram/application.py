@@ -22,6 +22,7 @@ from bot.config import Config, load_config
 from bot.errors import ConfigError
 from bot.storage import open_store
 from bot.telegram.delivery import PerChatUpdateProcessor
+from bot.telegram.outbox import SEND_EVERY
 from bot.telegram.retention import PURGE_EVERY
 from bot.telegram.routes import Features, register
 from bot.telegram.services import Clock, Services, system_clock
@@ -94,6 +95,13 @@ def build_application(
     assert app.job_queue is not None  # the job-queue extra is a dependency
     app.job_queue.run_repeating(
         app.features.retention.purge_old, interval=PURGE_EVERY, first=60, name="purge"
+    )
+    app.job_queue.run_repeating(
+        app.features.outbox.send_owed,
+        interval=SEND_EVERY,
+        first=0,
+        name="outbox",
+        job_kwargs={"max_instances": 2},  # a look while the last still sends returns at once
     )
     return app
 

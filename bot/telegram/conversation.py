@@ -2,18 +2,19 @@
 transcript entries.
 
 Every handler follows one order: load the chat's state, compute the next state with the pure
-core, commit it to storage, and only then reply. A crash can therefore never lose an answer the
-practitioner saw accepted; at worst they see a question again.
+core, commit it to storage with the reply it owes, and only then reply. A crash can therefore
+never lose an answer the practitioner saw accepted, nor the reply to it: the outbox
+(`bot.telegram.outbox`) shows what a crash left unshown; at worst they see a question twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import Update
 
-from bot.storage import APPLIED_KEPT, StoredConversation, new_conversation_id
+from bot.storage import APPLIED_KEPT, Mark, StoredConversation, new_conversation_id
 from bot.telegram.delivery import check_fresh
 from bot.telegram.services import Services
 from bot.transcripts.model import Entry, TranscriptWrite
@@ -21,6 +22,10 @@ from states import Outcome, State
 
 IDLE = ""
 """The step of a chat with no decision in progress (cancelled, or content changed)."""
+OWED_GRACE = timedelta(seconds=2)
+"""How long the handler that saved a move has to show its reply before the outbox's sender
+(`bot.telegram.outbox`) shows it instead: long enough for a slow send, short enough that a
+practitioner is never left long with nothing to act on after a crash."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +70,11 @@ class Conversations:
         fresh: bool = False,
         last_record: str | None = None,
         at: datetime | None = None,
+        mark: Mark | None = None,
     ) -> StoredConversation:
-        """Commit the new state and, with it, its transcript (unless `who` is None).
+        """Commit the new state and, with it, its transcript (unless `who` is None) and the
+        reply it owes (the outbox: its question or outcome, and `mark`, the answered question
+        to mark), until the caller says it is `shown`.
 
         A new conversation id makes every older button stale and starts a new transcript.
         """
@@ -91,6 +99,8 @@ class Conversations:
             if last_record is not None
             else (old.last_record if old else None),
             applied=applied,
+            owed_at=now + OWED_GRACE,
+            owed_mark=mark,
         )
         write = None if who is None or state is None else self.transcript(stored, who, entries)
         return await services.store.save(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,17 +111,23 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if chat is None:
             await coroutine
             return
-        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
-        self._locks[chat.id] = (lock, users + 1)
+        async with self.chat(chat.id):
+            await coroutine
+
+    @asynccontextmanager
+    async def chat(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat's turn: its updates (and the outbox's sender) one at a time."""
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
         try:
             async with lock:
-                await coroutine
+                yield
         finally:
-            lock, users = self._locks[chat.id]
+            lock, users = self._locks[chat_id]
             if users == 1:
-                del self._locks[chat.id]
+                del self._locks[chat_id]
             else:
-                self._locks[chat.id] = (lock, users - 1)
+                self._locks[chat_id] = (lock, users - 1)
 
     async def initialize(self) -> None:
         """Nothing to allocate: locks are made on demand."""

@@ -27,6 +27,7 @@ from bot.telegram.failures import Failures
 from bot.telegram.guard import Guard
 from bot.telegram.leads import SHORTCUT, LeadDesk
 from bot.telegram.messaging import Context, Handler, answer_query
+from bot.telegram.outbox import Outbox
 from bot.telegram.outcome import OutcomeParts
 from bot.telegram.payloads import PATTERNS
 from bot.telegram.privacy import Privacy
@@ -49,6 +50,7 @@ class Features:
     guard: Guard
     failures: Failures
     retention: Retention
+    outbox: Outbox
 
     @staticmethod
     def build(services: Services) -> Features:
@@ -64,6 +66,7 @@ class Features:
             guard=Guard(advice),
             failures=Failures(advice),
             retention=Retention(services),
+            outbox=Outbox(services, advice),
         )
 
 

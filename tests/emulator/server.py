@@ -58,7 +58,11 @@ async def _bot_api(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     if request.match_info["token"] != world.token or world.logged_out:
         raise api_error(401, "Unauthorized")
-    result = await world.call(request.match_info["method"], await _read_params(request))
+    method, params = request.match_info["method"], await _read_params(request)
+    # aiohttp cancels a handler whose caller has gone: a bot killed meanwhile has its call
+    # dropped, as if the network lost it
+    await asyncio.sleep(world.latency.get(method, 0.0))
+    result = await world.call(method, params)
     return web.json_response({"ok": True, "result": result})
 
 
@@ -159,6 +163,10 @@ def _control_ops(world: World) -> dict[str, Callable[[JSON], Awaitable[Any]]]:
             raise api_error(408, f"expected {count} call(s) of {method or 'any method'}")
         return found
 
+    async def latency(body: JSON) -> bool:
+        world.latency[str(body["method"])] = float(body["seconds"])
+        return True
+
     return {
         "reset": reset,
         "users": users,
@@ -172,6 +180,7 @@ def _control_ops(world: World) -> dict[str, Callable[[JSON], Awaitable[Any]]]:
         "bot_message": bot_message,
         "answer": answer,
         "calls": calls,
+        "latency": latency,
     }
 
 

@@ -438,6 +438,27 @@ async def test_uploads_commands_actions_and_access(server: EmulatorClient, bot: 
         await bot.get_me()
 
 
+async def test_a_slow_call_whose_caller_goes_away_is_not_carried_out(
+    server: EmulatorClient,
+) -> None:
+    """`latency`: a bot killed while its call is on the way has it dropped, as if the network
+    lost it; a caller that waits has it carried out."""
+    alice = await started_user(server)
+    await server.control("latency", method="sendMessage", seconds=0.3)
+    send = f"{server.base_url}{DEFAULT_TOKEN}/sendMessage"
+    body = {"chat_id": alice.chat_id, "text": "lost on the way"}
+    http = aiohttp.ClientSession()
+    call = asyncio.create_task(http.post(send, json=body))
+    await asyncio.sleep(0.05)
+    call.cancel()
+    await http.close()  # the caller is gone
+    await asyncio.sleep(0.5)
+    assert await alice.messages() == []
+    async with aiohttp.ClientSession() as waiting, waiting.post(send, json=body) as response:
+        assert (await response.json())["ok"]
+    assert [m.text for m in await alice.messages()] == ["lost on the way"]
+
+
 async def test_raw_http_shapes(server: EmulatorClient) -> None:
     alice = await started_user(server)
     async with aiohttp.ClientSession() as http:

@@ -268,6 +268,9 @@ class World:
         self.pending: list[JSON] = []
         self.queries: dict[str, Query] = {}
         self.calls: list[JSON] = []
+        self.latency: dict[str, float] = {}
+        """Seconds a Bot API method takes before Telegram acts on it (a slow network): a bot
+        that goes away meanwhile has its call dropped, as if it never arrived."""
         self.logged_out = False
         self.touch()
 

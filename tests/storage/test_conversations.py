@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.errors import ConfigError, InfoshareError
 from bot.storage import (
     ConversationStore,
+    Mark,
     SqlStore,
     StaleWrite,
     StorageError,
@@ -85,6 +86,10 @@ async def test_every_field_round_trips(store: SqlStore) -> None:
         started_at=datetime(2026, 11, 21, 23, 30, 0, 1, tzinfo=ist),
         updated_at=datetime(2026, 11, 22, 4, 59, 59, 999999, tzinfo=ist),
         last_record="Decision: do not share.\n\nReasons:\n• “quoted” — ✓ ñ 答え\n" * 200,
+        asked_message=2**40,
+        asked_at=datetime(2026, 11, 22, 4, 59, 58, tzinfo=ist),
+        owed_at=datetime(2026, 11, 22, 5, 0, 1, tzinfo=ist),
+        owed_mark=Mark(2**40 - 1, "Your answer: “Yes” ✓", "pregunta_ñ", (("a", "答え"),)),
     )
     saved = await store.save(original, expected_version=None)
     loaded = await store.load(original.chat_id)
@@ -254,7 +259,7 @@ async def test_migrations_are_idempotent_and_data_survives_a_restart(
     second = await reopen()  # two replicas starting on an up-to-date database
     assert await first.load(saved.chat_id) == saved
     assert await second.load(saved.chat_id) == saved
-    assert head() == "0004_asked_message"
+    assert head() == "0005_owed_replies"
     assert await stamped_version(store_url) == head()
 
 
@@ -348,7 +353,7 @@ async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
         async with engine.begin() as conn:
             await conn.run_sync(to_first)
         saved = replace(conversation(), version=1)
-        later = ("applied", "asked_message")  # columns added after 0001
+        later = ("applied", "asked_message", "asked_at", "owed_at", "owed_mark")  # after 0001
         row = {k: v for k, v in _to_row(saved).items() if k not in later}
         saved = replace(saved, applied=())  # what the migration gives an older row
         async with engine.begin() as conn:
@@ -557,13 +562,58 @@ async def test_connect_timeout_sets_the_time_limit_or_is_refused(
         await store.close()
 
 
-async def test_the_question_message_is_kept_for_its_turn_only(store: SqlStore) -> None:
-    saved = await store.save(conversation(turn=3), expected_version=None)
-    await store.note_asked(saved, 2**40)  # a Telegram message id can exceed 32 bits
+async def test_a_reply_shown_is_owed_no_more_and_its_question_kept_for_its_turn_only(
+    store: SqlStore,
+) -> None:
+    owed = conversation(turn=3, owed_at=T0, owed_mark=Mark(7, "Your answer: Yes", "a", ()))
+    saved = await store.save(owed, expected_version=None)
+    asked_at = T0 + timedelta(seconds=1)
+    await store.shown(saved, 2**40, asked_at)  # a Telegram message id can exceed 32 bits
     loaded = await store.load(saved.chat_id)
-    assert loaded == replace(saved, asked_message=2**40)  # noted without a new version
-    await store.note_asked(replace(saved, turn=2), 5)  # an older turn's message: ignored
-    await store.note_asked(replace(saved, conversation_id="0ther-1d"), 6)  # another conversation
+    shown = replace(saved, asked_message=2**40, asked_at=asked_at, owed_at=None, owed_mark=None)
+    assert loaded == shown  # noted without a new version
+    await store.shown(replace(saved, turn=2), 5)  # an older turn's message: ignored
+    await store.shown(replace(saved, conversation_id="0ther-1d"), 6)  # another conversation
     assert (await store.load(saved.chat_id)) == loaded
     moved = await store.save(replace(saved, turn=4), expected_version=saved.version)
     assert (await store.load(saved.chat_id)) == moved and moved.asked_message is None
+    assert moved.owed_at == T0  # the move owes its own reply
+    await store.shown(moved)  # an outcome: no question message
+    assert (await store.load(saved.chat_id)) == replace(moved, owed_at=None, owed_mark=None)
+
+
+async def test_owed_replies_are_claimed_when_due_oldest_first_by_one_sender(
+    store: SqlStore,
+) -> None:
+    due = [
+        await store.save(
+            conversation(chat_id=n, owed_at=T0 + timedelta(seconds=n)), expected_version=None
+        )
+        for n in (3, 1, 2)
+    ]
+    await store.save(conversation(chat_id=9, owed_at=None), expected_version=None)  # shown
+    later = await store.save(
+        conversation(chat_id=8, owed_at=T0 + timedelta(minutes=1)), expected_version=None
+    )
+    now, lease = T0 + timedelta(seconds=5), timedelta(seconds=15)
+    [oldest] = await store.claim_owed(now, lease, 1)
+    assert oldest == replace(due[1], owed_at=now + lease)  # the oldest debt first, leased
+    first, second = await asyncio.gather(
+        store.claim_owed(now, lease, 10), store.claim_owed(now, lease, 10)
+    )
+    assert sorted(c.chat_id for c in first + second) == [2, 3]  # each by one sender only
+    assert await store.claim_owed(now, lease, 10) == []  # leased: not due again yet
+    again = await store.claim_owed(now + lease, lease, 10)  # the leases ran out: due again
+    assert sorted(c.chat_id for c in again) == [1, 2, 3]
+    assert (await store.load(later.chat_id)) == later  # not due: untouched
+
+
+async def test_a_move_saved_after_a_claim_keeps_its_own_debt(store: SqlStore) -> None:
+    saved = await store.save(conversation(owed_at=T0), expected_version=None)
+    [claimed] = await store.claim_owed(T0, timedelta(seconds=15), 10)
+    moved = await store.save(
+        replace(saved, turn=saved.turn + 1, owed_at=T0 + timedelta(seconds=2)),
+        expected_version=claimed.version,  # a claim is not a move: the version is unchanged
+    )
+    await store.shown(claimed)  # the sender shows the older turn: the newer debt stays
+    assert (await store.load(saved.chat_id)) == moved

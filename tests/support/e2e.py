@@ -112,9 +112,17 @@ class Launcher:
     """
 
     def __init__(
-        self, telegram: EmulatorClient, directory: Path, storage_url: str | None = None
+        self,
+        telegram: EmulatorClient,
+        directory: Path,
+        storage_url: str | None = None,
+        *,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         self.telegram = telegram
+        self.settings = {"confirm_typed_within": 0} if settings is None else settings
+        """More `telegram` settings. By default tests type the instant a question arrives, as
+        nobody can, so typed answers are confirmed only when numbered before their question."""
         self.directory = directory
         self.database = directory / "bot.db"
         self.storage_url = storage_url or f"sqlite:///{self.database}"
@@ -130,7 +138,7 @@ class Launcher:
         `port`: a replica's own port (its webhook URL stays `public_url`, the load balancer).
         """
         path = self.directory / ("config.yaml" if port is None else f"config-{port}.yaml")
-        settings = {
+        settings: dict[str, Any] = {
             "edition": EDITION,
             "storage": {"url": self.storage_url},
             "telegram": {
@@ -144,6 +152,7 @@ class Launcher:
             },
             "logging": {"level": "DEBUG"},
         }
+        settings["telegram"] |= self.settings
         path.write_text(yaml.safe_dump(settings), encoding="utf-8")
         return path
 

@@ -1,16 +1,25 @@
 """Crash safety, end to end: SIGKILL the bot at random moments during many conversations.
 
-Practitioners (16 at a time, a new one whenever one finishes) follow planned paths through the
+Practitioners (20 at a time, a new one whenever one finishes) follow planned paths through the
 advice dialogue against the real `infoshare-bot run` process, while a killer SIGKILLs that
-process at seeded random moments and starts a new one on the same database. Each practitioner
-behaves as a person would: presses the button for their planned answer on the newest message
-with buttons (or, on a first attempt only, types it), waits a while for the bot to acknowledge
-it, and, when nothing comes, looks at the chat again and continues from whatever it shows.
+process 30 times at seeded random moments and starts a new one on the same database. Each
+practitioner behaves as a person would: presses the button for their planned answer on the
+newest message with buttons, or types it (also when trying again: a person who sees nothing
+happen types their answer again), waits a while for the bot to acknowledge it, and, when nothing
+comes, looks at the chat again and continues from whatever it shows (a question the bot asks
+them to confirm is answered like any other). Some are patient: they wait for the bot to move
+the chat on rather than try again (for `NUDGE_AFTER` seconds), so that only the bot, through
+its outbox, can show them a reply a crash left unshown. The bot runs with its own default for
+confirming typed answers.
 
 Afterwards, for every conversation: the stored conversation reached the planned outcome with
-exactly the planned answers (none lost, none applied twice), its transcript holds exactly those
-steps in order, every answer the practitioner saw acknowledged is among them, no question was
-asked again after its answer was acknowledged, and the chat shows the outcome's record.
+exactly the planned answers (none lost, none applied twice, none applied to a question they did
+not mean), its transcript holds exactly those steps in order, every answer the practitioner saw
+acknowledged is among them, no question was asked again after its answer was acknowledged, the
+outcome itself reached the chat without being asked for, and the chat shows the outcome's record.
+And while a bot was up, no practitioner was left more than `STRANDED` seconds without the chat
+showing where the conversation is (its stored question with buttons, or its outcome; checked
+against the database): the outbox shows what a crash left unshown.
 
 Two deployments: long polling on SQLite (the default) and a webhook on PostgreSQL (skipped when
 INFOSHARE_TEST_POSTGRES_URL is unset). Counts go to the test output. INFOSHARE_CRASH_SEED
@@ -23,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
 import time
 from dataclasses import dataclass, field
@@ -31,8 +41,8 @@ from pathlib import Path
 import pytest
 
 from bot import words
-from bot.storage import open_store
-from bot.transcripts.model import Filters
+from bot.storage import SqlStore, open_store
+from bot.transcripts.model import FREE_TEXT, Filters
 from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library, Moved, answer
 from tests.emulator import Actor, BotMessage, EmulatorClient
@@ -52,9 +62,9 @@ from tests.support.storage import postgres_only
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 SEED = int(os.environ.get("INFOSHARE_CRASH_SEED", "20261121"))
-SLOTS = 16
+SLOTS = 20
 """Practitioners in conversation at once."""
-KILLS = 12
+KILLS = 30
 """SIGKILL/restart cycles per run."""
 ALIVE = (0.3, 2.0)
 """How long (seconds) the bot runs between its start and the next SIGKILL."""
@@ -64,11 +74,23 @@ THINK = (0.05, 0.4)
 """A practitioner's pause before each answer."""
 TYPE_RATE = 0.35
 """How often a practitioner types (rather than presses) their answer on a first attempt."""
+PATIENT_RATE = 0.4
+"""How many practitioners wait for the bot rather than try again when nothing happens."""
+TYPE_AGAIN_RATE = 0.5
+"""How often one who saw nothing happen types their answer again (rather than pressing)."""
+STRANDED = 5.0
+"""Seconds a practitioner may be left with nothing to act on while a bot is up."""
+NUDGE_AFTER = 8.0
+"""Seconds with nothing to act on (while a bot is up) before a practitioner sends something."""
+SEND_LATENCY = 0.2
+"""Seconds each sendMessage takes to reach the emulated Telegram (dropped if the bot dies)."""
 LOOK_EVERY = 0.1
-CONVERSATION_TIMEOUT = 75.0
-RUN_TIMEOUT = 150.0
-PARTS_SHOWN = words.PART_BUTTONS["record"]
-"""A button only an outcome has: its reply reached the chat."""
+CONVERSATION_TIMEOUT = 150.0
+RUN_TIMEOUT = 420.0
+OWED_SHOWN = re.compile(r"outbox: (\d+) owed repl")
+"""The sender's log line: how many replies a crash had left unshown it showed."""
+CONFIRMING = words.CONFIRM_BUTTON.split("{", 1)[0]
+"""How the button confirming a typed answer begins."""
 FINISHED = "finished"
 """What a message with the "New decision" button shows: the decision reached its outcome."""
 
@@ -119,9 +141,26 @@ class Counts:
     retried: int = 0
     acknowledged: int = 0
     nudges: int = 0
+    typed_again: int = 0
+    confirms: int = 0
     records_asked: int = 0
     outcomes_lost: int = 0
+    stranded: int = 0
     completed: int = 0
+
+
+@dataclass
+class Uptime:
+    """When the bot now running became ready (`None` while none is): waiting is counted from
+    then, since nothing can answer while no bot runs."""
+
+    ready_at: float | None = None
+
+    def since(self, moment: float) -> float:
+        """Seconds since `moment` that a bot has been up (since its last start)."""
+        if self.ready_at is None:
+            return 0.0
+        return time.monotonic() - max(moment, self.ready_at)
 
 
 @dataclass
@@ -133,17 +172,71 @@ class Person:
     rng: random.Random
     counts: Counts
     questions: dict[str, tuple[str, ...]]
+    uptime: Uptime
+    outcome_title: str
+    store: SqlStore
+    """Read only: where the conversation really is, to tell a silent chat from a lost answer."""
+    patient: bool
+    """Waits for the bot instead of trying again (until `NUDGE_AFTER`): only the bot can move a
+    patient practitioner's chat on, so the outbox's work shows."""
     attempts: dict[str, int] = field(default_factory=dict)
     acknowledged: list[tuple[str, str]] = field(default_factory=list)
     acked_at: dict[str, int] = field(default_factory=dict)
     """Entry -> the newest message id in the chat when its answer was seen acknowledged."""
     problems: list[str] = field(default_factory=list)
+    waiting_on: str = ""
+    """The question they answered and are waiting to see acknowledged ("" when not waiting)."""
+    stranded_since: float | None = None
+    """Since when the chat has seemed to offer nothing to act on (None: it offers something)."""
 
     async def look(self) -> tuple[list[BotMessage], BotMessage | None]:
-        """The chat as it is now, and its newest message with buttons."""
+        """The chat as it is now, and its newest message with buttons; and whether the chat has
+        been left showing nothing to act on (see `check_stranded`)."""
         messages = await self.actor.messages()
         with_buttons = [m for m in messages if m.buttons]
-        return messages, with_buttons[-1] if with_buttons else None
+        newest = with_buttons[-1] if with_buttons else None
+        live = newest is not None and (
+            self.shows(newest) == FINISHED or self.shows(newest) not in self.acked_at
+        )
+        if (live and not self.waiting_on) or not messages:
+            self.stranded_since = None
+        elif self.stranded_since is None:
+            self.stranded_since = time.monotonic()
+        if self.stranded() > STRANDED:
+            await self.check_stranded()
+        return messages, newest
+
+    def stranded(self) -> float:
+        """How long the chat has seemed to offer nothing to act on while a bot was up."""
+        return 0.0 if self.stranded_since is None else self.uptime.since(self.stranded_since)
+
+    async def check_stranded(self) -> None:
+        """After `STRANDED` seconds of a bot being up with nothing new in the chat: does the chat
+        show where the conversation is (its stored question, with buttons, or its outcome)? If
+        not, the practitioner was stranded. If it does (their answer never reached the bot),
+        they had something to act on all along. Checked twice, a second apart, so that a reply
+        on its way is not taken for a missing one."""
+        for attempt in (1, 2):
+            stored = await self.store.load(self.actor.chat_id)
+            messages = await self.actor.messages()
+            with_buttons = [m for m in messages if m.buttons]
+            newest = with_buttons[-1] if with_buttons else None
+            shown = self.shows(newest) if newest is not None else None
+            if stored is None or stored.step == "":
+                fine = True
+            elif stored.step == self.plan.outcome or stored.step not in self.questions:
+                fine = shown == FINISHED and self.outcome_title in text_of(messages)
+            else:
+                fine = shown == stored.step
+            if fine:
+                self.stranded_since = None
+                return
+            if attempt == 1:
+                await asyncio.sleep(1.0)
+        if "stranded" not in self.problems:
+            self.problems.append("stranded")
+            self.counts.stranded += 1
+        self.stranded_since = None
 
     def shows(self, message: BotMessage) -> str:
         """The question a message with buttons asks, or FINISHED."""
@@ -182,38 +275,48 @@ class Person:
     async def answer_all(self) -> None:
         deadline = time.monotonic() + CONVERSATION_TIMEOUT
         asked = False  # has the bot asked a question yet?
+        nothing_since: float | None = None  # since when nothing in the chat could be acted on
         while True:
             if time.monotonic() > deadline:
                 raise AssertionError(f"stuck at {self.plan.steps[len(self.acknowledged) :]}")
             messages, newest = await self.look()
-            if newest is None:
-                # Nothing to press: before the first question, /start (again); later (the bot
-                # died between marking an answer and asking the next question, and polling
-                # will not bring that update back), a sticker, which only shows where we are.
-                if asked:
+            if newest is None or (asked and self.shows(newest) in self.acked_at):
+                # Nothing to act on: before the first question, /start (again); later (the bot
+                # died before showing the next question), wait for the bot to show it, and only
+                # after a long while send something (a sticker only shows where we are).
+                nothing_since = nothing_since or time.monotonic()
+                if not asked:
+                    await self.actor.send("/start")
+                elif self.uptime.since(nothing_since) > NUDGE_AFTER:
                     self.counts.nudges += 1
                     await self.actor.send_sticker()
                 else:
-                    await self.actor.send("/start")
+                    await asyncio.sleep(LOOK_EVERY)
+                    continue
                 self.counts.updates += 1
                 await self.wait(messages, None, "", "")
                 continue
             asked = True
+            nothing_since = None
             shown = self.shows(newest)
             if shown == FINISHED:
                 break
+            if any(row[0].startswith(CONFIRMING) for row in newest.buttons[:1]):
+                self.counts.confirms += 1  # answered like any question: what they meant
             if shown in self.acked_at and newest.message_id > self.acked_at[shown]:
                 lost = f"{shown} asked again after its answer was acknowledged"
                 self.problems += [] if lost in self.problems else [lost]
             if shown not in self.plan.steps:
                 raise AssertionError(f"asked {shown}, which is not on the path")
-            step, answer_id, label, words = self.plan.answers[self.plan.steps.index(shown)]
+            step, answer_id, label, typed = self.plan.answers[self.plan.steps.index(shown)]
             tried = self.attempts.get(step, 0)
             await self.pause(THINK)
             pressed: BotMessage | None = None
-            if tried == 0 and self.rng.random() < TYPE_RATE:
-                await self.actor.send(words)
+            typing = TYPE_RATE if tried == 0 else TYPE_AGAIN_RATE
+            if self.rng.random() < typing:
+                await self.actor.send(typed)
                 self.counts.typed += 1
+                self.counts.typed_again += tried > 0
             else:
                 pressed = newest
                 try:
@@ -236,9 +339,15 @@ class Person:
         """Wait (bounded) until the bot shows something new; note what it acknowledged."""
         top = max((m.message_id for m in before), default=0)
         marked = f"{pressed.text}\n\nYour answer: " if pressed is not None else None
-        deadline = time.monotonic() + self.rng.uniform(*ACK_WAIT)
-        while time.monotonic() < deadline:
+        acted = time.monotonic()
+        deadline = acted + self.rng.uniform(*ACK_WAIT)
+        self.waiting_on = step if self.patient else ""
+        while time.monotonic() < deadline or (
+            self.waiting_on and self.uptime.since(acted) < NUDGE_AFTER
+        ):
             await asyncio.sleep(LOOK_EVERY)
+            if step in self.acked_at:
+                self.waiting_on = ""
             messages, newest = await self.look()
             newest_id = max((m.message_id for m in messages), default=0)
             if pressed is not None and marked is not None:
@@ -252,7 +361,9 @@ class Person:
             if newest is not None and newest.message_id > top:
                 if step and self.shows(newest) == self.after(step):
                     self.acknowledge(step, answer_id, newest_id)
+                self.waiting_on = ""
                 return
+        self.waiting_on = ""
 
     async def see_record(self) -> None:
         """At the outcome: ask for its record (/record), as one who wants it in the chat does;
@@ -267,8 +378,9 @@ class Person:
                 break
             if time.monotonic() > deadline:
                 raise AssertionError("no decision record came")
-            if not asked and not any(PARTS_SHOWN in row for m in messages for row in m.buttons):
+            if not asked and self.outcome_title not in text_of(messages):
                 self.counts.outcomes_lost += 1
+                self.problems.append("the outcome was saved but never shown")
             asked = True
             await self.actor.send("/record")
             self.counts.updates += 1
@@ -300,15 +412,17 @@ def variant(request: pytest.FixtureRequest) -> Variant:
 
 
 async def kill_and_restart(
-    launcher: Launcher, variant: Variant, rng: random.Random, counts: Counts
+    launcher: Launcher, variant: Variant, rng: random.Random, counts: Counts, uptime: Uptime
 ) -> None:
     """SIGKILL the running bot at random moments, restarting it each time; KILLS cycles."""
     bot: BotProcess = launcher.processes[-1]
     for _ in range(KILLS):
         await asyncio.sleep(rng.uniform(*ALIVE))
         assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+        uptime.ready_at = None
         counts.kills += 1
         bot = await launcher.start(webhook=variant.webhook)
+        uptime.ready_at = time.monotonic()
         counts.restarts += 1
 
 
@@ -322,9 +436,13 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     seed = SEED + (1 if variant.webhook else 0)
     paths = plans(library)
     questions = {s: question_texts(library, s) for s in library["advice"].content.steps}
+    titles = {name: o.title for name, o in library["advice"].content.outcomes.items()}
     counts = Counts()
+    uptime = Uptime()
     people: list[Person] = []
-    launcher = Launcher(telegram, tmp_path, variant.storage_url)
+    # the bot's own default for confirming typed answers, as deployed; no flood control, as the
+    # emulator has no flood limits (and its queueing would only slow the run down)
+    launcher = Launcher(telegram, tmp_path, variant.storage_url, settings={"rate_limit": False})
     killing_done = asyncio.Event()
 
     async def slot(number: int) -> None:
@@ -334,21 +452,36 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
         while first or not killing_done.is_set():
             first = False
             actor = await telegram.user(f"Practitioner{number}")
+            plan = rng.choice(paths)
+            title = titles[plan.outcome]
             person = Person(
-                actor, rng.choice(paths), random.Random(rng.random()), counts, questions
+                actor,
+                plan,
+                random.Random(rng.random()),
+                counts,
+                questions,
+                uptime,
+                title,
+                reader,
+                patient=rng.random() < PATIENT_RATE,
             )
             people.append(person)
             await person.converse()
 
     async def killer() -> None:
         try:
-            await kill_and_restart(launcher, variant, random.Random(seed), counts)
+            await kill_and_restart(launcher, variant, random.Random(seed), counts, uptime)
         finally:
             killing_done.set()
 
+    # every reply takes a while to reach Telegram, so that kills fall between saving a move and
+    # showing it (a reply lost that way is the outbox's to show)
+    await telegram.control("latency", method="sendMessage", seconds=SEND_LATENCY)
     started = time.monotonic()
     try:
         await launcher.start(webhook=variant.webhook)
+        uptime.ready_at = time.monotonic()
+        reader = await open_store(launcher.storage_url)
         tasks = [
             asyncio.create_task(killer()),
             *(asyncio.create_task(slot(n)) for n in range(SLOTS)),
@@ -359,6 +492,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await reader.close()
     finally:
         await launcher.close()
     elapsed = time.monotonic() - started
@@ -367,6 +501,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     store = await open_store(launcher.storage_url)
     pseudonyms = load_pseudonyms(tmp_path / "pseudonym.key")
     faults: list[str] = []
+    wrong = lost_acks = 0
     try:
         everything = await store.list_transcripts(Filters(), offset=0, limit=1)
         if everything.total != len(people):
@@ -380,6 +515,8 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
                 person.plan.history,
             ):
                 got = None if stored is None else (stored.step, stored.history)
+                done = () if stored is None else stored.history
+                wrong += done != person.plan.history[: len(done)]  # not merely unfinished
                 faults.append(f"{where}: stored {got}, planned {person.plan.history}")
             found = await store.list_transcripts(
                 Filters(practitioner=pseudonyms.of(person.actor.user_id)), offset=0, limit=5
@@ -389,7 +526,9 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
             for summary in found.items:
                 transcript = await store.get_transcript(summary.id)
                 assert transcript is not None
-                steps = tuple((s.step, s.answer) for s in transcript.steps)
+                # what they typed that answered nothing (a retyped answer after the chat moved
+                # on) is noted, not applied: only the answers must be the planned ones
+                steps = tuple((s.step, s.answer) for s in transcript.steps if s.answer != FREE_TEXT)
                 if (steps, transcript.outcome) != (person.plan.history, person.plan.outcome):
                     faults.append(f"{where}: transcript {steps} -> {transcript.outcome}")
                 lost = [a for a in person.acknowledged if a not in steps]
@@ -397,6 +536,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
                     faults.append(f"{where}: acknowledged {lost}, not in the transcript")
             history = stored.history if stored is not None else ()
             lost = [a for a in person.acknowledged if a not in history]
+            lost_acks += len(lost)
             if lost:
                 faults.append(f"{where}: acknowledged {lost}, not in the conversation")
             chat = text_of(await person.actor.messages())
@@ -408,6 +548,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     finally:
         await store.close()
 
+    owed_shown = sum(int(n) for log in logs for n in OWED_SHOWN.findall(log))
     redelivered = sum(log.count("was applied before") for log in logs)
     raced = sum(log.count("raced another update") for log in logs)
     errors = sum(" ERROR " in line for log in logs for line in log.splitlines())
@@ -417,10 +558,15 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
             f"seed {seed}] {elapsed:.1f} s: kills {counts.kills}, restarts {counts.restarts}, "
             f"conversations {len(people)} (completed {counts.completed}), "
             f"updates sent {counts.updates} (presses {counts.presses}, typed {counts.typed}, "
-            f"presses retried {counts.retried}, nudges {counts.nudges}, "
-            f"/record {counts.records_asked}), "
-            f"outcome replies lost {counts.outcomes_lost}, "
+            f"typed again {counts.typed_again}, presses retried {counts.retried}, "
+            f"nudges {counts.nudges}, /record {counts.records_asked}), "
+            f"typed answers confirmed first {counts.confirms}, "
+            f"owed replies shown by the outbox {owed_shown}, "
             f"acknowledgements {counts.acknowledged}, "
+            f"lost acknowledged answers {lost_acks}, wrong outcomes {wrong}, "
+            f"outcomes saved but never shown {counts.outcomes_lost}, "
+            f"patient practitioners {sum(p.patient for p in people)}, "
+            f"left over {STRANDED:.0f} s with nothing to act on {counts.stranded}, "
             f"redeliveries recognised {redelivered}, stale-write retries {raced}, "
             f"error log lines {errors}"
         )

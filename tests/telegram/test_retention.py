@@ -14,7 +14,7 @@ from tests.support.offline import Harness
 async def test_the_daily_purge_deletes_conversations_past_retention(harness: Harness) -> None:
     user = await started(harness)
     services = harness.services
-    assert [job.name for job in harness.app.job_queue.jobs()] == ["purge"]
+    assert "purge" in [job.name for job in harness.app.job_queue.jobs()]
     harness.clock.at = NOW + timedelta(days=services.config.retention_days - 1)
     await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
     assert await services.store.load(user.id) is not None
