@@ -37,6 +37,7 @@ from bot.storage import open_store
 from bot.telegram.application import build_application
 from bot.telegram.services import Services
 from bot.transcripts.pseudonym import Pseudonyms
+from states import Dialogue, paths
 
 TOKEN = "123456789:" + "BenchOnlyNotARealToken_" * 2  # fake; built so no token is committed
 PSEUDONYMS = Pseudonyms(b"bench-only-pseudonym-key")
@@ -122,8 +123,16 @@ def press_update(update_id: int, chat_id: int, data: str, bot: Any) -> Update:
 
 
 Choose = Callable[[list[str], int], str | None]
-ROUTE = ("no", "child", "age_12_15", "yes", "no", "yes", "yes", "refused", "yes")
-"""The longest path: nine questions to share_without_consent."""
+
+
+def longest_route(dialogue: Dialogue) -> tuple[tuple[str, str], ...]:
+    """The (step, answer) pairs of the dialogue's longest path to an outcome."""
+    route: tuple[tuple[str, str], ...] = max(paths(dialogue), key=lambda s: len(s.history)).history
+    return route
+
+
+ROUTE = tuple(answer for _, answer in longest_route(load_library()["advice"]))
+"""The answers along the longest path of today's dialogue (it changes with the content)."""
 
 
 async def conversations(
