@@ -32,6 +32,6 @@ async def read_parts(user: Practitioner) -> str:
 
 
 def place(stored: StoredConversation | None) -> StoredConversation | None:
-    """Where a chat is, leaving out which message asks its question (sent again when the
-    question is shown again, without the chat moving)."""
-    return None if stored is None else replace(stored, asked_message=None)
+    """Where a chat is, leaving out which message asks its question and when it was sent (sent
+    again when the question is shown again, without the chat moving)."""
+    return None if stored is None else replace(stored, asked_message=None, asked_at=None)
