@@ -17,13 +17,13 @@ from telegram.ext import CallbackContext
 from bot import words
 from bot.config import Config
 from bot.errors import StorageUnavailable
-from bot.storage import Mark, open_store
+from bot.storage import Mark, StoredConversation, open_store
 from bot.telegram.application import InfoshareApplication, build_application
 from bot.telegram.conversation import OWED_GRACE
 from bot.telegram.outbox import LEASE
 from states import Library, Outcome
 from tests.support.chat import started, texts
-from tests.support.offline import PSEUDONYMS, TOKEN, Fault, Harness, WorldRequest
+from tests.support.offline import PSEUDONYMS, TOKEN, Fault, Harness, Practitioner, WorldRequest
 
 QUESTION_2 = "Who is the information about?"
 DUE = OWED_GRACE + timedelta(milliseconds=1)
@@ -37,6 +37,17 @@ async def look(app: InfoshareApplication) -> None:
 def lost(harness: Harness, method: str = "sendMessage", times: int = 2) -> None:
     """The next sends fail as a network does (the reply, and the apology after it)."""
     harness.request.plan(method, *[Fault(error=NetworkError, description="down")] * times)
+
+
+async def claimed_after_a_lost_reply(harness: Harness) -> tuple[Practitioner, StoredConversation]:
+    """A practitioner whose answer was saved but whose reply never came, and the debt as a
+    sender has just claimed it."""
+    user = await started(harness)
+    lost(harness)
+    await user.press("No")
+    harness.clock.advance(DUE)
+    [claimed] = await harness.services.store.claim_owed(harness.clock(), LEASE, 1)
+    return user, claimed
 
 
 @pytest.fixture
@@ -186,12 +197,7 @@ async def test_a_chat_that_moved_on_after_its_debt_was_claimed_is_not_shown_the_
     harness: Harness,
 ) -> None:
     """The newer turn's own handler is still sending: the sender leaves it to it."""
-    user = await started(harness)
-    store = harness.services.store
-    lost(harness)
-    await user.press("No")
-    harness.clock.advance(DUE)
-    [claimed] = await store.claim_owed(harness.clock(), LEASE, 1)
+    user, claimed = await claimed_after_a_lost_reply(harness)
     lost(harness)
     await user.send("/back")  # a newer turn, its reply not shown yet (and not due)
     seen = len(harness.world.bot_messages(user.id, 0))
@@ -202,12 +208,7 @@ async def test_a_chat_that_moved_on_after_its_debt_was_claimed_is_not_shown_the_
 async def test_a_debt_its_handler_paid_while_the_sender_waited_is_not_paid_again(
     harness: Harness,
 ) -> None:
-    user = await started(harness)
-    store = harness.services.store
-    lost(harness)
-    await user.press("No")
-    harness.clock.advance(DUE)
-    [claimed] = await store.claim_owed(harness.clock(), LEASE, 1)
+    user, claimed = await claimed_after_a_lost_reply(harness)
     await user.send("/start")  # shows where the chat is: the same turn, paid
     seen = len(harness.world.bot_messages(user.id, 0))
     assert await harness.app.features.outbox.pay(CallbackContext(harness.app), claimed) == 0
