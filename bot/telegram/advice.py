@@ -128,10 +128,17 @@ class Advice:
             rows.append(tools)
         return InlineKeyboardMarkup(rows)
 
-    async def show(self, context: Context, stored: StoredConversation, note: str = "") -> None:
+    async def show(
+        self,
+        context: Context,
+        stored: StoredConversation,
+        note: str = "",
+        answered: Message | None = None,
+    ) -> None:
         """Send where the conversation is: the current question (with its Not-sure note if that
         is the reply it owes), or the finished outcome (in full if it is owed: it may never have
-        been shown), or that no decision is open. Pays what the turn owes."""
+        been shown), or that no decision is open. Pays what the turn owes (`answered`: the
+        question message it marks, if this process holds it)."""
         prefix: list[render.Block] = [render.Para(note)] if note else []
         dialogue = self.services.dialogue
         here = State(stored.dialogue, stored.step, stored.history)
@@ -153,7 +160,7 @@ class Advice:
             await send(context, stored.chat_id, finished, self.keyboard(stored))
         else:
             await send(context, stored.chat_id, [*prefix, render.Para(words.NO_DECISION)])
-        await self.settle(context, stored, sent)
+        await self.settle(context, stored, sent, answered)
 
     def owed_unsure(self, stored: StoredConversation, here: State) -> str:
         """The Not-sure note, if the reply this turn owes is one: a move that marked the
@@ -213,10 +220,7 @@ class Advice:
             await send(context, stored.chat_id, arrival.outcome, self.keyboard(stored))
             await self.settle(context, stored, None, answered)
         else:
-            here = State(stored.dialogue, stored.step, stored.history)
-            blocks = render.question(self.services.dialogue, here, numbered=False)
-            sent = await send(context, stored.chat_id, blocks, self.keyboard(stored))
-            await self.settle(context, stored, sent, answered)
+            await self.show(context, stored, answered=answered)
 
     async def settle(
         self,
