@@ -18,7 +18,6 @@ CHATTY = (
     "hpack",
     "tornado",
     "apscheduler",
-    "aiosqlite",
     "sqlalchemy",
     "alembic",
     "psycopg",

@@ -4,18 +4,26 @@
 `transcripts` (the leads' transcripts and the access log). Errors raised on purpose
 (`InfoshareError`) become one clear message and a non-zero exit code; nothing here prints a
 traceback at a practitioner or an administrator.
+
+Every file the bot writes (the SQLite database and its journal, the pseudonym key, exports,
+charts) is created readable by its owner only, whatever the umask it was started with.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Final
 
 from bot.cli import content, local, run, transcripts
 from bot.cli.common import Handler, global_options
 from bot.config import load_config
 from bot.errors import ContentError, InfoshareError
+
+OWNER_ONLY: Final = 0o077
+"""The umask the command runs under: no group or other permissions on anything it creates."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(OWNER_ONLY)
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)

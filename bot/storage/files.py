@@ -1,7 +1,8 @@
 """An SQLite file at rest, checked before the bot writes to it.
 
 A damaged, truncated or foreign file must stop the bot with one sentence naming it, and must not
-be "repaired" or migrated by accident: the check reads it, and never writes to it.
+be "repaired" or migrated by accident: the check reads it, and never writes to it. Its mode is
+another matter: the database and its journal are kept readable by their owner only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Final
 from bot.errors import ConfigError
 
 HEADER: Final = b"SQLite format 3\x00"
+COMPANIONS: Final = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it."""
 OURS: Final = "alembic_version"
 """The table every database the bot made has (its migrations keep their place there)."""
 
@@ -37,6 +40,23 @@ def check_sqlite_file(path: Path) -> None:
         _refuse(path, f"is damaged ({damage})")
     if tables and OURS not in tables:
         _refuse(path, "is an SQLite database of another program")
+
+
+def owner_only(path: Path) -> None:
+    """Take group and other permissions off the database and its journal, if they have any:
+    files an older bot (or another umask) created readable by every user of the machine."""
+    for name in COMPANIONS:
+        companion = path.with_name(path.name + name)
+        try:
+            mode = companion.stat().st_mode
+            if mode & 0o077:
+                companion.chmod(mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise ConfigError(
+                f"storage.url: cannot make {companion} private: {exc.strerror or exc}"
+            ) from None
 
 
 def _inspect(path: Path, *, immutable: bool) -> tuple[str | None, set[str]]:

@@ -1,19 +1,20 @@
-"""The store on SQLAlchemy Core, for SQLite (aiosqlite) and PostgreSQL (psycopg 3).
+"""The store on SQLAlchemy Core, for SQLite (sqlite3) and PostgreSQL (psycopg 3).
 
 The statements are (nearly: see `bot.storage.transcripts`) the same on both databases; the
-differences are at connection time: the URL a user writes is mapped to the async driver, SQLite
-gets WAL, synchronous=FULL, secure_delete and a busy timeout, PostgreSQL a connect timeout.
-`open_store` brings the schema to the newest migration before returning, so an upgrade of the
-bot upgrades its database by itself.
+differences are at connection time: the URL a user writes is mapped to its driver, SQLite gets
+WAL, synchronous=FULL, secure_delete and a busy timeout, PostgreSQL a connect timeout, and each
+gets the way of running work that suits it (`bot.storage.engines`). `open_store` brings the
+schema to the newest migration before returning, so an upgrade of the bot upgrades its database
+by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,13 +26,14 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from bot.errors import ConfigError, UsageError
 from bot.storage import transcripts
 from bot.storage.base import Mark, StaleWrite, StorageUnavailable, StoredConversation
-from bot.storage.files import check_sqlite_file
+from bot.storage.engines import SQLITE_THREADS, WRITE, Greenlet, Runner, Threaded
+from bot.storage.files import check_sqlite_file, owner_only
 from bot.storage.tables import conversations, insert_for
 from bot.transcripts.model import (
     EVERY,
@@ -56,21 +58,18 @@ BULK_LIMIT_S: Final = 300.0
 """The time limit for statistics, exports and purges on PostgreSQL: long, but not for ever."""
 _MIGRATION_LOCK: Final = 0x1AF054A2E
 """PostgreSQL advisory lock key: replicas starting together migrate one after the other."""
-_WRITE: Final = "infoshare_write"
-"""Execution option marking write transactions (SQLite takes the write lock up front)."""
 _alembic_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
 """Alembic's `context` and `op` are module globals: one migration at a time per event loop."""
-"""No filters: every transcript."""
-_DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+_DRIVERS: Final = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg"}
 
 # --------------------------------------------------------------------------------------------
 # Opening: URL, engine, migrations
 
 
-def async_url(url: str) -> URL:
-    """The URL a user writes (`sqlite:///path`, `postgresql://...`) for our async drivers."""
+def driver_url(url: str) -> URL:
+    """The URL a user writes (`sqlite:///path`, `postgresql://...`) for our drivers."""
     try:
         parsed = make_url(url)
     except sa_exc.ArgumentError:
@@ -103,24 +102,25 @@ async def open_store(url: str) -> SqlStore:
     ours (`bot.storage.files`), and `StorageUnavailable` if the database cannot be reached or
     written.
     """
-    target = async_url(url)
+    target = driver_url(url)
     if target.get_backend_name() == "sqlite":
-        target = _prepare_sqlite_file(target)
-    limit_s = _time_limit(target)
-    engine = _engine(target)
+        runner: Runner = _sqlite(_prepare_sqlite_file(target))
+    else:
+        runner = _postgresql(target)
     try:
-        async with _unavailable_on_driver_errors("open the database"):
-            await _migrate(engine)
+        lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with lock:
+            await runner.write("open the database", _migrate)
     except BaseException:
-        await engine.dispose()
+        await runner.close()
         raise
     log.info("storage: opened %s", target.render_as_string(hide_password=True))
-    return SqlStore(engine, limit_s)
+    return SqlStore(runner)
 
 
 def check_at_rest(url: str) -> None:
     """Refuse a damaged or foreign SQLite file before anything else starts (`ConfigError`)."""
-    target = async_url(url)
+    target = driver_url(url)
     plain_file = target.query.get("uri") not in ("true", "1")
     if target.get_backend_name() == "sqlite" and not _is_memory(target) and plain_file:
         check_sqlite_file(Path(str(target.database)).expanduser())
@@ -130,11 +130,9 @@ def _time_limit(url: URL) -> float | None:
     """How long a PostgreSQL operation may take before the database counts as unavailable.
 
     A connection can go silent (network partition, frozen host): wait no longer for an answer
-    than for a new connection. SQLite needs none (its busy timeout bounds the lock wait), nor
-    does `connect_timeout=0`, which libpq reads as "wait for ever".
+    than for a new connection. `connect_timeout=0`, which libpq reads as "wait for ever", needs
+    none.
     """
-    if url.get_backend_name() != "postgresql":
-        return None
     given = url.query.get("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
     try:
         seconds = float(str(given))
@@ -162,30 +160,36 @@ def _prepare_sqlite_file(url: URL) -> URL:
         raise StorageUnavailable(
             f"cannot create the folder for the database {path}: {exc.strerror or exc}"
         ) from exc
+    owner_only(path)
     return url.set(database=str(path))
 
 
-def _engine(url: URL) -> AsyncEngine:
+def _sqlite(url: URL) -> Threaded:
+    # A local file has no connection to lose, so no ping; reads run in autocommit (no BEGIN),
+    # so there is nothing to roll back when a connection goes back to the pool.
+    options: dict[str, Any] = {"hide_parameters": True, "pool_reset_on_return": None}
+    connect_args: dict[str, Any] = {"check_same_thread": False}
+    if "timeout" not in url.query:
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
+    threads = SQLITE_THREADS
+    if _is_memory(url):
+        # One connection IS the database, used by one thread at a time.
+        options["poolclass"], threads = StaticPool, 1
+    engine = sa.create_engine(url, connect_args=connect_args, **options)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return Threaded(engine, threads)
+
+
+def _postgresql(url: URL) -> Greenlet:
     options: dict[str, Any] = {"hide_parameters": True}
-    if url.get_backend_name() == "sqlite":
-        # A local file has no connection to lose, so no ping; reads run in autocommit (no BEGIN),
-        # so there is nothing to roll back when a connection goes back to the pool.
-        options["pool_reset_on_return"] = None
-        options["connect_args"] = (
-            {} if "timeout" in url.query else {"timeout": SQLITE_BUSY_TIMEOUT_S}
-        )
-        if _is_memory(url):
-            # One connection IS the database; queue for it instead of sharing it mid-transaction.
-            options.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
-        engine = create_async_engine(url, **options)
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
     if "connect_timeout" not in url.query:
         options["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    limit_s = _time_limit(url)
     # A server can restart under us: check each pooled connection before use, so the bot
     # recovers by itself when the database comes back.
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    engine = create_async_engine(url, pool_pre_ping=True, **options)
+    return Greenlet(engine, limit_s, None if limit_s is None else max(limit_s, BULK_LIMIT_S))
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -207,51 +211,17 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
     A read is one SELECT, which SQLite runs atomically on its own; no BEGIN saves a round trip.
     """
-    if connection.get_execution_options().get(_WRITE, False):
+    if connection.get_execution_options().get(WRITE, False):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _writer(engine: AsyncEngine) -> AsyncEngine:
-    return engine.execution_options(**{_WRITE: True})
-
-
-async def _migrate(engine: AsyncEngine) -> None:
-    """Upgrade to the head, one process at a time (database lock) and one task at a time."""
-    lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock, _writer(engine).begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
-        await conn.run_sync(_upgrade_to_head)
-
-
-def _upgrade_to_head(connection: sa.Connection) -> None:
+def _migrate(connection: sa.Connection) -> None:
+    """Upgrade to the head, one process at a time (PostgreSQL: an advisory lock)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
     config = migration_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
-
-
-@asynccontextmanager
-async def _unavailable_on_driver_errors(action: str) -> AsyncIterator[None]:
-    """Turn "the database cannot be used right now" driver errors into `StorageUnavailable`.
-
-    Other database errors are bugs and pass through unchanged.
-    """
-    try:
-        yield
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
-        raise StorageUnavailable(f"cannot {action}: {_reason(exc)}") from exc
-    except sa_exc.DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        raise StorageUnavailable(f"cannot {action}: {_reason(exc)}") from exc
-    except (sa_exc.TimeoutError, OSError) as exc:
-        raise StorageUnavailable(f"cannot {action}: {exc}") from exc
-
-
-def _reason(exc: sa_exc.DBAPIError) -> str:
-    """The driver's own first line: never the SQL or its parameters (they hold answers)."""
-    lines = str(exc.orig).strip().splitlines()
-    return lines[0] if lines else type(exc.orig).__name__
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,23 +229,21 @@ def _reason(exc: sa_exc.DBAPIError) -> str:
 
 
 class SqlStore:
-    """`ConversationStore` and `TranscriptStore` over one engine; safe to share between tasks.
+    """`ConversationStore` and `TranscriptStore` on one runner; safe to share between tasks.
 
-    Each method is one connection (reads) or one transaction (writes); the transcript
-    statements are in `bot.storage.transcripts`.
+    Each method is one read or one transaction, run whole (`bot.storage.engines`); the
+    transcript statements are in `bot.storage.transcripts`.
     """
 
-    def __init__(self, engine: AsyncEngine, limit_s: float | None = None) -> None:
-        self._engine = engine
-        self._limit_s = limit_s
-        self._bulk_limit_s = None if limit_s is None else max(limit_s, BULK_LIMIT_S)
-        self._write = _writer(engine)
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
         # Built once, values bound at execution: building and cache-keying a statement per save
         # costs as much as running it. RETURNING, not rowcount: psycopg reports -1 rows for a
         # compiled INSERT .. ON CONFLICT.
         c = conversations.c
+        self._load: Any = sa.select(conversations).where(c.chat_id == sa.bindparam("chat_id"))
         self._insert_new: Any = (
-            insert_for(engine.dialect.name)(conversations)
+            insert_for(runner.dialect)(conversations)
             .on_conflict_do_nothing(index_elements=[c.chat_id])
             .returning(c.chat_id)
         )
@@ -285,35 +253,22 @@ class SqlStore:
             .where(c.version == sa.bindparam("loaded_version"))
             .returning(c.chat_id)
         )
-        self._transcripts = transcripts.Writer(engine.dialect.name)
-
-    @asynccontextmanager
-    async def _reading(self, action: str, *, bulk: bool = False) -> AsyncIterator[AsyncConnection]:
-        """One connection. `bulk` work (statistics, exports, purges) gets a longer time limit."""
-        async with (
-            _unavailable_on_driver_errors(action),
-            asyncio.timeout(self._bulk_limit_s if bulk else self._limit_s),
-            self._engine.connect() as conn,
-        ):
-            yield conn
-
-    @asynccontextmanager
-    async def _writing(self, action: str, *, bulk: bool = False) -> AsyncIterator[AsyncConnection]:
-        """One transaction, committed on leaving the block (rolled back on an exception)."""
-        async with (
-            _unavailable_on_driver_errors(action),
-            asyncio.timeout(self._bulk_limit_s if bulk else self._limit_s),
-            self._write.begin() as conn,
-        ):
-            yield conn
+        self._shown: Any = (
+            sa.update(conversations)
+            .where(c.chat_id == sa.bindparam("shown_chat_id"))
+            .where(c.conversation_id == sa.bindparam("shown_conversation_id"))
+            .where(c.turn == sa.bindparam("shown_turn"))
+        )
+        self._transcripts = transcripts.Writer(runner.dialect)
 
     # ---- conversations ---------------------------------------------------------------------
 
     async def load(self, chat_id: int) -> StoredConversation | None:
-        query = sa.select(conversations).where(conversations.c.chat_id == chat_id)
-        async with self._reading("load the conversation") as conn:
-            row = (await conn.execute(query)).one_or_none()
-        return None if row is None else _from_row(row)
+        def work(conn: sa.Connection) -> StoredConversation | None:
+            row = conn.execute(self._load, {"chat_id": chat_id}).one_or_none()
+            return None if row is None else _from_row(row)
+
+        return await self._runner.read("load the conversation", work)
 
     async def save(
         self,
@@ -329,11 +284,14 @@ class SqlStore:
         else:
             statement = self._update_from
             values |= {"loaded_chat_id": conv.chat_id, "loaded_version": expected_version}
-        async with self._writing("save the conversation") as conn:
-            written = (await conn.execute(statement, values)).first()
-            if written is not None and transcript is not None:
-                await self._transcripts.write(conn, transcript, last_step=conv.step)
-        if written is None:
+
+        def work(conn: sa.Connection) -> bool:
+            written = conn.execute(statement, values).first() is not None
+            if written and transcript is not None:
+                self._transcripts.write(conn, transcript, last_step=conv.step)
+            return written
+
+        if not await self._runner.write("save the conversation", work):
             expected = "no row" if expected_version is None else f"version {expected_version}"
             raise StaleWrite(f"another update of this chat was saved first (expected {expected})")
         return stored
@@ -344,33 +302,37 @@ class SqlStore:
         asked: int | None = None,
         asked_at: datetime | None = None,
     ) -> None:
-        c = conversations.c
-        values: dict[str, Any] = {"owed_at": None, "owed_mark": None}
+        values: dict[str, Any] = {
+            "shown_chat_id": stored.chat_id,
+            "shown_conversation_id": stored.conversation_id,
+            "shown_turn": stored.turn,
+            "owed_at": None,
+            "owed_mark": None,
+        }
         if asked is not None:
             values |= {"asked_message": asked, "asked_at": asked_at}
-        statement = (
-            sa.update(conversations)
-            .where(c.chat_id == stored.chat_id)
-            .where(c.conversation_id == stored.conversation_id)
-            .where(c.turn == stored.turn)
-            .values(values)
-        )
-        async with self._writing("note the reply shown") as conn:
-            await conn.execute(statement)
+
+        def work(conn: sa.Connection) -> None:
+            conn.execute(self._shown, values)
+
+        # Not flushed to disk: if a power cut loses it, the outbox shows the reply again.
+        await self._runner.write("note the reply shown", work, durable=False)
 
     async def claim_owed(
         self, now: datetime, lease: timedelta, limit: int
     ) -> list[StoredConversation]:
         c = conversations.c
         due = sa.select(conversations).where(c.owed_at <= now).order_by(c.owed_at).limit(limit)
-        async with self._reading("look for owed replies") as conn:
-            rows = (await conn.execute(due)).all()
+        rows = await self._runner.read(
+            "look for owed replies", lambda conn: conn.execute(due).all()
+        )
         if not rows:
             return []
-        claimed: list[StoredConversation] = []
-        async with self._writing("claim owed replies") as conn:
+
+        def work(conn: sa.Connection) -> list[StoredConversation]:
+            claimed: list[StoredConversation] = []
             for row in rows:
-                taken = await conn.execute(
+                taken = conn.execute(
                     sa.update(conversations)
                     .where(c.chat_id == row.chat_id)
                     .where(c.owed_at == row.owed_at)  # unless a move or another sender came first
@@ -379,24 +341,25 @@ class SqlStore:
                 )
                 if taken.first() is not None:
                     claimed.append(replace(_from_row(row), owed_at=now + lease))
-        return claimed
+            return claimed
+
+        return await self._runner.write("claim owed replies", work)
 
     async def delete(self, chat_id: int) -> None:
         statement = sa.delete(conversations).where(conversations.c.chat_id == chat_id)
-        async with self._writing("delete the conversation") as conn:
-            await conn.execute(statement)
+        await self._runner.write("delete the conversation", _executes(statement))
 
     async def purge(self, before: datetime) -> int:
         statement = sa.delete(conversations).where(conversations.c.updated_at < before)
-        async with self._writing("delete old conversations", bulk=True) as conn:
-            return (await conn.execute(statement)).rowcount
+        return await self._runner.write(
+            "delete old conversations", lambda conn: conn.execute(statement).rowcount, bulk=True
+        )
 
     async def ping(self) -> None:
-        async with self._reading("reach the database") as conn:
-            await conn.execute(sa.select(1))
+        await self._runner.read("reach the database", _executes(sa.select(1)))
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._runner.close()
 
     # ---- transcripts -----------------------------------------------------------------------
 
@@ -404,20 +367,25 @@ class SqlStore:
         """Append steps without touching the conversation; `last_step` is the last one's step."""
         if not write.steps:
             raise ValueError("record() needs at least one step")
-        async with self._writing("save the transcript") as conn:
-            await self._transcripts.write(conn, write, last_step=write.steps[-1].step)
+        await self._runner.write(
+            "save the transcript",
+            lambda conn: self._transcripts.write(conn, write, last_step=write.steps[-1].step),
+        )
 
     async def list_transcripts(self, filters: Filters, *, offset: int, limit: int) -> Page:
-        async with self._reading("list transcripts") as conn:
-            return await transcripts.page(conn, filters, offset, limit)
+        return await self._runner.read(
+            "list transcripts", lambda conn: transcripts.page(conn, filters, offset, limit)
+        )
 
     async def get_transcript(self, transcript_id: int) -> Transcript | None:
-        async with self._reading("read the transcript") as conn:
-            return await transcripts.one(conn, transcript_id)
+        return await self._runner.read(
+            "read the transcript", lambda conn: transcripts.one(conn, transcript_id)
+        )
 
     async def keeps_conversation(self, conversation_id: str) -> bool:
-        async with self._reading("look up a conversation") as conn:
-            return await transcripts.kept(conn, conversation_id)
+        return await self._runner.read(
+            "look up a conversation", lambda conn: transcripts.kept(conn, conversation_id)
+        )
 
     async def iter_transcripts(
         self, filters: Filters, *, batch: int = 500
@@ -425,8 +393,11 @@ class SqlStore:
         """Oldest first; no connection is held while the caller works on a batch."""
         after: transcripts.Cursor | None = None
         while True:
-            async with self._reading("read transcripts", bulk=True) as conn:
-                found = await transcripts.batch(conn, filters, after, batch)
+            found = await self._runner.read(
+                "read transcripts",
+                functools.partial(transcripts.batch, filters=filters, after=after, limit=batch),
+                bulk=True,
+            )
             for transcript in found:
                 yield transcript
             if len(found) < batch:
@@ -434,24 +405,31 @@ class SqlStore:
             after = (found[-1].started_at, found[-1].id)
 
     async def count_transcripts(self, filters: Filters) -> int:
-        async with self._reading("count transcripts", bulk=True) as conn:
-            return await transcripts.count(conn, filters)
+        return await self._runner.read(
+            "count transcripts", lambda conn: transcripts.count(conn, filters), bulk=True
+        )
 
     async def stats_inputs(self, filters: Filters) -> StatsInputs:
-        async with self._reading("compute transcript statistics", bulk=True) as conn:
-            return await transcripts.stats(conn, filters)
+        return await self._runner.read(
+            "compute transcript statistics",
+            lambda conn: transcripts.stats(conn, filters),
+            bulk=True,
+        )
 
     async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
-        async with self._writing("tag the transcript") as conn:
-            return await transcripts.set_tag(conn, transcript_id, tag, on)
+        return await self._runner.write(
+            "tag the transcript", lambda conn: transcripts.set_tag(conn, transcript_id, tag, on)
+        )
 
     async def add_note(self, transcript_id: int, note: Note) -> bool:
-        async with self._writing("add the note") as conn:
-            return await transcripts.add_note(conn, transcript_id, note)
+        return await self._runner.write(
+            "add the note", lambda conn: transcripts.add_note(conn, transcript_id, note)
+        )
 
     async def forget_practitioner(self, practitioner: str, *, at: datetime) -> int:
-        async with self._writing("forget the practitioner") as conn:
-            gone = await transcripts.forget(conn, practitioner, at)
+        gone = await self._runner.write(
+            "forget the practitioner", lambda conn: transcripts.forget(conn, practitioner, at)
+        )
         await self._empty_the_wal()
         return gone
 
@@ -461,52 +439,75 @@ class SqlStore:
         in the database file itself is zeroed (secure_delete). A reader still on old pages (an
         export) keeps the log: SQLite then answers "busy" at once (no wait, other chats' writes
         go on) and the log empties at a later checkpoint, which is said in the log."""
-        if self._engine.dialect.name != "sqlite":
+        if self._runner.dialect != "sqlite":
             return
         try:
-            async with self._reading("empty the write-ahead log") as conn:
-                waited = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
-                await conn.exec_driver_sql("PRAGMA busy_timeout=0")
-                try:
-                    result = await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                    busy = result.first()
-                finally:
-                    await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
+            busy = await self._runner.read("empty the write-ahead log", _checkpoint)
         except StorageUnavailable as exc:
             log.warning("%s", exc)
             return
-        if busy is not None and busy[0]:
+        if busy:
             log.warning("the write-ahead log is still in use; it is emptied at a later checkpoint")
 
     async def purge_transcripts(self, before: datetime, filters: Filters = EVERY) -> int:
-        async with self._writing("delete old transcripts", bulk=True) as conn:
-            return await transcripts.purge(conn, before, filters)
+        return await self._runner.write(
+            "delete old transcripts",
+            lambda conn: transcripts.purge(conn, before, filters),
+            bulk=True,
+        )
 
     async def log_access(self, access: Access) -> None:
-        async with self._writing("write the access log") as conn:
-            await transcripts.log_access(conn, access)
+        await self._runner.write(
+            "write the access log", lambda conn: transcripts.log_access(conn, access)
+        )
 
     async def accesses(
         self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
     ) -> list[Access]:
         if limit < 1:
             raise UsageError("The access log limit must be 1 or more.")
-        async with self._reading("read the access log") as conn:
-            return await transcripts.accesses(conn, since, until, limit)
+        return await self._runner.read(
+            "read the access log", lambda conn: transcripts.accesses(conn, since, until, limit)
+        )
 
     async def record_quiz_answer(self, answer: QuizAnswer) -> None:
-        async with self._writing("save the quiz answer") as conn:
-            await transcripts.record_quiz_answer(conn, answer)
+        await self._runner.write(
+            "save the quiz answer", lambda conn: transcripts.record_quiz_answer(conn, answer)
+        )
 
     async def quiz_stats(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> QuizStats:
-        async with self._reading("compute quiz statistics") as conn:
-            return await transcripts.quiz_stats(conn, since, until)
+        return await self._runner.read(
+            "compute quiz statistics", lambda conn: transcripts.quiz_stats(conn, since, until)
+        )
 
     async def purge_quiz_answers(self, before: datetime) -> int:
-        async with self._writing("delete old quiz answers", bulk=True) as conn:
-            return await transcripts.purge_quiz_answers(conn, before)
+        return await self._runner.write(
+            "delete old quiz answers",
+            lambda conn: transcripts.purge_quiz_answers(conn, before),
+            bulk=True,
+        )
+
+
+def _executes(statement: sa.Executable) -> Any:
+    """Work that runs one statement and wants nothing back."""
+
+    def work(conn: sa.Connection) -> None:
+        conn.execute(statement)
+
+    return work
+
+
+def _checkpoint(conn: sa.Connection) -> bool:
+    """Checkpoint without waiting for readers; True if one kept the log busy."""
+    waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
+    return busy is not None and bool(busy[0])
 
 
 def _to_row(conv: StoredConversation) -> dict[str, Any]:

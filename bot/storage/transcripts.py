@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.tables import (
     UTCDateTime,
@@ -107,7 +106,7 @@ class Writer:
         )
         self._append = sa.insert(transcript_steps)
 
-    async def write(self, conn: AsyncConnection, change: TranscriptWrite, last_step: str) -> None:
+    def write(self, conn: sa.Connection, change: TranscriptWrite, last_step: str) -> None:
         """Insert or update the header by conversation id; append `change.steps` after the rest.
 
         The statement that writes the header also locks it (PostgreSQL) and reserves the step
@@ -131,15 +130,15 @@ class Writer:
             "last_step": last_step,
         }
         changes = {f"new_{name}": header[name] for name in self._BOUND}
-        row = (await conn.execute(self._update, changes)).first()
+        row = (conn.execute(self._update, changes)).first()
         if row is None:
-            row = (await conn.execute(self._insert, header)).first()
+            row = (conn.execute(self._insert, header)).first()
         if row is None:  # another replica inserted it since our UPDATE looked: it is there now
-            row = (await conn.execute(self._update, changes)).one()
+            row = (conn.execute(self._update, changes)).one()
         if not change.steps:
             return
         first = row.step_count - count + 1
-        await conn.execute(
+        conn.execute(
             self._append,
             [
                 {
@@ -156,35 +155,33 @@ class Writer:
         )
 
 
-async def _locked(conn: AsyncConnection, transcript_id: int) -> bool:
+def _locked(conn: sa.Connection, transcript_id: int) -> bool:
     """Whether the transcript exists, locking it on PostgreSQL until the transaction ends.
 
     (SQLite writers already hold the database's write lock.)
     """
     query = sa.select(T.id).where(T.id == transcript_id).with_for_update()
-    return (await conn.execute(query)).first() is not None
+    return (conn.execute(query)).first() is not None
 
 
-async def set_tag(conn: AsyncConnection, transcript_id: int, tag: str, on: bool) -> bool:
-    if not await _locked(conn, transcript_id):
+def set_tag(conn: sa.Connection, transcript_id: int, tag: str, on: bool) -> bool:
+    if not _locked(conn, transcript_id):
         return False
     if on:
         insert = insert_for(conn.dialect.name)(transcript_tags)
-        await conn.execute(
-            insert.values(transcript_id=transcript_id, tag=tag).on_conflict_do_nothing()
-        )
+        conn.execute(insert.values(transcript_id=transcript_id, tag=tag).on_conflict_do_nothing())
     else:
         tags = transcript_tags.c
-        await conn.execute(
+        conn.execute(
             sa.delete(transcript_tags).where(tags.transcript_id == transcript_id, tags.tag == tag)
         )
     return True
 
 
-async def add_note(conn: AsyncConnection, transcript_id: int, note: Note) -> bool:
-    if not await _locked(conn, transcript_id):
+def add_note(conn: sa.Connection, transcript_id: int, note: Note) -> bool:
+    if not _locked(conn, transcript_id):
         return False
-    await conn.execute(
+    conn.execute(
         sa.insert(transcript_notes).values(
             transcript_id=transcript_id, at=note.at, lead=note.lead, text=note.text
         )
@@ -192,48 +189,48 @@ async def add_note(conn: AsyncConnection, transcript_id: int, note: Note) -> boo
     return True
 
 
-async def _delete_where(conn: AsyncConnection, conditions: Sequence[sa.ColumnElement[bool]]) -> int:
+def _delete_where(conn: sa.Connection, conditions: Sequence[sa.ColumnElement[bool]]) -> int:
     """Delete the matching transcripts and everything hanging off them; return how many.
 
     Headers first, so the conditions (a tag filter reads the tags) are checked once, on rows
     PostgreSQL has locked; then the children of exactly those, a chunk of ids at a time.
     """
-    gone = (await conn.execute(sa.delete(transcripts).where(*conditions).returning(T.id))).scalars()
+    gone = (conn.execute(sa.delete(transcripts).where(*conditions).returning(T.id))).scalars()
     ids = list(gone)
     for start in range(0, len(ids), DELETE_CHUNK):
         chunk = ids[start : start + DELETE_CHUNK]
         for child in CHILDREN:
-            await conn.execute(sa.delete(child).where(child.c.transcript_id.in_(chunk)))
+            conn.execute(sa.delete(child).where(child.c.transcript_id.in_(chunk)))
     return len(ids)
 
 
-async def forget(conn: AsyncConnection, practitioner: str, at: datetime) -> int:
+def forget(conn: sa.Connection, practitioner: str, at: datetime) -> int:
     """Delete one practitioner's transcripts and quiz answers, take their code out of what is
     left, and log the deletion by counts only; return how many transcripts went.
 
     In the caller's one transaction, so the access log never names a code whose data is gone.
     """
-    gone = await _delete_where(conn, [T.practitioner == practitioner])
-    answers = await conn.execute(
+    gone = _delete_where(conn, [T.practitioner == practitioner])
+    answers = conn.execute(
         sa.delete(quiz_answers).where(quiz_answers.c.practitioner == practitioner)
     )
-    await _scrub(conn, practitioner)
+    _scrub(conn, practitioner)
     detail = FORGET_DETAIL.format(
         transcripts=_counted(gone, "transcript"),
         answers=_counted(int(answers.rowcount or 0), "quiz answer"),
     )
-    await log_access(conn, Access(at, FORGET_WHO, "telegram", "forget", detail))
+    log_access(conn, Access(at, FORGET_WHO, "telegram", "forget", detail))
     return gone
 
 
-async def _scrub(conn: AsyncConnection, practitioner: str) -> None:
+def _scrub(conn: sa.Connection, practitioner: str) -> None:
     """Replace the code in access-log rows and leads' notes, keeping the rows: leads' trail of
     who looked, and their notes on other transcripts, stay; the link to this person goes."""
     if not practitioner:  # "" is in every text: there would be nothing to find, and no end
         return
     for table, names in SCRUBBED:
         columns = [table.c[name] for name in names]
-        await conn.execute(
+        conn.execute(
             sa.update(table)
             .where(sa.or_(*(c.contains(practitioner, autoescape=True) for c in columns)))
             .values({c.name: sa.func.replace(c, practitioner, FORGOTTEN_MARK) for c in columns})
@@ -244,26 +241,26 @@ def _counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-async def purge(conn: AsyncConnection, before: datetime, filters: Filters) -> int:
-    return await _delete_where(conn, matching(replace(filters, changed_before=before)))
+def purge(conn: sa.Connection, before: datetime, filters: Filters) -> int:
+    return _delete_where(conn, matching(replace(filters, changed_before=before)))
 
 
-async def purge_quiz_answers(conn: AsyncConnection, before: datetime) -> int:
+def purge_quiz_answers(conn: sa.Connection, before: datetime) -> int:
     statement = sa.delete(quiz_answers).where(quiz_answers.c.at < before)
-    return int((await conn.execute(statement)).rowcount or 0)
+    return int((conn.execute(statement)).rowcount or 0)
 
 
-async def log_access(conn: AsyncConnection, access: Access) -> None:
-    await _insert_fields(conn, access_log, access)
+def log_access(conn: sa.Connection, access: Access) -> None:
+    _insert_fields(conn, access_log, access)
 
 
-async def record_quiz_answer(conn: AsyncConnection, answer: QuizAnswer) -> None:
-    await _insert_fields(conn, quiz_answers, answer)
+def record_quiz_answer(conn: sa.Connection, answer: QuizAnswer) -> None:
+    _insert_fields(conn, quiz_answers, answer)
 
 
-async def _insert_fields(conn: AsyncConnection, table: sa.Table, record: Any) -> None:
+def _insert_fields(conn: sa.Connection, table: sa.Table, record: Any) -> None:
     """Insert a dataclass whose fields are the table's columns (all but its id)."""
-    await conn.execute(sa.insert(table), {f.name: getattr(record, f.name) for f in fields(record)})
+    conn.execute(sa.insert(table), {f.name: getattr(record, f.name) for f in fields(record)})
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -294,12 +291,12 @@ def matching(filters: Filters) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-async def count(conn: AsyncConnection, filters: Filters) -> int:
+def count(conn: sa.Connection, filters: Filters) -> int:
     query = sa.select(sa.func.count()).select_from(transcripts).where(*matching(filters))
-    return int((await conn.execute(query)).scalar_one())
+    return int((conn.execute(query)).scalar_one())
 
 
-async def page(conn: AsyncConnection, filters: Filters, offset: int, limit: int) -> Page:
+def page(conn: sa.Connection, filters: Filters, offset: int, limit: int) -> Page:
     """Newest first; ties in start time broken by id, newest first too."""
     query = (
         sa.select(
@@ -317,8 +314,8 @@ async def page(conn: AsyncConnection, filters: Filters, offset: int, limit: int)
         .offset(offset)
         .limit(limit)
     )
-    rows = (await conn.execute(query)).all()
-    tags = await _tags(conn, [row.id for row in rows])
+    rows = (conn.execute(query)).all()
+    tags = _tags(conn, [row.id for row in rows])
     items = [
         Summary(
             id=row.id,
@@ -333,21 +330,21 @@ async def page(conn: AsyncConnection, filters: Filters, offset: int, limit: int)
         )
         for row in rows
     ]
-    return Page(items=items, total=await count(conn, filters), offset=offset, limit=limit)
+    return Page(items=items, total=count(conn, filters), offset=offset, limit=limit)
 
 
-async def kept(conn: AsyncConnection, conversation_id: str) -> bool:
+def kept(conn: sa.Connection, conversation_id: str) -> bool:
     query = sa.select(T.id).where(T.conversation_id == conversation_id).limit(1)
-    return (await conn.execute(query)).first() is not None
+    return (conn.execute(query)).first() is not None
 
 
-async def one(conn: AsyncConnection, transcript_id: int) -> Transcript | None:
-    found = await _whole(conn, sa.select(transcripts).where(T.id == transcript_id))
+def one(conn: sa.Connection, transcript_id: int) -> Transcript | None:
+    found = _whole(conn, sa.select(transcripts).where(T.id == transcript_id))
     return found[0] if found else None
 
 
-async def batch(
-    conn: AsyncConnection, filters: Filters, after: Cursor | None, limit: int
+def batch(
+    conn: sa.Connection, filters: Filters, after: Cursor | None, limit: int
 ) -> list[Transcript]:
     """The next `limit` transcripts oldest first after `after` (keyset, so no OFFSET scan)."""
     query = sa.select(transcripts).where(*matching(filters))
@@ -355,25 +352,25 @@ async def batch(
         started, last_id = after
         # The first condition alone is a range the (started_at, id) index can seek to.
         query = query.where(T.started_at >= started, sa.or_(T.started_at > started, T.id > last_id))
-    return await _whole(conn, query.order_by(T.started_at, T.id).limit(limit))
+    return _whole(conn, query.order_by(T.started_at, T.id).limit(limit))
 
 
-async def _whole(conn: AsyncConnection, query: sa.Select[Any]) -> list[Transcript]:
+def _whole(conn: sa.Connection, query: sa.Select[Any]) -> list[Transcript]:
     """Transcripts for header rows from `query`, in its order, with steps, tags and notes."""
-    rows = (await conn.execute(query)).all()
+    rows = (conn.execute(query)).all()
     ids = [row.id for row in rows]
     if not ids:
         return []
     steps: dict[int, list[Entry]] = {}
     step_rows = sa.select(transcript_steps).where(transcript_steps.c.transcript_id.in_(ids))
-    for r in await conn.execute(step_rows.order_by("transcript_id", "seq")):
+    for r in conn.execute(step_rows.order_by("transcript_id", "seq")):
         step = Entry(r.step, r.answer, r.at, r.redacted, r.removed)
         steps.setdefault(r.transcript_id, []).append(step)
     notes: dict[int, list[Note]] = {}
     note_rows = sa.select(transcript_notes).where(transcript_notes.c.transcript_id.in_(ids))
-    for n in await conn.execute(note_rows.order_by("at", "id")):
+    for n in conn.execute(note_rows.order_by("at", "id")):
         notes.setdefault(n.transcript_id, []).append(Note(n.at, n.lead, n.text))
-    tags = await _tags(conn, ids)
+    tags = _tags(conn, ids)
     return [
         Transcript(
             id=row.id,
@@ -393,16 +390,16 @@ async def _whole(conn: AsyncConnection, query: sa.Select[Any]) -> list[Transcrip
     ]
 
 
-async def _tags(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, frozenset[str]]:
+def _tags(conn: sa.Connection, ids: Iterable[int]) -> dict[int, frozenset[str]]:
     tags = transcript_tags.c
     found: dict[int, set[str]] = {}
     query = sa.select(tags.transcript_id, tags.tag).where(tags.transcript_id.in_(list(ids)))
-    for transcript_id, tag in await conn.execute(query):
+    for transcript_id, tag in conn.execute(query):
         found.setdefault(transcript_id, set()).add(tag)
     return {key: frozenset(value) for key, value in found.items()}
 
 
-async def stats(conn: AsyncConnection, filters: Filters) -> StatsInputs:
+def stats(conn: sa.Connection, filters: Filters) -> StatsInputs:
     conditions = matching(filters)
     dialect = conn.dialect.name
     hour = _utc_hour(T.started_at, dialect).label("hour")
@@ -419,17 +416,17 @@ async def stats(conn: AsyncConnection, filters: Filters) -> StatsInputs:
     )
     answered: dict[str, int] = {}
     unsure: dict[str, int] = {}
-    for step, given, not_sure in await conn.execute(per_step.group_by(s.step)):
+    for step, given, not_sure in conn.execute(per_step.group_by(s.step)):
         answered[step], unsure[step] = int(given), int(not_sure)
     return StatsInputs(
         by_hour={
             (at, outcome): int(n)
-            for at, outcome, n in await conn.execute(by_hour.group_by(hour, T.outcome))
+            for at, outcome, n in conn.execute(by_hour.group_by(hour, T.outcome))
         },
         answered=answered,
         unsure=unsure,
-        stopped_at={step: int(n) for step, n in await conn.execute(stopped.group_by(T.last_step))},
-        durations_s=[round(float(n), 3) for n in (await conn.execute(durations)).scalars()],
+        stopped_at={step: int(n) for step, n in conn.execute(stopped.group_by(T.last_step))},
+        durations_s=[round(float(n), 3) for n in (conn.execute(durations)).scalars()],
     )
 
 
@@ -449,15 +446,15 @@ def _seconds_between(
     return sa.cast(sa.extract("epoch", end - start), sa.Float)
 
 
-async def accesses(
-    conn: AsyncConnection, since: datetime | None, until: datetime | None, limit: int
+def accesses(
+    conn: sa.Connection, since: datetime | None, until: datetime | None, limit: int
 ) -> list[Access]:
     log = access_log.c
     query = sa.select(access_log).order_by(log.at.desc(), log.id.desc()).limit(limit)
     query = query.where(*_between(log.at, since, until))
     return [
         Access(row.at, row.who, row.channel, row.action, row.detail, row.allowed)
-        for row in await conn.execute(query)
+        for row in conn.execute(query)
     ]
 
 
@@ -471,9 +468,7 @@ def _between(
     ]
 
 
-async def quiz_stats(
-    conn: AsyncConnection, since: datetime | None, until: datetime | None
-) -> QuizStats:
+def quiz_stats(conn: sa.Connection, since: datetime | None, until: datetime | None) -> QuizStats:
     q = quiz_answers.c
     conditions = _between(q.at, since, until)
     takers = sa.select(q.quiz, sa.func.count(q.practitioner.distinct())).where(*conditions)
@@ -482,12 +477,10 @@ async def quiz_stats(
     ).where(*conditions)
     answered: dict[tuple[str, str], int] = {}
     wrong: dict[tuple[str, str], int] = {}
-    for quiz, statement, given, missed in await conn.execute(
-        per_statement.group_by(q.quiz, q.statement)
-    ):
+    for quiz, statement, given, missed in conn.execute(per_statement.group_by(q.quiz, q.statement)):
         answered[quiz, statement], wrong[quiz, statement] = int(given), int(missed)
     return QuizStats(
-        takers={quiz: int(n) for quiz, n in await conn.execute(takers.group_by(q.quiz))},
+        takers={quiz: int(n) for quiz, n in conn.execute(takers.group_by(q.quiz))},
         answered=answered,
         wrong=wrong,
     )

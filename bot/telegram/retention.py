@@ -9,10 +9,13 @@ from typing import Final
 from bot.errors import StorageUnavailable
 from bot.telegram.messaging import Context
 from bot.telegram.services import Services
+from bot.transcripts.model import Access
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY: Final = timedelta(days=1)
+WHO: Final = "retention"
+"""Who the access log says deleted: the policy, not a person."""
 
 
 class Retention:
@@ -20,15 +23,22 @@ class Retention:
         self.services = services
 
     async def purge_old(self, context: Context) -> None:
-        """Delete conversations, transcripts and quiz answers idle longer than retention."""
+        """Delete conversations, transcripts and quiz answers idle longer than retention, and
+        leave a trace without content in the access log: what went (counts), and when."""
         services = self.services
         days = services.config.retention_days
-        cut_off = services.now() - timedelta(days=days)
+        now = services.now()
+        cut_off = now - timedelta(days=days)
         try:
             store = services.store
             gone = await store.purge(cut_off)
             transcripts = await store.purge_transcripts(cut_off)
             quiz_answers = await store.purge_quiz_answers(cut_off)
+            detail = (
+                f"{transcripts} transcript(s), {quiz_answers} quiz answer(s) and {gone} "
+                f"conversation(s) older than {days} days deleted"
+            )
+            await store.log_access(Access(now, WHO, "telegram", "purge", detail))
         except StorageUnavailable as exc:
             log.warning("retention purge skipped: %s", type(exc).__name__)
             return

@@ -19,7 +19,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.errors import ConfigError, InfoshareError
 from bot.storage import (
@@ -34,7 +33,7 @@ from bot.storage import (
     open_store,
     sql,
 )
-from bot.storage.sql import _to_row, async_url, migration_config
+from bot.storage.sql import _to_row, driver_url, migration_config
 from bot.storage.tables import conversations, metadata
 from bot.transcripts.model import Filters
 from tests.support.storage import T0, conversation, postgres_only
@@ -242,12 +241,12 @@ def head() -> str | None:
 
 
 async def stamped_version(url: str) -> str | None:
-    engine = create_async_engine(async_url(url))
+    engine = sa.create_engine(driver_url(url))
     try:
-        async with engine.connect() as conn:
-            return (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     finally:
-        await engine.dispose()
+        engine.dispose()
 
 
 async def test_migrations_are_idempotent_and_data_survives_a_restart(
@@ -331,12 +330,12 @@ async def test_migration_head_matches_the_models(store: SqlStore, store_url: str
     def drift(connection: sa.Connection) -> list[Any]:
         return list(compare_metadata(MigrationContext.configure(connection), metadata))
 
-    engine = create_async_engine(async_url(store_url))
+    engine = sa.create_engine(driver_url(store_url))
     try:
-        async with engine.connect() as conn:
-            assert await conn.run_sync(drift) == []
+        with engine.connect() as conn:
+            assert drift(conn) == []
     finally:
-        await engine.dispose()
+        engine.dispose()
 
 
 async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
@@ -348,18 +347,18 @@ async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
         command.downgrade(config, "0001_conversations")
 
     await store.close()
-    engine = create_async_engine(async_url(store_url))
+    engine = sa.create_engine(driver_url(store_url))
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(to_first)
+        with engine.begin() as conn:
+            to_first(conn)
         saved = replace(conversation(), version=1)
         later = ("applied", "asked_message", "asked_at", "owed_at", "owed_mark")  # after 0001
         row = {k: v for k, v in _to_row(saved).items() if k not in later}
         saved = replace(saved, applied=())  # what the migration gives an older row
-        async with engine.begin() as conn:
-            await conn.execute(sa.insert(conversations), row)
+        with engine.begin() as conn:
+            conn.execute(sa.insert(conversations), row)
     finally:
-        await engine.dispose()
+        engine.dispose()
     store = await open_store(store_url)
     try:
         assert await stamped_version(store_url) == head()
@@ -377,21 +376,25 @@ async def test_downgrade_to_base_and_back(store: SqlStore, store_url: str) -> No
         return sa.inspect(connection).get_table_names()
 
     await store.close()
-    engine = create_async_engine(async_url(store_url))
+    engine = sa.create_engine(driver_url(store_url))
     try:
-        async with engine.begin() as conn:
-            assert sorted(await conn.run_sync(migrate, "0001_conversations")) == [
+        with engine.begin() as conn:
+            assert sorted(migrate(conn, "0001_conversations")) == [
                 "alembic_version",
                 "conversations",
             ]
-        async with engine.begin() as conn:
-            assert await conn.run_sync(migrate, "base") == ["alembic_version"]
-        async with engine.begin() as conn:
-            assert sorted(await conn.run_sync(migrate, "head")) == sorted(
-                ["alembic_version", *metadata.tables]
-            )
+        with engine.begin() as conn:
+            assert migrate(conn, "base") == ["alembic_version"]
+        with engine.begin() as conn:
+            assert sorted(migrate(conn, "head")) == sorted(["alembic_version", *metadata.tables])
     finally:
-        await engine.dispose()
+        engine.dispose()
+
+
+def settings(conn: sa.Connection) -> tuple[Any, ...]:
+    """SQLite's journal mode, synchronous level (2 is FULL) and busy timeout on `conn`."""
+    pragmas = ("journal_mode", "synchronous", "busy_timeout")
+    return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in pragmas)
 
 
 async def test_sqlite_file_and_folder_are_created_and_persist(sqlite_path: Path) -> None:
@@ -405,10 +408,10 @@ async def test_sqlite_file_and_folder_are_created_and_persist(sqlite_path: Path)
     reopened = await open_store(f"sqlite:///{sqlite_path}")
     try:
         assert await reopened.load(saved.chat_id) == saved
-        async with reopened._engine.connect() as conn:  # durability settings are in force
-            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
-            assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 2  # FULL
-            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+        # the durability settings are in force on the store's own connections
+        assert await reopened._runner.read("read settings", settings) == ("wal", 2, 5000)
+        await reopened.shown(saved)  # a write that is not flushed leaves them as they were
+        assert await reopened._runner.read("read settings", settings) == ("wal", 2, 5000)
     finally:
         await reopened.close()
 
@@ -432,17 +435,17 @@ async def test_sqlite_memory_store_serialises_concurrent_use() -> None:
 @pytest.mark.parametrize(
     ("written", "driver"),
     [
-        ("sqlite:///relative.db", "sqlite+aiosqlite"),
-        ("sqlite:////abs/path.db", "sqlite+aiosqlite"),
-        ("sqlite:///:memory:", "sqlite+aiosqlite"),
-        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite"),
+        ("sqlite:///relative.db", "sqlite+pysqlite"),
+        ("sqlite:////abs/path.db", "sqlite+pysqlite"),
+        ("sqlite:///:memory:", "sqlite+pysqlite"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+pysqlite"),
         ("postgresql://u:p@h:5433/db?sslmode=require", "postgresql+psycopg"),
         ("postgres://u@h/db", "postgresql+psycopg"),
         ("postgresql+psycopg2://u@h/db", "postgresql+psycopg"),
     ],
 )
-def test_urls_as_users_write_them_map_to_the_async_drivers(written: str, driver: str) -> None:
-    mapped = async_url(written)
+def test_urls_as_users_write_them_map_to_our_drivers(written: str, driver: str) -> None:
+    mapped = driver_url(written)
     original = make_url(written)
     assert mapped.drivername == driver
     assert (mapped.database, mapped.host, mapped.port, mapped.username, mapped.password) == (

@@ -145,3 +145,21 @@ async def test_a_relative_path_is_checked_too(
     foreign(tmp_path / "other.db")
     with pytest.raises(ConfigError, match=r"other\.db is an SQLite database of another program"):
         check_at_rest("sqlite:///other.db")
+
+
+async def test_a_database_readable_by_everyone_is_made_owner_only(tmp_path: Path) -> None:
+    """An older bot (or a lax umask) left the database and its log readable by every user."""
+    path = tmp_path / "infoshare.db"
+    await ours(path)
+    wal = path.with_name(path.name + "-wal")
+    wal.write_bytes(b"")
+    for file in (path, wal):
+        file.chmod(0o644)
+    store = await open_store(f"sqlite:///{path}")
+    try:
+        assert {f.name: f.stat().st_mode & 0o777 for f in (path, wal)} == {
+            "infoshare.db": 0o600,
+            "infoshare.db-wal": 0o600,
+        }
+    finally:
+        await store.close()

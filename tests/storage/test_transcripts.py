@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,6 +53,7 @@ from states import NOT_SURE
 from tests.support.storage import conversation, postgres_only
 from tests.support.tcpproxy import TcpProxy
 
+T = TypeVar("T")
 Reopen = Callable[[], Awaitable[SqlStore]]
 DAY0 = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 """Minutes past the hour on purpose: a bucket computed in Chatham time would not be :00 UTC."""
@@ -152,9 +153,20 @@ async def only(store: SqlStore) -> Transcript:
     return found
 
 
+async def query(store: SqlStore, work: Callable[[sa.Connection], T]) -> T:
+    """`work` on one of the store's own connections: what is in the database, not the API."""
+    return await store._runner.read("read for a test", work)
+
+
 async def rows(store: SqlStore, table: sa.Table) -> int:
-    async with store._engine.connect() as conn:
-        return int((await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar_one())
+    counted = sa.select(sa.func.count()).select_from(table)
+    return int(await query(store, lambda conn: conn.execute(counted).scalar_one()))
+
+
+async def seqs(store: SqlStore) -> list[int]:
+    return list(
+        await query(store, lambda conn: conn.execute(sa.select(transcript_steps.c.seq)).scalars())
+    )
 
 
 def at(minutes: float) -> datetime:
@@ -204,10 +216,8 @@ async def test_save_writes_the_transcript_in_step_with_the_conversation(store: S
             step(at(3), "age_band", "age_12_15"),
         ),
     )
-    async with store._engine.connect() as conn:
-        seqs = (await conn.execute(sa.select(transcript_steps.c.seq))).scalars().all()
-        header = (await conn.execute(sa.select(transcripts))).one()
-    assert sorted(seqs) == [1, 2, 3, 4]
+    header = await query(store, lambda conn: conn.execute(sa.select(transcripts)).one())
+    assert sorted(await seqs(store)) == [1, 2, 3, 4]
     assert (header.step_count, header.unsure, header.redacted) == (4, True, False)
     assert header.last_step == "share"
     summary = (await store.list_transcripts(Filters(), offset=0, limit=1)).items[0]
@@ -257,8 +267,7 @@ async def test_the_header_is_inserted_again_after_forget_with_a_new_id(store: Sq
     assert again.id > first  # a number a lead wrote down never comes to mean another one
     assert again.steps == (step(at(2), "about_whom", "child"),)
     assert (again.started_at, again.updated_at) == (DAY0, at(2))
-    async with store._engine.connect() as conn:
-        assert (await conn.execute(sa.select(transcript_steps.c.seq))).scalars().all() == [1]
+    assert await seqs(store) == [1]
 
 
 async def test_ids_are_consecutive_however_often_a_transcript_is_saved(store: SqlStore) -> None:
@@ -327,9 +336,7 @@ async def test_concurrent_writers_get_consecutive_distinct_step_numbers(
     pairs = [found.steps[i : i + 2] for i in range(0, 24, 2)]
     assert all(a.step == b.step and (a.answer, b.answer) == ("yes", "no") for a, b in pairs)
     assert {a.step for a, _ in pairs} == {f"q{i}" for i in range(12)}
-    async with store._engine.connect() as conn:
-        seqs = (await conn.execute(sa.select(transcript_steps.c.seq))).scalars().all()
-    assert sorted(seqs) == list(range(1, 25))
+    assert sorted(await seqs(store)) == list(range(1, 25))
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,13 +520,15 @@ async def test_forget_deletes_one_practitioners_transcripts_and_quiz_answers(
 async def every_text(store: SqlStore) -> dict[str, list[str]]:
     """Every value of every row of every table in the database (not just the ones the code
     knows about), as text, by table: what a copy of the database would show."""
-    async with store._engine.connect() as conn:
-        names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+
+    def work(conn: sa.Connection) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for name in names:
-            result = await conn.execute(sa.text(f'SELECT * FROM "{name}"'))
+        for name in sa.inspect(conn).get_table_names():
+            result = conn.execute(sa.text(f'SELECT * FROM "{name}"'))
             found[name] = [str(value) for row in result for value in row]
-    return found
+        return found
+
+    return await query(store, work)
 
 
 async def test_forget_leaves_the_code_nowhere_and_logs_only_counts(store: SqlStore) -> None:

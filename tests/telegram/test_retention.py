@@ -31,6 +31,33 @@ async def test_the_daily_purge_deletes_old_transcripts_too(harness: Harness) -> 
     assert await services.store.count_transcripts(Filters()) == 0
 
 
+async def test_every_purge_leaves_a_trace_without_content(harness: Harness) -> None:
+    """Who ("retention", never a person or a code), how many went, and when."""
+    await started(harness)
+    services = harness.services
+    days = services.config.retention_days
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    harness.clock.at = later = NOW + timedelta(days=days, seconds=1)
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    traces = await services.store.accesses()
+    assert [(a.at, a.who, a.action, a.detail) for a in traces] == [
+        (
+            later,
+            "retention",
+            "purge",
+            f"1 transcript(s), 0 quiz answer(s) and 1 conversation(s) older than {days} days "
+            "deleted",
+        ),
+        (
+            NOW,
+            "retention",
+            "purge",
+            f"0 transcript(s), 0 quiz answer(s) and 0 conversation(s) "
+            f"older than {days} days deleted",
+        ),
+    ]
+
+
 async def test_the_daily_purge_deletes_quiz_answers_past_retention(harness: Harness) -> None:
     services = harness.services
     days = services.config.retention_days
