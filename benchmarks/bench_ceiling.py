@@ -85,7 +85,7 @@ async def scenario(practitioners: int, rtt_s: float, think_s: float) -> dict[str
     request = SlowRequest(rtt_s)
     config = Config.model_validate({"storage": {"url": url}, "telegram": {"rate_limit": True}})
     app = build_application(config, load_library(), bt.TOKEN, bt.PSEUDONYMS, request=request)
-    app.services.attach(await open_store(url))
+    app.services.attach(await open_store(url, bt.KEYS))
     await app.initialize()
     waits: list[float] = []
     began = time.perf_counter()

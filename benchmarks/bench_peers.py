@@ -258,7 +258,7 @@ async def bot_design(script: Script, size: int, folder: Path, url: str | None) -
     request = TallyRequest()
     config = Config.model_validate({"storage": {"url": url}, "telegram": {"rate_limit": False}})
     app = build_application(config, LIBRARY, bt.TOKEN, bt.PSEUDONYMS, request=request)
-    store = await open_store(url)  # migrates: the table exists from here
+    store = await open_store(url, bt.KEYS)  # migrates: the table exists from here
     await asyncio.to_thread(store_idle_rows, url, script, size)
     timed = TimedStore(store)
     app.services.attach(cast(Any, timed))
@@ -281,7 +281,7 @@ def store_idle_rows(url: str, script: Script, size: int) -> None:
                     step, history = script.idle_state(chat_id)
                     rows.append(
                         {
-                            "chat_id": chat_id,
+                            "chat_key": bt.KEYS.key(chat_id),
                             "dialogue": DIALOGUE,
                             "step": step,
                             "history": [list(pair) for pair in history],

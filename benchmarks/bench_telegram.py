@@ -33,7 +33,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.config import Config
 from bot.content import load_library
-from bot.storage import open_store
+from bot.storage import ChatKeys, open_store
 from bot.telegram.application import build_application
 from bot.telegram.services import Services
 from bot.transcripts.pseudonym import Pseudonyms
@@ -41,6 +41,7 @@ from states import Dialogue, paths
 
 TOKEN = "123456789:" + "BenchOnlyNotARealToken_" * 2  # fake; built so no token is committed
 PSEUDONYMS = Pseudonyms(b"bench-only-pseudonym-key")
+KEYS = ChatKeys(PSEUDONYMS.secret)
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 
 
@@ -259,7 +260,7 @@ async def real_application(
     config = Config(storage={"url": url}, telegram={"rate_limit": False})  # type: ignore[arg-type]
     app = build_application(config, load_library(), TOKEN, PSEUDONYMS, request=request)
     services = app.services
-    store = await open_store(url)
+    store = await open_store(url, KEYS)
     services.attach(store if transcripts else WithoutTranscripts(store))  # type: ignore[arg-type]
     await app.initialize()
     return app, services

@@ -36,8 +36,8 @@ from bench_core import paths
 from machine import describe
 
 from bot.content import load_library
-from bot.storage import SqlStore, StoredConversation, open_store
-from bot.storage.sql import async_url
+from bot.storage import ChatKeys, SqlStore, StoredConversation, open_store
+from bot.storage.sql import driver_url
 from bot.storage.tables import transcript_notes, transcript_steps, transcript_tags, transcripts
 from bot.transcripts.model import BACK, FREE_TEXT, NOT_SURE, TAGS, Entry, Filters, TranscriptWrite
 from states import Dialogue
@@ -49,6 +49,8 @@ CHUNK = 5_000
 """Transcripts per insert batch while seeding."""
 REPEATS = 15
 """Timed runs per read measure; the median is reported."""
+
+KEYS = ChatKeys(b"bench-only-secret")
 
 
 # ---- seeding -------------------------------------------------------------------------------
@@ -149,10 +151,7 @@ def seed_rows(
 
 def seed(url: str, dialogue: Dialogue, count: int) -> tuple[float, int]:
     """Bulk-insert `count` transcripts with a synchronous engine; (seconds, steps written)."""
-    target = async_url(url)
-    if target.get_backend_name() == "sqlite":
-        target = target.set(drivername="sqlite")  # psycopg is sync and async alike
-    engine = sa.create_engine(target)
+    engine = sa.create_engine(driver_url(url))
     rng = random.Random(2026)
     written = 0
     begin = time.perf_counter()
@@ -283,7 +282,7 @@ def write(conv: StoredConversation) -> TranscriptWrite:
 
 
 async def run(url: str, dialogue: Dialogue, count: int, save_count: int) -> dict[str, Any]:
-    store = await open_store(url)  # creates the schema
+    store = await open_store(url, KEYS)  # creates the schema
     try:
         seconds, steps = seed(url, dialogue, count)
         results: dict[str, Any] = {"seed": (seconds, steps)}

@@ -17,7 +17,7 @@ from tests.emulator import EmulatorClient, spawn
 from tests.emulator.world import World
 from tests.support.clock import FixedClock
 from tests.support.e2e import TOKEN as E2E_TOKEN
-from tests.support.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
+from tests.support.offline import KEYS, PSEUDONYMS, TOKEN, Harness, WorldRequest
 
 pytest_plugins = ["tests.support.storage"]
 
@@ -73,7 +73,7 @@ async def harness(config: Config, library: Library) -> AsyncIterator[Harness]:
     app = build_application(
         config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world), clock=FixedClock()
     )
-    app.services.attach(await open_store(config.storage.url))
+    app.services.attach(await open_store(config.storage.url, KEYS))
     async with app:
         harness = Harness(app, world)
         yield harness

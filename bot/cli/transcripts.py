@@ -25,7 +25,7 @@ from bot import render
 from bot.cli.common import Commands, add_command, library_for
 from bot.config import Config
 from bot.errors import UsageError
-from bot.storage import SqlStore, open_store
+from bot.storage import ChatKeys, SqlStore, check_at_rest, open_store
 from bot.transcripts.export import FORMATS, export
 from bot.transcripts.model import (
     TAGS,
@@ -37,6 +37,7 @@ from bot.transcripts.model import (
     parse_id,
     parse_period,
 )
+from bot.transcripts.pseudonym import load_pseudonyms
 from bot.transcripts.stats import compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 from states import Library
@@ -180,7 +181,9 @@ def run_transcripts(args: argparse.Namespace, config: Config) -> int:
     library = library_for(args, config)
 
     async def main() -> int:
-        store = await open_store(config.storage.url)
+        check_at_rest(config.storage.url)  # a broken database stops us before a key is made
+        keys = ChatKeys(load_pseudonyms(config.key_file()).secret)
+        store = await open_store(config.storage.url, keys)
         try:
             job: Job = args.job
             return await job(Desk(config, library, store, args, sys.stdout))

@@ -3,7 +3,8 @@
 one transaction.
 
 One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections, the store),
-`bot.storage.tables` (the schema), `bot.storage.transcripts` (the transcript queries).
+`bot.storage.tables` (the schema), `bot.storage.transcripts` (the transcript queries),
+`bot.storage.engines` (how work reaches each database), `bot.storage.keys` (chat ids at rest).
 """
 
 from bot.storage.base import (
@@ -18,10 +19,12 @@ from bot.storage.base import (
     TranscriptStore,
     new_conversation_id,
 )
+from bot.storage.keys import ChatKeys
 from bot.storage.sql import SqlStore, check_at_rest, open_store
 
 __all__ = [
     "APPLIED_KEPT",
+    "ChatKeys",
     "ConversationStore",
     "Mark",
     "SqlStore",

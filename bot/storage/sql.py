@@ -29,11 +29,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from bot.errors import ConfigError, UsageError
+from bot.errors import ConfigError, StorageError, UsageError
 from bot.storage import transcripts
 from bot.storage.base import Mark, StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.engines import SQLITE_THREADS, WRITE, Greenlet, Runner, Threaded
 from bot.storage.files import check_sqlite_file, owner_only
+from bot.storage.keys import ChatKeys
 from bot.storage.tables import conversations, insert_for
 from bot.transcripts.model import (
     EVERY,
@@ -95,8 +96,11 @@ def migration_config() -> AlembicConfig:
     return config
 
 
-async def open_store(url: str) -> SqlStore:
+async def open_store(url: str, keys: ChatKeys) -> SqlStore:
     """Connect, create the SQLite file (and its folder) if needed, and migrate to the head.
+
+    `keys` (from the bot's secret) key and seal chat ids at rest (`bot.storage.keys`); a
+    migration that rekeys stored conversations uses them too.
 
     Raises `ConfigError` for a URL of the wrong kind or an SQLite file that is damaged or not
     ours (`bot.storage.files`), and `StorageUnavailable` if the database cannot be reached or
@@ -110,12 +114,12 @@ async def open_store(url: str) -> SqlStore:
     try:
         lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         async with lock:
-            await runner.write("open the database", _migrate)
+            await runner.write("open the database", functools.partial(_migrate, keys=keys))
     except BaseException:
         await runner.close()
         raise
     log.info("storage: opened %s", target.render_as_string(hide_password=True))
-    return SqlStore(runner)
+    return SqlStore(runner, keys)
 
 
 def check_at_rest(url: str) -> None:
@@ -215,12 +219,13 @@ def _sqlite_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _migrate(connection: sa.Connection) -> None:
+def _migrate(connection: sa.Connection, keys: ChatKeys) -> None:
     """Upgrade to the head, one process at a time (PostgreSQL: an advisory lock)."""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
     config = migration_config()
     config.attributes["connection"] = connection
+    config.attributes["chat_keys"] = keys
     command.upgrade(config, "head")
 
 
@@ -235,27 +240,28 @@ class SqlStore:
     transcript statements are in `bot.storage.transcripts`.
     """
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, keys: ChatKeys) -> None:
         self._runner = runner
+        self._keys = keys
         # Built once, values bound at execution: building and cache-keying a statement per save
         # costs as much as running it. RETURNING, not rowcount: psycopg reports -1 rows for a
         # compiled INSERT .. ON CONFLICT.
         c = conversations.c
-        self._load: Any = sa.select(conversations).where(c.chat_id == sa.bindparam("chat_id"))
+        self._load: Any = sa.select(conversations).where(c.chat_key == sa.bindparam("chat_key"))
         self._insert_new: Any = (
             insert_for(runner.dialect)(conversations)
-            .on_conflict_do_nothing(index_elements=[c.chat_id])
-            .returning(c.chat_id)
+            .on_conflict_do_nothing(index_elements=[c.chat_key])
+            .returning(c.chat_key)
         )
         self._update_from: Any = (
             sa.update(conversations)
-            .where(c.chat_id == sa.bindparam("loaded_chat_id"))
+            .where(c.chat_key == sa.bindparam("loaded_chat_key"))
             .where(c.version == sa.bindparam("loaded_version"))
-            .returning(c.chat_id)
+            .returning(c.chat_key)
         )
         self._shown: Any = (
             sa.update(conversations)
-            .where(c.chat_id == sa.bindparam("shown_chat_id"))
+            .where(c.chat_key == sa.bindparam("shown_chat_key"))
             .where(c.conversation_id == sa.bindparam("shown_conversation_id"))
             .where(c.turn == sa.bindparam("shown_turn"))
         )
@@ -265,8 +271,10 @@ class SqlStore:
 
     async def load(self, chat_id: int) -> StoredConversation | None:
         def work(conn: sa.Connection) -> StoredConversation | None:
-            row = conn.execute(self._load, {"chat_id": chat_id}).one_or_none()
-            return None if row is None else _from_row(row)
+            row = conn.execute(self._load, {"chat_key": key}).one_or_none()
+            return None if row is None else _from_row(row, chat_id)
+
+        key = self._keys.key(chat_id)
 
         return await self._runner.read("load the conversation", work)
 
@@ -278,12 +286,12 @@ class SqlStore:
         transcript: TranscriptWrite | None = None,
     ) -> StoredConversation:
         stored = replace(conv, version=(expected_version or 0) + 1)
-        values = _to_row(stored)
+        values = _to_row(stored, self._keys)
         if expected_version is None:
             statement = self._insert_new
         else:
             statement = self._update_from
-            values |= {"loaded_chat_id": conv.chat_id, "loaded_version": expected_version}
+            values |= {"loaded_chat_key": values["chat_key"], "loaded_version": expected_version}
 
         def work(conn: sa.Connection) -> bool:
             written = conn.execute(statement, values).first() is not None
@@ -303,11 +311,12 @@ class SqlStore:
         asked_at: datetime | None = None,
     ) -> None:
         values: dict[str, Any] = {
-            "shown_chat_id": stored.chat_id,
+            "shown_chat_key": self._keys.key(stored.chat_id),
             "shown_conversation_id": stored.conversation_id,
             "shown_turn": stored.turn,
             "owed_at": None,
             "owed_mark": None,
+            "chat_sealed": None,  # no reply owed: the chat id goes
         }
         if asked is not None:
             values |= {"asked_message": asked, "asked_at": asked_at}
@@ -332,21 +341,35 @@ class SqlStore:
         def work(conn: sa.Connection) -> list[StoredConversation]:
             claimed: list[StoredConversation] = []
             for row in rows:
+                chat_id = self._chat_of(row)
+                # a debt no sender can pay (its chat id cannot be opened) is dropped, not retried
+                due = None if chat_id is None else now + lease
                 taken = conn.execute(
                     sa.update(conversations)
-                    .where(c.chat_id == row.chat_id)
+                    .where(c.chat_key == row.chat_key)
                     .where(c.owed_at == row.owed_at)  # unless a move or another sender came first
-                    .values(owed_at=now + lease)
-                    .returning(c.chat_id)
+                    .values(owed_at=due)
+                    .returning(c.chat_key)
                 )
-                if taken.first() is not None:
-                    claimed.append(replace(_from_row(row), owed_at=now + lease))
+                if taken.first() is not None and chat_id is not None:
+                    claimed.append(replace(_from_row(row, chat_id), owed_at=due))
             return claimed
 
         return await self._runner.write("claim owed replies", work)
 
+    def _chat_of(self, row: sa.Row[Any]) -> int | None:
+        """The chat an owed reply goes to, from its seal; None (logged) if it cannot be opened."""
+        try:
+            if row.chat_sealed is None:
+                raise StorageError("an owed reply has no sealed chat id")
+            return self._keys.unseal(row.chat_sealed)
+        except StorageError as exc:
+            log.warning("owed reply dropped: %s", exc)
+            return None
+
     async def delete(self, chat_id: int) -> None:
-        statement = sa.delete(conversations).where(conversations.c.chat_id == chat_id)
+        key = self._keys.key(chat_id)
+        statement = sa.delete(conversations).where(conversations.c.chat_key == key)
         await self._runner.write("delete the conversation", _executes(statement))
 
     async def purge(self, before: datetime) -> int:
@@ -510,9 +533,11 @@ def _checkpoint(conn: sa.Connection) -> bool:
     return busy is not None and bool(busy[0])
 
 
-def _to_row(conv: StoredConversation) -> dict[str, Any]:
+def _to_row(conv: StoredConversation, keys: ChatKeys) -> dict[str, Any]:
+    """The row as stored: the chat by its key, its id sealed only while a reply is owed."""
     return {
-        "chat_id": conv.chat_id,
+        "chat_key": keys.key(conv.chat_id),
+        "chat_sealed": None if conv.owed_at is None else keys.seal(conv.chat_id),
         "dialogue": conv.dialogue,
         "step": conv.step,
         "history": [list(pair) for pair in conv.history],
@@ -547,9 +572,10 @@ def _mark_from_json(raw: dict[str, Any] | None) -> Mark | None:
     return Mark(raw["message"], raw["note"], raw["step"], history)
 
 
-def _from_row(row: sa.Row[Any]) -> StoredConversation:
+def _from_row(row: sa.Row[Any], chat_id: int) -> StoredConversation:
+    """The row as the front ends see it, for the chat it was found by (or unsealed from)."""
     return StoredConversation(
-        chat_id=row.chat_id,
+        chat_id=chat_id,
         dialogue=row.dialogue,
         step=row.step,
         history=tuple((step, answer) for step, answer in row.history),

@@ -61,7 +61,10 @@ def _transcript_id() -> sa.Column[int]:
 conversations = sa.Table(
     "conversations",
     metadata,
-    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    # A keyed hash of the chat id (`bot.storage.keys`): the database alone names no chat.
+    sa.Column("chat_key", sa.Text, primary_key=True),
+    # The chat id, sealed, only while a reply is owed (the outbox needs to know where to send).
+    sa.Column("chat_sealed", sa.Text, nullable=True),
     sa.Column("dialogue", sa.Text, nullable=False),
     sa.Column("step", sa.Text, nullable=False),
     sa.Column("history", sa.JSON, nullable=False),

@@ -20,7 +20,7 @@ from telegram.request import BaseRequest
 from bot import words
 from bot.config import Config, load_config
 from bot.errors import ConfigError
-from bot.storage import open_store
+from bot.storage import ChatKeys, open_store
 from bot.telegram.delivery import PerChatUpdateProcessor
 from bot.telegram.outbox import SEND_EVERY
 from bot.telegram.retention import PURGE_EVERY
@@ -113,7 +113,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     """
     assert isinstance(app, InfoshareApplication)
     services = app.services
-    services.attach(await open_store(services.config.storage.url))
+    keys = ChatKeys(services.pseudonyms.secret)
+    services.attach(await open_store(services.config.storage.url, keys))
     if app.config_path is not None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, reload_config, services, app.config_path)

@@ -2,8 +2,7 @@
 
 Everything the update committed stays committed: the next update shows where the conversation
 is. When Telegram says stop (the user blocked the bot) or wait (flood control, after the rate
-limiter's retries), nothing more is sent for this update. An update whose ids do not fit in 64
-bits (Telegram's never do) cannot be stored, so it is logged in one line and nothing is tried.
+limiter's retries), nothing more is sent for this update.
 """
 
 from __future__ import annotations
@@ -16,23 +15,11 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import render, words
-from bot.content.limits import fits_an_id
 from bot.errors import StaleWrite, StorageUnavailable
 from bot.telegram.advice import Advice
 from bot.telegram.messaging import Context, answer_query, say, send
 
 log = logging.getLogger(__name__)
-
-
-def out_of_range(update: Update) -> str | None:
-    """Which of the update's ids no database column can hold (storage would fail on it again)."""
-    ids = {
-        "update_id": update.update_id,
-        "chat.id": update.effective_chat.id if update.effective_chat else 0,
-        "from.id": update.effective_user.id if update.effective_user else 0,
-    }
-    wide = [name for name, value in ids.items() if not fits_an_id(value)]
-    return ", ".join(wide) or None
 
 
 class Failures:
@@ -44,14 +31,6 @@ class Failures:
     async def on_error(self, update: object, context: Context) -> None:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
-        wide = out_of_range(update) if isinstance(update, Update) else None
-        if wide is not None:
-            # Loading the chat to apologise would fail the same way: one line, then stop.
-            name = type(error).__name__
-            log.warning(
-                "update %s: %s beyond 64 bits (%s); not stored, stopped", update_id, wide, name
-            )
-            return
         if isinstance(error, StaleWrite | StorageUnavailable):
             log.warning("update %s not saved: %s", update_id, type(error).__name__)
         elif isinstance(error, Forbidden):

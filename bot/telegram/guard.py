@@ -1,4 +1,6 @@
-"""What the bot does not take: edits, groups and channels, files and forwards, unknown commands.
+"""What the bot does not take: edits, groups and channels, files and forwards, unknown commands,
+and updates whose ids do not fit in 64 bits (Telegram's never do: such an update is forged or
+broken, and nothing of it is kept or answered).
 
 The guard runs before every other handler, so no feature ever sees a group's or a channel's
 update or an edited message.
@@ -15,11 +17,22 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import render, words
-from bot.content.limits import POPUP_CHARS
+from bot.content.limits import POPUP_CHARS, fits_an_id
 from bot.telegram.advice import Advice
 from bot.telegram.messaging import Context, answer_query, chat_id_of, say, send
 
 log = logging.getLogger(__name__)
+
+
+def out_of_range(update: Update) -> str | None:
+    """Which of the update's ids are beyond 64 bits, which no Telegram id is."""
+    ids = {
+        "update_id": update.update_id,
+        "chat.id": update.effective_chat.id if update.effective_chat else 0,
+        "from.id": update.effective_user.id if update.effective_user else 0,
+    }
+    wide = [name for name, value in ids.items() if not fits_an_id(value)]
+    return ", ".join(wide) or None
 
 
 class Guard:
@@ -31,6 +44,10 @@ class Guard:
 
     async def screen(self, update: Update, context: Context) -> None:
         """Edits are not new answers; groups, channels and chatless updates get no advice."""
+        wide = out_of_range(update)
+        if wide is not None:
+            log.warning("update %s: %s beyond 64 bits; not taken", update.update_id, wide)
+            raise ApplicationHandlerStop
         if update.edited_message is not None or update.edited_channel_post is not None:
             raise ApplicationHandlerStop
         chat = update.effective_chat

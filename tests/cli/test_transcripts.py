@@ -17,6 +17,7 @@ import yaml
 from bot.cli import main
 from bot.storage import StoredConversation, open_store
 from bot.transcripts.model import FREE_TEXT, Entry, TranscriptWrite
+from tests.support.storage import KEYS
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 WHO = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"
@@ -24,7 +25,7 @@ WHO = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"
 
 async def seed(url: str) -> None:
     """Three conversations: shared with consent (9 days ago), unsure (unfinished), redacted."""
-    store = await open_store(url)
+    store = await open_store(url, KEYS)
     plans = [
         ("share_with_consent", 9, [("immediate_danger", "no"), ("consent", "given")], False),
         (None, 2, [("immediate_danger", "no"), ("legitimate_purpose", "not_sure")], False),

@@ -36,7 +36,7 @@ from bot.storage import (
 from bot.storage.sql import _to_row, driver_url, migration_config
 from bot.storage.tables import conversations, metadata
 from bot.transcripts.model import Filters
-from tests.support.storage import T0, conversation, postgres_only
+from tests.support.storage import KEYS, T0, conversation, postgres_only
 from tests.support.tcpproxy import TcpProxy
 
 Reopen = Callable[[], Awaitable[SqlStore]]
@@ -258,15 +258,15 @@ async def test_migrations_are_idempotent_and_data_survives_a_restart(
     second = await reopen()  # two replicas starting on an up-to-date database
     assert await first.load(saved.chat_id) == saved
     assert await second.load(saved.chat_id) == saved
-    assert head() == "0005_owed_replies"
+    assert head() == "0006_keyed_chats"
     assert await stamped_version(store_url) == head()
 
 
 OPENER = """
 import asyncio, sys
-from bot.storage import open_store
+from bot.storage import ChatKeys, open_store
 async def main():
-    await (await open_store(sys.argv[1])).close()
+    await (await open_store(sys.argv[1], ChatKeys(b"any key: the database is empty"))).close()
 asyncio.run(main())
 """
 
@@ -313,8 +313,8 @@ async def test_stores_opened_together_in_one_process_migrate_one_by_one(tmp_path
     """Alembic keeps its state in module globals, so concurrent migrations must not interleave."""
     async with asyncio.timeout(120):
         stores = await asyncio.gather(
-            *(open_store(f"sqlite:///{tmp_path / f'db{i}.db'}") for i in range(4)),
-            open_store("sqlite:///:memory:"),
+            *(open_store(f"sqlite:///{tmp_path / f'db{i}.db'}", KEYS) for i in range(4)),
+            open_store("sqlite:///:memory:", KEYS),
         )
     try:
         for store in stores:
@@ -338,6 +338,14 @@ async def test_migration_head_matches_the_models(store: SqlStore, store_url: str
         engine.dispose()
 
 
+def as_of_0001() -> sa.Table:
+    """The conversations table as the first migration made it: keyed by the plain chat id."""
+    first = ("dialogue", "step", "history", "conversation_id", "turn", "content_version")
+    first += ("started_at", "updated_at", "version", "last_record")
+    columns = [sa.Column(c.name, c.type) for c in conversations.c if c.name in first]
+    return sa.Table("conversations", sa.MetaData(), sa.Column("chat_id", sa.BigInteger), *columns)
+
+
 async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
     store: SqlStore, store_url: str
 ) -> None:
@@ -353,13 +361,15 @@ async def test_opening_an_older_database_upgrades_it_and_keeps_its_data(
             to_first(conn)
         saved = replace(conversation(), version=1)
         later = ("applied", "asked_message", "asked_at", "owed_at", "owed_mark")  # after 0001
-        row = {k: v for k, v in _to_row(saved).items() if k not in later}
+        keyed = ("chat_key", "chat_sealed")  # 0006
+        row = {k: v for k, v in _to_row(saved, KEYS).items() if k not in later + keyed}
+        row["chat_id"] = saved.chat_id
         saved = replace(saved, applied=())  # what the migration gives an older row
         with engine.begin() as conn:
-            conn.execute(sa.insert(conversations), row)
+            conn.execute(sa.insert(as_of_0001()), row)
     finally:
         engine.dispose()
-    store = await open_store(store_url)
+    store = await open_store(store_url, KEYS)
     try:
         assert await stamped_version(store_url) == head()
         assert await store.load(saved.chat_id) == saved
@@ -399,13 +409,13 @@ def settings(conn: sa.Connection) -> tuple[Any, ...]:
 
 async def test_sqlite_file_and_folder_are_created_and_persist(sqlite_path: Path) -> None:
     assert not sqlite_path.parent.exists()
-    store = await open_store(f"sqlite:///{sqlite_path}")
+    store = await open_store(f"sqlite:///{sqlite_path}", KEYS)
     try:
         saved = await store.save(conversation(), expected_version=None)
     finally:
         await store.close()
     assert sqlite_path.is_file()
-    reopened = await open_store(f"sqlite:///{sqlite_path}")
+    reopened = await open_store(f"sqlite:///{sqlite_path}", KEYS)
     try:
         assert await reopened.load(saved.chat_id) == saved
         # the durability settings are in force on the store's own connections
@@ -417,7 +427,7 @@ async def test_sqlite_file_and_folder_are_created_and_persist(sqlite_path: Path)
 
 
 async def test_sqlite_memory_store_serialises_concurrent_use() -> None:
-    store = await open_store("sqlite:///:memory:")
+    store = await open_store("sqlite:///:memory:", KEYS)
     try:
         saved = await asyncio.gather(
             *(store.save(conversation(chat_id=i), expected_version=None) for i in range(20))
@@ -461,7 +471,7 @@ def test_urls_as_users_write_them_map_to_our_drivers(written: str, driver: str) 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url", "redis://127.0.0.1:6379/0"])
 async def test_unsupported_urls_are_config_errors(url: str) -> None:
     with pytest.raises(ConfigError, match=r"storage\.url"):
-        await open_store(url)
+        await open_store(url, KEYS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,17 +488,17 @@ def assert_no_private_text(exc: BaseException) -> None:
 
 async def test_unreachable_server_is_unavailable() -> None:
     with pytest.raises(StorageUnavailable, match="cannot open the database"):
-        await open_store("postgresql://postgres@127.0.0.1:1/test?connect_timeout=2")
+        await open_store("postgresql://postgres@127.0.0.1:1/test?connect_timeout=2", KEYS)
 
 
 async def test_sqlite_folder_that_cannot_be_created_is_unavailable(tmp_path: Path) -> None:
     (tmp_path / "a_file").write_text("not a folder")
     with pytest.raises(StorageUnavailable, match="cannot create the folder"):
-        await open_store(f"sqlite:///{tmp_path / 'a_file' / 'infoshare.db'}")
+        await open_store(f"sqlite:///{tmp_path / 'a_file' / 'infoshare.db'}", KEYS)
 
 
 async def test_locked_sqlite_is_unavailable_until_the_lock_goes(sqlite_path: Path) -> None:
-    store = await open_store(f"sqlite:///{sqlite_path}?timeout=0.05")
+    store = await open_store(f"sqlite:///{sqlite_path}?timeout=0.05", KEYS)
     other_writer = sqlite3.connect(sqlite_path, isolation_level=None)
     try:
         saved = await store.save(conversation(), expected_version=None)
@@ -505,11 +515,11 @@ async def test_locked_sqlite_is_unavailable_until_the_lock_goes(sqlite_path: Pat
 
 
 async def test_read_only_sqlite_is_unavailable(sqlite_path: Path) -> None:
-    writable = await open_store(f"sqlite:///{sqlite_path}")
+    writable = await open_store(f"sqlite:///{sqlite_path}", KEYS)
     saved = await writable.save(conversation(), expected_version=None)
     await writable.close()
     # Root ignores file permissions, so open the file read-only the way SQLite itself can.
-    store = await open_store(f"sqlite:///file:{sqlite_path}?mode=ro&uri=true")
+    store = await open_store(f"sqlite:///file:{sqlite_path}?mode=ro&uri=true", KEYS)
     try:
         assert await store.load(saved.chat_id) == saved
         with pytest.raises(StorageUnavailable, match="readonly database") as caught:
@@ -527,7 +537,7 @@ async def test_postgres_outage_is_unavailable_and_the_store_recovers(postgres_ur
     url = make_url(postgres_url)
     relay = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await relay.restore()
-    store = await open_store(url.set(port=relay.port).render_as_string(hide_password=False))
+    store = await open_store(url.set(port=relay.port).render_as_string(hide_password=False), KEYS)
     try:
         saved = await store.save(conversation(), expected_version=None)
         await relay.cut()  # the server restarts while the bot is idle:
@@ -556,9 +566,9 @@ async def test_connect_timeout_sets_the_time_limit_or_is_refused(
     url = make_url(postgres_url).update_query_dict({"connect_timeout": timeout})
     if not works:
         with pytest.raises(ConfigError, match=r"storage\.url: connect_timeout=soon"):
-            await open_store(url.render_as_string(hide_password=False))
+            await open_store(url.render_as_string(hide_password=False), KEYS)
         return
-    store = await open_store(url.render_as_string(hide_password=False))
+    store = await open_store(url.render_as_string(hide_password=False), KEYS)
     try:
         assert await store.load(1) is None
     finally:

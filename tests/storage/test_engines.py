@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.storage import SqlStore
 from bot.storage.sql import _to_row
 from bot.storage.tables import conversations
-from tests.support.storage import conversation
+from tests.support.storage import KEYS, conversation
 
 SYNCHRONOUS = {"sqlite": "PRAGMA synchronous", "postgresql": "SHOW synchronous_commit"}
 """How each database says whether a commit waits for the disk."""
@@ -35,7 +35,7 @@ async def test_only_a_write_said_not_durable_skips_the_flush(store: SqlStore) ->
 
 async def test_a_write_that_fails_part_way_leaves_nothing(store: SqlStore) -> None:
     def half_then_fail(conn: sa.Connection) -> None:
-        conn.execute(sa.insert(conversations), _to_row(conversation(chat_id=7)))
+        conn.execute(sa.insert(conversations), _to_row(conversation(chat_id=7), KEYS))
         raise RuntimeError("a bug after the first statement")
 
     for durable in (True, False):

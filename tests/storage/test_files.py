@@ -17,13 +17,14 @@ import pytest
 from bot.cli import main
 from bot.errors import ConfigError
 from bot.storage import check_at_rest, open_store
+from tests.support.storage import KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 async def ours(path: Path) -> None:
     """A database the bot made, with enough rows to span many pages, checkpointed."""
-    store = await open_store(f"sqlite:///{path}")
+    store = await open_store(f"sqlite:///{path}", KEYS)
     await store.close()
     with closing(sqlite3.connect(path)) as db, db:
         db.executemany(
@@ -79,7 +80,7 @@ async def test_a_broken_file_is_refused_by_name_and_left_alone(tmp_path: Path, k
     await make(kind, path)
     before = fingerprint(tmp_path)
     url = f"sqlite:///{path}"
-    for attempt in (lambda: check_at_rest(url), lambda: open_store(url)):
+    for attempt in (lambda: check_at_rest(url), lambda: open_store(url, KEYS)):
         with pytest.raises(ConfigError) as refused:
             result = attempt()
             if result is not None:
@@ -97,7 +98,7 @@ async def test_a_missing_empty_or_healthy_file_is_accepted(tmp_path: Path) -> No
     before = fingerprint(tmp_path)
     check_at_rest(f"sqlite:///{tmp_path / 'ours.db'}")
     assert fingerprint(tmp_path) == before
-    store = await open_store(f"sqlite:///{tmp_path / 'ours.db'}")
+    store = await open_store(f"sqlite:///{tmp_path / 'ours.db'}", KEYS)
     await store.close()
 
 
@@ -155,7 +156,7 @@ async def test_a_database_readable_by_everyone_is_made_owner_only(tmp_path: Path
     wal.write_bytes(b"")
     for file in (path, wal):
         file.chmod(0o644)
-    store = await open_store(f"sqlite:///{path}")
+    store = await open_store(f"sqlite:///{path}", KEYS)
     try:
         assert {f.name: f.stat().st_mode & 0o777 for f in (path, wal)} == {
             "infoshare.db": 0o600,

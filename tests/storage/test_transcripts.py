@@ -50,7 +50,7 @@ from bot.transcripts.model import (
     TranscriptWrite,
 )
 from states import NOT_SURE
-from tests.support.storage import conversation, postgres_only
+from tests.support.storage import KEYS, conversation, postgres_only
 from tests.support.tcpproxy import TcpProxy
 
 T = TypeVar("T")
@@ -582,7 +582,7 @@ async def test_forget_leaves_the_code_nowhere_and_logs_only_counts(store: SqlSto
 async def test_forget_leaves_no_bytes_of_the_code_in_the_sqlite_files(sqlite_path: Path) -> None:
     """A copy of the files (a backup, a lost laptop) is what matters, not only what SQL shows:
     deleted rows must be zeroed and the write-ahead log emptied, while the store stays open."""
-    store = await open_store(f"sqlite:///{sqlite_path}")
+    store = await open_store(f"sqlite:///{sqlite_path}", KEYS)
     try:
         await seed_five(store)
         await store.record_quiz_answer(QuizAnswer("p-alice", "myths", "s1", False, at(1)))
@@ -602,7 +602,7 @@ async def test_forget_does_not_wait_for_a_reader_holding_the_write_ahead_log(
 ) -> None:
     """An export reading an old snapshot keeps SQLite's log: /forget neither waits for it (other
     chats would wait too) nor pretends it was emptied."""
-    store = await open_store(f"sqlite:///{sqlite_path}")
+    store = await open_store(f"sqlite:///{sqlite_path}", KEYS)
     reader = sqlite3.connect(sqlite_path)
     try:
         await seed_five(store)
@@ -865,12 +865,12 @@ READS: dict[str, Attempt] = {
 async def test_every_transcript_write_on_a_read_only_database_is_unavailable(
     sqlite_path: Path, method: str
 ) -> None:
-    writable = await open_store(f"sqlite:///{sqlite_path}")
+    writable = await open_store(f"sqlite:///{sqlite_path}", KEYS)
     await Chat(writable, 1, "conv1").move(
         at(1), "about_whom", step(at(1), "immediate_danger", "no")
     )
     await writable.close()
-    store = await open_store(f"sqlite:///file:{sqlite_path}?mode=ro&uri=true")
+    store = await open_store(f"sqlite:///file:{sqlite_path}?mode=ro&uri=true", KEYS)
     try:
         with pytest.raises(StorageUnavailable, match="readonly database"):
             await WRITES[method](store)
@@ -888,7 +888,7 @@ async def test_every_transcript_read_during_an_outage_is_unavailable(
     url = make_url(postgres_url)
     relay = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await relay.restore()
-    store = await open_store(url.set(port=relay.port).render_as_string(hide_password=False))
+    store = await open_store(url.set(port=relay.port).render_as_string(hide_password=False), KEYS)
     try:
         await store.record(write("conv1", at(1), step(at(1), "immediate_danger", "no")))
         await relay.cut()

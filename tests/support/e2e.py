@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import yaml
 
 from bot import words
+from bot.storage import ChatKeys, SqlStore, open_store
+from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library
 from tests.emulator import Actor, BotMessage, Call, EmulatorClient
 
@@ -131,6 +133,11 @@ class Launcher:
         self.url_path = "e2e-hook"
         self.public_url = f"http://127.0.0.1:{self.port}/{self.url_path}"
         self.processes: list[BotProcess] = []
+
+    async def open_store(self) -> SqlStore:
+        """The bot's database, opened with the bot's keys (from the key file it writes)."""
+        keys = ChatKeys(load_pseudonyms(self.directory / "pseudonym.key").secret)
+        return await open_store(self.storage_url, keys)
 
     def config(self, port: int | None = None) -> Path:
         """The config file: the emulator as Telegram, SQLite in the test's folder, DEBUG logs.

@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, RequestData
 
+from bot.storage import ChatKeys
 from bot.telegram.application import InfoshareApplication
 from bot.telegram.services import Services
 from bot.transcripts.pseudonym import Pseudonyms
@@ -28,6 +29,8 @@ from tests.support.clock import FixedClock
 
 TOKEN = "123456789:" + "TestOnlyNotARealToken_" * 2  # fake; built so no token is committed
 PSEUDONYMS = Pseudonyms(b"test-only-pseudonym-key")
+KEYS = ChatKeys(PSEUDONYMS.secret)
+"""The store's keys, from the same secret, as the bot derives them."""
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.storage import SqlStore, StoredConversation, open_store
+from tests.support.offline import KEYS
 
 POSTGRES_ENV = "INFOSHARE_TEST_POSTGRES_URL"
+__all__ = ["KEYS"]  # the keys every store a test opens uses (tests.support.offline's)
 SESSION_TIME_ZONE = "Pacific/Chatham"
 """A session zone far from UTC (+12:45/+13:45), so a missed conversion cannot pass unnoticed."""
 
@@ -75,7 +77,7 @@ def store_url(request: pytest.FixtureRequest, sqlite_path: Path) -> str:
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[SqlStore]:
     """An open, migrated store on `store_url`."""
-    opened = await open_store(store_url)
+    opened = await open_store(store_url, KEYS)
     yield opened
     await opened.close()
 
@@ -86,7 +88,7 @@ async def reopen(store_url: str) -> AsyncIterator[Callable[[], Awaitable[SqlStor
     opened: list[SqlStore] = []
 
     async def open_another() -> SqlStore:
-        another = await open_store(store_url)
+        another = await open_store(store_url, KEYS)
         opened.append(another)
         return another
 

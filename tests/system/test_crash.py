@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from bot import words
-from bot.storage import SqlStore, open_store
+from bot.storage import SqlStore
 from bot.transcripts.model import FREE_TEXT, Filters
 from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library, Moved, answer
@@ -481,7 +481,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     try:
         await launcher.start(webhook=variant.webhook)
         uptime.ready_at = time.monotonic()
-        reader = await open_store(launcher.storage_url)
+        reader = await launcher.open_store()
         tasks = [
             asyncio.create_task(killer()),
             *(asyncio.create_task(slot(n)) for n in range(SLOTS)),
@@ -498,7 +498,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     elapsed = time.monotonic() - started
     logs = [bot.log_text() for bot in launcher.processes]
 
-    store = await open_store(launcher.storage_url)
+    store = await launcher.open_store()
     pseudonyms = load_pseudonyms(tmp_path / "pseudonym.key")
     faults: list[str] = []
     wrong = lost_acks = 0

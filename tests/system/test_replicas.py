@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 
 from bot import words
-from bot.storage import SqlStore, open_store
+from bot.storage import SqlStore
 from bot.transcripts.model import BACK, Filters
 from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library, normalise
@@ -54,7 +54,7 @@ class Deployment:
         self.replicas = replicas
 
     async def store(self) -> SqlStore:
-        return await open_store(self.launcher.storage_url)
+        return await self.launcher.open_store()
 
     def practitioner_of(self, user_id: int) -> str:
         return load_pseudonyms(self.launcher.directory / "pseudonym.key").of(user_id)

@@ -8,6 +8,7 @@ from bot.telegram.application import build_application
 from states import Library
 from tests.support.chat import started
 from tests.support.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
+from tests.support.storage import KEYS
 
 
 async def test_a_restart_continues_at_the_same_question(
@@ -23,11 +24,11 @@ async def test_a_restart_continues_at_the_same_question(
     services = app.services
     from bot.storage import open_store
 
-    services.attach(await open_store(config.storage.url))
+    services.attach(await open_store(config.storage.url, KEYS))
     async with app:
         again = Harness(app, harness.world, harness.offset)
         user.harness = again
         replies = await user.press("Yes", message_id=question)
         assert "statutory duty" in replies[-1]["text"].lower()
     await services.close()
-    harness.services.attach(await open_store(config.storage.url))
+    harness.services.attach(await open_store(config.storage.url, KEYS))

@@ -28,7 +28,7 @@ from bot.transcripts.model import Filters
 from states import Library
 from tests.support.chat import place, started, texts
 from tests.support.offline import PSEUDONYMS, TOKEN, Harness, WorldRequest
-from tests.support.storage import conversation
+from tests.support.storage import KEYS, conversation
 
 
 def update(update_id: int, chat_id: int) -> Update:
@@ -241,7 +241,7 @@ async def test_updates_racing_on_two_replicas_are_applied_one_after_the_other(
         config, library, TOKEN, PSEUDONYMS, request=request, clock=harness.clock
     )
     b = other.services
-    b.attach(await open_store(config.storage.url))
+    b.attach(await open_store(config.storage.url, KEYS))
     first_save = a.store.save
     raced = {"n": 0}
 

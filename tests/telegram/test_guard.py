@@ -3,6 +3,7 @@ commands (bot/telegram/guard.py)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -80,3 +81,32 @@ async def test_a_forwarded_command_is_a_forward_not_a_command(
     replies = await user.send_kind({"kind": "text", "text": command, "forward_origin": origin})
     assert len(replies) == 1 and replies[0]["text"].startswith(words.NO_FILES), replies
     assert (await harness.services.store.load(user.id)).step == "immediate_danger"
+
+
+@pytest.mark.parametrize(
+    ("update_id", "chat_id", "user_id"),
+    [(7, 2**80, 2**80), (7, 2**80, 42), (7, 42, 2**63), (2**63, 42, 42)],
+    ids=["chat-and-user-2**80", "chat-2**80", "user-2**63", "update-2**63"],
+)
+async def test_an_id_beyond_64_bits_is_one_line_and_nothing_else(
+    harness: Harness,
+    caplog: pytest.LogCaptureFixture,
+    update_id: int,
+    chat_id: int,
+    user_id: int,
+) -> None:
+    """No Telegram id needs more than 64 bits: such an update is forged or broken. It gets one
+    log line, no reply, and nothing of it is stored."""
+    sender = {"id": user_id, "is_bot": False, "first_name": "Sam"}
+    chat = {"id": chat_id, "type": "private", "first_name": "Sam"}
+    message = {"message_id": 1, "date": 1_700_000_000, "chat": chat, "from": sender}
+    raw = {"update_id": update_id, "message": {**message, "text": "/start"}}
+    before = len(harness.world.calls)
+    with caplog.at_level(logging.INFO):
+        await harness.deliver(raw)  # must not raise
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in loud] == ["bot.telegram.guard"], caplog.text
+    assert "beyond 64 bits; not taken" in loud[0].getMessage()
+    assert "Traceback" not in caplog.text and loud[0].exc_info is None
+    assert harness.bot_calls(before) == []
+    assert await harness.services.store.load(chat_id) is None

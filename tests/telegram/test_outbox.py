@@ -24,6 +24,7 @@ from bot.telegram.outbox import LEASE
 from states import Library, Outcome
 from tests.support.chat import started
 from tests.support.offline import PSEUDONYMS, TOKEN, Fault, Harness, Practitioner, WorldRequest
+from tests.support.storage import KEYS
 
 QUESTION_2 = "Who is the information about?"
 DUE = OWED_GRACE + timedelta(milliseconds=1)
@@ -58,7 +59,7 @@ async def restarted(
     app = build_application(
         config, library, TOKEN, PSEUDONYMS, request=WorldRequest(harness.world), clock=harness.clock
     )
-    app.services.attach(await open_store(config.storage.url))
+    app.services.attach(await open_store(config.storage.url, KEYS))
     async with app:
         yield app
     await app.services.close()
