@@ -278,9 +278,17 @@ KIND_WORDS = {
 
 def redaction_notice(kinds: Iterable[str]) -> str:
     """Tell the practitioner, kindly, what was taken out of their message and why (rule 3)."""
+    return words.REDACTION_NOTICE.format(listed=_kinds_listed(kinds))
+
+
+def note_redaction_notice(kinds: Iterable[str]) -> str:
+    """Tell a lead what was taken out of their note before it was saved."""
+    return words.NOTE_REDACTION_NOTICE.format(listed=_kinds_listed(kinds))
+
+
+def _kinds_listed(kinds: Iterable[str]) -> str:
     named = [KIND_WORDS.get(kind, "identifying details") for kind in sorted(kinds)]
-    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-    return words.REDACTION_NOTICE.format(listed=listed)
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def not_an_answer(q: Question | None, found: Iterable[str], fallback: str) -> str:

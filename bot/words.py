@@ -239,6 +239,11 @@ REDACTION_NOTICE: Final = (
     "Golden rule 3: seek advice without disclosing the identity of the person where possible. "
     "I only need your answers to my questions."
 )
+NOTE_REDACTION_NOTICE: Final = (
+    "Before saving the note I removed what looked like {listed}: notes are kept with the "
+    "transcript and must not identify anyone. The rest is saved as you wrote it."
+)
+"""For a lead: a note is kept (unlike a practitioner's typing), so it is said differently."""
 PRIVACY_HEADING: Final = "Your privacy"
 PRIVACY_INTRO: Final = (
     "I never ask who anyone is: my questions only take categories (such as an age band) and "

@@ -312,7 +312,7 @@ async def _note(desk: Desk) -> int:
         return 1
     print(f"Note added to transcript {args.id}.", file=desk.out)
     if cleaned.kinds:
-        print(render.redaction_notice(cleaned.kinds), file=desk.out)
+        print(render.note_redaction_notice(cleaned.kinds), file=desk.out)
     return 0
 
 
@@ -324,10 +324,11 @@ async def _purge(desk: Desk) -> int:
     what = f"last changed over {days} day(s) ago; {filters.describe(desk.config.zone)}"
     if not args.yes:
         doomed = await desk.store.count_transcripts(replace(filters, changed_before=before))
-        print(
-            f"{doomed:,} transcript(s) {what} would be deleted. Add --yes to delete them.",
-            file=desk.out,
-        )
+        if doomed:
+            said = f"{doomed:,} transcript(s) {what} would be deleted. Add --yes to delete them."
+        else:
+            said = f"Nothing would be deleted: no transcript was {what}."
+        print(said, file=desk.out)
         return 0
     gone = await desk.store.purge_transcripts(before, filters)
     await desk.audit("purge", f"{gone} deleted; {what}")

@@ -267,7 +267,7 @@ class LeadDesk:
         await self.audit(who, f"note {number}")
         if not done:
             raise UsageError(words.NO_SUCH_TRANSCRIPT.format(number=number))
-        notice = f" {render.redaction_notice(cleaned.kinds)}" if cleaned.kinds else ""
+        notice = f" {render.note_redaction_notice(cleaned.kinds)}" if cleaned.kinds else ""
         added = words.NOTE_ADDED.format(number=number)
         await say(context, chat_id_of(update), f"{added}{notice}")
 

@@ -68,8 +68,8 @@ _MARKER: Final = "<!-- transcripts -->"
 """Where the template's transcript rows go."""
 CHART_CAPTIONS: Final = {
     "outcomes": "How many conversations started each day (or week, or month), by outcome.",
-    "unsure": "How often each question was answered “Not sure”: where guidance or training "
-    "may help.",
+    "unsure": "How many answers at each question were “Not sure” (bar), of how many, and the "
+    "rate: where guidance or training may help.",
     "dropoff": "The question where conversations that never reached an outcome stopped.",
 }
 

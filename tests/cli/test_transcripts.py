@@ -173,6 +173,7 @@ def test_tag_note_and_the_access_log(config_file: Path, capsys: pytest.CaptureFi
     assert run(config_file, "transcripts", "list", "tag=follow_up") == 0
     assert "1–1 of 1" in capsys.readouterr().out
     assert run(config_file, "transcripts", "note", "2", "rang", "Jane", "Smith") == 0
+    assert "Before saving the note I removed what looked like names" in capsys.readouterr().out
     assert run(config_file, "transcripts", "show", "2") == 0
     shown = capsys.readouterr().out
     assert "Jane" not in shown and "rang" in shown
@@ -199,6 +200,9 @@ def test_purge_counts_first_and_deletes_only_with_yes(
     assert run(config_file, "transcripts", "list") == 0
     out = capsys.readouterr().out
     assert "1–1 of 1" in out and "#3" in out
+    assert run(config_file, "transcripts", "purge", "--older-than", "5") == 0
+    said = capsys.readouterr().out
+    assert "Nothing would be deleted" in said and "Add --yes" not in said
 
 
 @pytest.mark.parametrize(

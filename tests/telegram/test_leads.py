@@ -140,6 +140,9 @@ async def test_tags_by_button_and_command_and_notes_are_redacted(harness: Harnes
     assert "Send /tag" in texts(await lead.send("/tag 1 urgent"))
     reply = texts(await lead.send("/note 1 spoke to Jane Smith on 07700 900123"))
     assert "Note added" in reply
+    # spoken to as a lead: the note is kept, redacted (not "I don't keep what you type")
+    assert "Before saving the note I removed what looked like names and phone numbers" in reply
+    assert "I don't keep" not in reply and "answers to my questions" not in reply
     found = await store.get_transcript(1)
     assert found is not None and found.tags == {"training_need"}
     assert "Jane" not in found.notes[0].text and "07700" not in found.notes[0].text

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import render
-from bot.transcripts.charts import stats_png, stats_svgs, timeline
+from bot.transcripts.charts import PAGE, _unsure, stats_png, stats_svgs, timeline
 from bot.transcripts.model import StatsInputs
 from bot.transcripts.stats import Count, Day, Stats, compute_stats, stats_blocks
 from states import Dialogue, Library
@@ -275,3 +275,30 @@ def test_svgs_for_the_report(advice: Dialogue) -> None:
 def test_svgs_with_no_transcripts(advice: Dialogue) -> None:
     svgs = stats_svgs(compute_stats(EMPTY, advice, LONDON))
     assert all(svg.startswith("<svg") for svg in svgs.values())
+
+
+def test_not_sure_bars_are_as_long_as_their_counts_with_the_rate_beside(
+    advice: Dialogue,
+) -> None:
+    """1 of 4 (25%) must not draw longer than 4 of 32 (13%): more practitioners were unsure."""
+    import matplotlib.pyplot as plt
+
+    sums = StatsInputs(
+        by_hour={(utc(2026, 11, 2, 9), "share"): 32},
+        answered={"immediate_danger": 32, "consent": 4},
+        unsure={"immediate_danger": 4, "consent": 1},
+        stopped_at={},
+        durations_s=[],
+    )
+    stats = compute_stats(sums, advice, LONDON)
+    figure, ax = plt.subplots()
+    try:
+        _unsure(ax, stats, PAGE)
+        widths = [bar.get_width() for bar in ax.patches]
+        words = [t.get_text() for t in ax.texts]
+    finally:
+        plt.close(figure)
+    rows = [u for u in stats.unsure if u.answered]
+    assert [u.id for u in rows] == ["immediate_danger", "consent"]
+    assert widths == [4.0, 1.0]
+    assert words[0].endswith("4 of 32 (12%)") and words[1].endswith("1 of 4 (25%)")
