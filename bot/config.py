@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -114,6 +115,8 @@ class Config(_Section):
     jurisdiction: Jurisdiction = "england"
     """Which UK nation's law, guidance and referral routes the advice names."""
     retention_days: int = Field(default=90, ge=1, le=3650)
+    abandoned_after_hours: int = Field(default=24, ge=1, le=24 * 90)
+    """Statistics count an unfinished decision with no answer for this long as abandoned."""
     timezone: str = "Europe/London"
     leads: tuple[int, ...] = ()
     pseudonym_key_file: Path | None = None
@@ -145,6 +148,10 @@ class Config(_Section):
 
     def is_lead(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.leads
+
+    def abandoned_before(self, now: datetime) -> datetime:
+        """An unfinished decision last changed before this is abandoned, not in progress."""
+        return now - timedelta(hours=self.abandoned_after_hours)
 
     def key_file(self) -> Path:
         """Where the pseudonym key lives when INFOSHARE_PSEUDONYM_SECRET is unset.

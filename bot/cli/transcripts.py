@@ -38,7 +38,7 @@ from bot.transcripts.model import (
     parse_period,
 )
 from bot.transcripts.pseudonym import load_pseudonyms
-from bot.transcripts.stats import compute_stats, stats_blocks
+from bot.transcripts.stats import Stats, compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 from states import Library
 
@@ -74,6 +74,14 @@ class Desk:
 
     async def audit(self, action: str, detail: str = "") -> None:
         await self.store.log_access(Access(self.at, self.who, "cli", action, detail))
+
+    async def stats(self, filters: Filters) -> Stats:
+        """The statistics of `filters`, abandoned decisions counted as the config says."""
+        config = self.config
+        inputs = await self.store.stats_inputs(
+            filters, abandoned_before=config.abandoned_before(self.at)
+        )
+        return compute_stats(inputs, self.dialogue, config.zone, config.abandoned_after_hours)
 
     def print(self, blocks: list[render.Block]) -> None:
         print(render.plain(blocks), file=self.out)
@@ -229,9 +237,7 @@ async def _export(desk: Desk) -> int:
     total = await desk.store.count_transcripts(filters)
     stats = None
     if args.format == "html":
-        stats = compute_stats(
-            await desk.store.stats_inputs(filters), desk.dialogue, desk.config.zone
-        )
+        stats = await desk.stats(filters)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     with (
         tqdm(total=total, unit=" transcripts", disable=not show_progress, file=sys.stderr) as bar,
@@ -273,7 +279,7 @@ def _opened(path: Path | None) -> Iterator[TextIO]:
 async def _stats(desk: Desk) -> int:
     args = desk.args
     filters = desk.filters(args.filters)
-    stats = compute_stats(await desk.store.stats_inputs(filters), desk.dialogue, desk.config.zone)
+    stats = await desk.stats(filters)
     await desk.audit("stats", filters.describe(desk.config.zone))
     print(f"Transcripts: {filters.describe(desk.config.zone)}", file=desk.out)
     desk.print(stats_blocks(stats))

@@ -180,7 +180,11 @@ class TranscriptStore(Protocol):
 
     async def count_transcripts(self, filters: Filters) -> int: ...
 
-    async def stats_inputs(self, filters: Filters) -> StatsInputs: ...
+    async def stats_inputs(
+        self, filters: Filters, *, abandoned_before: datetime | None = None
+    ) -> StatsInputs:
+        """The sums `bot.transcripts.stats` needs; an unfinished transcript last changed before
+        `abandoned_before` counts as abandoned (with None, none does)."""
 
     async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
         """Add or remove a tag; False if there is no such transcript."""

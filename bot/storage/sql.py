@@ -432,10 +432,12 @@ class SqlStore:
             "count transcripts", lambda conn: transcripts.count(conn, filters), bulk=True
         )
 
-    async def stats_inputs(self, filters: Filters) -> StatsInputs:
+    async def stats_inputs(
+        self, filters: Filters, *, abandoned_before: datetime | None = None
+    ) -> StatsInputs:
         return await self._runner.read(
             "compute transcript statistics",
-            lambda conn: transcripts.stats(conn, filters),
+            lambda conn: transcripts.stats(conn, filters, abandoned_before),
             bulk=True,
         )
 

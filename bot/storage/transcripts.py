@@ -26,6 +26,9 @@ from bot.storage.tables import (
     transcripts,
 )
 from bot.transcripts.model import (
+    ABANDONED,
+    EMPTY,
+    IN_PROGRESS,
     MARKERS,
     UNSURE,
     Access,
@@ -399,7 +402,7 @@ def _tags(conn: sa.Connection, ids: Iterable[int]) -> dict[int, frozenset[str]]:
     return {key: frozenset(value) for key, value in found.items()}
 
 
-def stats(conn: sa.Connection, filters: Filters) -> StatsInputs:
+def stats(conn: sa.Connection, filters: Filters, abandoned_before: datetime | None) -> StatsInputs:
     conditions = matching(filters)
     dialect = conn.dialect.name
     hour = _utc_hour(T.started_at, dialect).label("hour")
@@ -411,6 +414,9 @@ def stats(conn: sa.Connection, filters: Filters) -> StatsInputs:
     if conditions:
         per_step = per_step.where(s.transcript_id.in_(sa.select(T.id).where(*conditions)))
     stopped = sa.select(T.last_step, sa.func.count()).where(*conditions, T.outcome.is_(None))
+    idle = [(T.updated_at < abandoned_before, ABANDONED)] if abandoned_before else []
+    standing = sa.case((T.step_count == 0, EMPTY), *idle, else_=IN_PROGRESS).label("standing")
+    unfinished = sa.select(standing, sa.func.count()).where(*conditions, T.outcome.is_(None))
     durations = sa.select(_seconds_between(T.started_at, T.ended_at, dialect)).where(
         *conditions, T.ended_at.is_not(None)
     )
@@ -427,6 +433,7 @@ def stats(conn: sa.Connection, filters: Filters) -> StatsInputs:
         unsure=unsure,
         stopped_at={step: int(n) for step, n in conn.execute(stopped.group_by(T.last_step))},
         durations_s=[round(float(n), 3) for n in (conn.execute(durations)).scalars()],
+        unfinished={str(k): int(n) for k, n in conn.execute(unfinished.group_by(standing))},
     )
 
 

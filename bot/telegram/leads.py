@@ -284,7 +284,11 @@ class LeadDesk:
             args[0] if args else STATS_DEFAULT_PERIOD, self.services.now(), zone
         )
         filters = Filters(since=since, until=until)
-        stats = compute_stats(await store.stats_inputs(filters), self.services.dialogue, zone)
+        config = self.services.config
+        inputs = await store.stats_inputs(
+            filters, abandoned_before=config.abandoned_before(self.services.now())
+        )
+        stats = compute_stats(inputs, self.services.dialogue, zone, config.abandoned_after_hours)
         quiz_stats = await store.quiz_stats(since=since, until=until)
         await self.audit(who, "stats", filters.describe(zone))
         chat_id = chat_id_of(update)

@@ -336,6 +336,11 @@ def _summary(stats: Stats) -> str:
             f'<tr><td>Unfinished</td><td class="n">{stats.unfinished:,}</td>'
             f'<td class="n">{percent(stats.unfinished / total)}</td></tr>'
         )
+        rows += "".join(
+            f'<tr class="part"><td>of which {escape(words)}</td><td class="n">{n:,}</td>'
+            f'<td class="n">{percent(n / total)}</td></tr>'
+            for words, n in stats.unfinished_parts()
+        )
     figures = "".join(
         f'<figure id="chart-{name}">{svg}<figcaption>{escape(CHART_CAPTIONS[name])}'
         "</figcaption></figure>\n"

@@ -203,6 +203,11 @@ class Access:
     allowed: bool = True
 
 
+IN_PROGRESS, ABANDONED, EMPTY = "in_progress", "abandoned", "empty"
+UNFINISHED: Final = (IN_PROGRESS, ABANDONED, EMPTY)
+"""How an unfinished transcript stands, in the order leads read them."""
+
+
 @dataclass(frozen=True, slots=True)
 class StatsInputs:
     """The aggregates the store computes in the database; `bot.transcripts.stats` does the rest."""
@@ -217,6 +222,9 @@ class StatsInputs:
     """Unfinished transcripts by the step they stopped at."""
     durations_s: list[float]
     """Seconds from start to outcome, one per finished transcript."""
+    unfinished: dict[str, int] = field(default_factory=dict)
+    """Unfinished transcripts by how they stand (`UNFINISHED`): in progress, abandoned (no
+    activity since the cut-off the store was given) or empty (no step recorded)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import render
-from bot.transcripts.model import StatsInputs
+from bot.transcripts.model import ABANDONED, EMPTY, StatsInputs
 from bot.transcripts.view import duration_words, step_name
 from states import NOT_SURE, Dialogue, Question
 
@@ -68,6 +68,12 @@ class Stats:
     total: int
     finished: int
     unfinished: int
+    abandoned: int
+    """Unfinished, and no answer for `abandoned_after_hours` (a lead may follow them up)."""
+    empty: int
+    """Unfinished without a single step: opened, and nothing answered."""
+    abandoned_after_hours: int | None
+    """What counts as abandoned (None: nothing was counted as abandoned)."""
     outcomes: tuple[Count, ...]
     """Every outcome of the dialogue in its order (zeros too), then any the content lost."""
     unsure: tuple[Unsure, ...]
@@ -84,9 +90,34 @@ class Stats:
     """Local days with any transcripts, oldest first."""
     zone: str
 
+    @property
+    def in_progress(self) -> int:
+        return self.unfinished - self.abandoned - self.empty
 
-def compute_stats(inputs: StatsInputs, dialogue: Dialogue, zone: ZoneInfo) -> Stats:
-    """The numbers a lead reads, from the store's sums; hours and days are local to `zone`."""
+    def unfinished_parts(self) -> list[tuple[str, int]]:
+        """How the unfinished stand, in words a lead reads, each with its count."""
+        hours = self.abandoned_after_hours
+        if hours is None:
+            return [("with answers", self.in_progress), ("empty (nothing answered)", self.empty)]
+        idle = (
+            f"{hours} hours" if hours % 24 else ("a day" if hours == 24 else f"{hours // 24} days")
+        )
+        return [
+            ("in progress", self.in_progress),
+            (f"abandoned (no answer for {idle})", self.abandoned),
+            ("empty (nothing answered)", self.empty),
+        ]
+
+
+def compute_stats(
+    inputs: StatsInputs,
+    dialogue: Dialogue,
+    zone: ZoneInfo,
+    abandoned_after_hours: int | None = None,
+) -> Stats:
+    """The numbers a lead reads, from the store's sums; hours and days are local to `zone`.
+
+    `abandoned_after_hours` says what the store was asked to count as abandoned."""
     content = dialogue.content
     by_outcome: Counter[str | None] = Counter()
     hours = [0] * 24
@@ -123,6 +154,10 @@ def compute_stats(inputs: StatsInputs, dialogue: Dialogue, zone: ZoneInfo) -> St
         total=total,
         finished=total - unfinished,
         unfinished=unfinished,
+        # not asked for (no cut-off given), none is abandoned: those are with answers
+        abandoned=0 if abandoned_after_hours is None else inputs.unfinished.get(ABANDONED, 0),
+        empty=inputs.unfinished.get(EMPTY, 0),
+        abandoned_after_hours=abandoned_after_hours,
         outcomes=outcomes,
         unsure=unsure,
         dropoff=dropoff,
@@ -176,8 +211,11 @@ def stats_blocks(stats: Stats, heading: str = "Statistics") -> list[render.Block
     plural = "" if stats.total == 1 else "s"
     overview = (
         f"{stats.total:,} conversation{plural}: {stats.finished:,} reached an outcome, "
-        f"{stats.unfinished:,} unfinished."
+        f"{stats.unfinished:,} unfinished"
     )
+    if stats.unfinished:
+        overview += ": " + ", ".join(f"{n:,} {words}" for words, n in stats.unfinished_parts())
+    overview += "."
     if stats.median_s is not None:
         overview += f" Median time to an outcome: {duration_words(stats.median_s)}."
     busy = ", ".join(f"{hour_span(h)} ({n:,})" for h, n in stats.busiest)

@@ -900,3 +900,19 @@ async def test_every_transcript_read_during_an_outage_is_unavailable(
     finally:
         await store.close()
         await relay.cut()
+
+
+async def test_unfinished_transcripts_by_how_they_stand(store: SqlStore) -> None:
+    """In progress, abandoned (nothing since the cut-off) or empty (no step at all)."""
+    first = step(at(1), "immediate_danger", "no")
+    await store.record(write("done", at(2), first, outcome="share"))
+    await store.record(write("recent", at(90), first))
+    await store.record(write("stale", at(5), first))
+    empty = conversation(chat_id=5, conversation_id="empty")
+    await store.save(empty, expected_version=None, transcript=write("empty", at(3)))
+    cut_off = at(60)
+    split = (await store.stats_inputs(Filters(), abandoned_before=cut_off)).unfinished
+    assert split == {"in_progress": 1, "abandoned": 1, "empty": 1}
+    assert (await store.stats_inputs(Filters())).unfinished == {"in_progress": 2, "empty": 1}
+    outcome_only = Filters(outcome="share")
+    assert (await store.stats_inputs(outcome_only, abandoned_before=cut_off)).unfinished == {}

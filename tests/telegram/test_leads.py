@@ -151,6 +151,19 @@ async def test_tags_by_button_and_command_and_notes_are_redacted(harness: Harnes
     assert page.total == 1
 
 
+async def test_stats_split_the_unfinished_by_how_they_stand(harness: Harness) -> None:
+    """One left at a question for over a day (abandoned), one just now (in progress)."""
+    idle = harness.user("Idle")
+    await idle.send("/start")
+    await idle.press("No")
+    harness.clock.at = NOW + timedelta(hours=harness.services.config.abandoned_after_hours + 1)
+    busy = harness.user("Busy")
+    await busy.send("/start")
+    await busy.press("No")
+    said = texts(await make_lead(harness).send("/stats all"))
+    assert "2 unfinished: 1 in progress, 1 abandoned (no answer for a day), 0 empty" in said
+
+
 async def test_stats_come_as_text_and_a_chart(harness: Harness) -> None:
     await decide(harness.user("Ann"), *SHARE_WITH_CONSENT)
     await decide(harness.user("Bo"), *UNSURE)

@@ -47,6 +47,7 @@ SUMS = StatsInputs(
     unsure={"immediate_danger": 3, "consent": 1, "retired_question": 2},
     stopped_at={"consent": 2, "immediate_danger": 1, "age_band": 0},
     durations_s=[600.0, 30.0, 90.0],
+    unfinished={"abandoned": 1, "empty": 1, "in_progress": 1},
 )
 
 
@@ -149,11 +150,12 @@ def test_no_transcripts(advice: Dialogue) -> None:
 
 
 def test_text_summary(advice: Dialogue) -> None:
-    stats = compute_stats(SUMS, advice, LONDON)
+    stats = compute_stats(SUMS, advice, LONDON, abandoned_after_hours=24)
     text = render.plain(stats_blocks(stats, "Statistics: last 30 days"))
     assert text.startswith(
         "STATISTICS: LAST 30 DAYS\n\n"
-        "16 conversations: 13 reached an outcome, 3 unfinished. "
+        "16 conversations: 13 reached an outcome, 3 unfinished: 1 in progress, 1 abandoned (no "
+        "answer for a day), 1 empty (nothing answered). "
         "Median time to an outcome: 1 min 30 s.\n\n"
         "Busiest hours (Europe/London): 00:00–01:00 (7), 01:00–02:00 (7), 02:00–03:00 (1)."
     )
@@ -302,3 +304,22 @@ def test_not_sure_bars_are_as_long_as_their_counts_with_the_rate_beside(
     assert [u.id for u in rows] == ["immediate_danger", "consent"]
     assert widths == [4.0, 1.0]
     assert words[0].endswith("4 of 32 (12%)") and words[1].endswith("1 of 4 (25%)")
+
+
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [
+        (None, "3 unfinished: 2 with answers, 1 empty (nothing answered)."),
+        (36, "3 unfinished: 1 in progress, 1 abandoned (no answer for 36 hours), 1 empty"),
+        (72, "1 abandoned (no answer for 3 days)"),
+    ],
+)
+def test_unfinished_split_says_what_counts_as_abandoned(
+    advice: Dialogue, hours: int | None, said: str
+) -> None:
+    """Without a cut-off nothing is called abandoned (the store was not asked to count them)."""
+    stats = compute_stats(SUMS, advice, LONDON, abandoned_after_hours=hours)
+    split = (1, 1, 1) if hours is not None else (2, 0, 1)
+    assert (stats.in_progress, stats.abandoned, stats.empty) == split
+    assert stats.unfinished == 3
+    assert said in render.plain(stats_blocks(stats))
