@@ -25,6 +25,7 @@ list at all ("chole said") counts only as the subject of a verb of speech.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -77,6 +78,7 @@ _NAMING_PAIRS = frozenset(
         ("going", "by"),
         ("name", "is"),
         ("name", "was"),
+        ("name", "of"),  # "goes by the name of Tank"
         ("nickname", "is"),
         ("nickname", "was"),
         ("calls", "herself"),
@@ -91,6 +93,14 @@ _NAMING_PAIRS = frozenset(
         ("call", "her"),
         ("called", "him"),
         ("called", "her"),
+        # what others call someone: "the lad they call Tiny", "the kids call Smudge"
+        ("they", "call"),
+        ("people", "call"),
+        ("kids", "call"),
+        ("lads", "call"),
+        ("girls", "call"),
+        ("everyone", "calls"),
+        ("everybody", "calls"),
     }
 )
 # The word just before a name that a naming cue puts there (a cheap first test for _named).
@@ -224,8 +234,29 @@ _NOT_OBJECT_NAME = word_set(
 )
 # Lower-case nicknames after a cue that only introduces a name ("goes by shorty"), but not the
 # way someone travels ("goes by bus").
-_LOWER_NICKNAME_CUES = frozenset({("goes", "by"), ("go", "by"), ("going", "by"), ("went", "by")})
+_LOWER_NICKNAME_CUES = frozenset(
+    {
+        ("goes", "by"),
+        ("go", "by"),
+        ("going", "by"),
+        ("went", "by"),
+        # "grandad known as pops", "calls himself uncle bash", "the lad they call tiny"
+        ("known", "as"),
+        ("calls", "himself"),
+        ("calls", "herself"),
+        ("call", "himself"),
+        ("call", "herself"),
+        ("calling", "himself"),
+        ("calling", "herself"),
+        ("they", "call"),
+        ("everyone", "calls"),
+    }
+)
+_REFLEXIVE = word_set("himself herself")
 _NOT_LOWER_NICKNAME = word_set(
+    "fat ugly stupid thick useless worthless violent dangerous trouble clever "
+    "part such one being having well good bad known much more less only just also either both "
+    "someone something anything nothing everyone somebody anybody nobody "
     "bus car train taxi foot bike tram coach plane fast quickly slowly quick slow unnoticed "
     "ok okay fine different two three several various"
 )
@@ -262,7 +293,8 @@ _STRUCTURE = word_set(
     "square park rise hill view row green parade vale mount wharf yard croft fold gate chase "
     "meadow meadows boulevard heights side bank end cottage house farm lodge barn manor hall "
     "vicarage mill grange school academy college primary nursery surgery centre practice infants "
-    "juniors high university hospital trust council police church mosque day term"
+    "juniors high university hospital trust council police church mosque day term unit ward "
+    "clinic project team service"
 )
 _AGE_AFTER = re.compile(
     r"\s*(?:\(\s*|,\s*)?(?:aged?\s*\d|\d{1,2}\s*(?:\)|,|yo\b|y/o|years?\b|yrs?\b|months?\b)"
@@ -368,9 +400,24 @@ def _rate(low: str, full: str, cap: bool, upper: bool) -> int:
     return UNKNOWN if cap else NONE
 
 
+_LETTER_NICKNAME = re.compile(r"[bcdfghjklmnpqrstvwz]-[a-z]{2,}")
+_NOT_LETTER_NICKNAME = word_set(
+    "t-shirt t-shirts t-junction t-cell t-cells x-ray x-rays g-string b-day b-road u-turn "
+    "c-section d-day j-cloth s-bend v-neck k-pop p-plate p-plates b-movie c-list t-bar d-lock"
+)
+
+
 def _rate_hyphenated(low: str, cap: bool) -> int:
     """Mary-Jane, Al-Sayed, tia-rose, Summer-Rose are names; step-dad and follow-up are not."""
     parts = low.split("-")
+    if (
+        len(parts) == 2
+        and _LETTER_NICKNAME.fullmatch(low)
+        and low not in ENGLISH_WORDS
+        and low not in VOCABULARY
+        and low not in _NOT_LETTER_NICKNAME
+    ):
+        return STRONG  # a street name of a letter and a word: "t-boy", "j-money", "k-dog"
     names = all(_is_name_word(p) for p in parts)
     if any(p in FIRST_NAMES or p in SURNAMES for p in parts) and (cap or names):
         return STRONG  # Isla-Rose, Al-Sayed, lily-mae
@@ -479,6 +526,13 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             and not (i > 0 and token.cap and not token.sent and tokens[i - 1].low in _RELATIONS)
             and not (i > 0 and token.upper and tokens[i - 1].low in _TITLES)
             and not (i > 1 and tokens[i - 1].low in ("called", "named") and not token.cap)
+            and not (
+                i > 2
+                and (tokens[i - 1].low in _RELATIONS or tokens[i - 1].low in _NICKNAME_PREFIXES)
+                and (tokens[i - 3].low, tokens[i - 2].low) in _LOWER_NICKNAME_CUES
+            )
+            and not (token.low in AMBIGUOUS_FIRST_NAMES and _IS_AGE_AFTER.match(text, token.end))
+            and not _with_own_relation(tokens, i)
             and not (i + 1 < count and tokens[i + 1].low == "both")
             and not (i + 2 < count and tokens[i + 2].low in _POSSESSIVE_PRONOUNS)
             and not (i + 3 < count and tokens[i + 3].low == "both")
@@ -490,7 +544,12 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
         if prev is not None and gap in {"", ",", ".", ":"}:
             if prev.low in _TITLES and (prev.full == prev.low) and (_cue_ok(token) or token.unk):
                 token.name = True  # "Mrs Khan", "Mr LUPU", "mrs okonjo"
-            elif prev.low in _RELATIONS and prev.full == prev.low and _cue_ok(token, nickname=True):
+            elif (
+                prev.low in _RELATIONS
+                and prev.full == prev.low
+                and token.low not in _STRUCTURE  # "the Mother and Baby Unit"
+                and _cue_ok(token, nickname=True)
+            ):
                 # "her son Jack", "his sister ruby", "my uncle Smudge": capitalised mid-sentence,
                 # even an ordinary word is what the relation is called
                 token.name = token.cap or token.level in (STRONG, CAPITAL)
@@ -540,6 +599,7 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             and token.level in (NONE, UNKNOWN, WEAK)
             and token.low.endswith("s")
             and token.low not in STOPWORDS
+            and token.low[:-1] not in _RELATIONS  # "her nans house" is a relation's
             and after is not None
             and after.low in _POSSESSED
             and _joined(text, token, nxt)
@@ -557,10 +617,25 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             )
         ):
             token.name = True  # "chloes mum": the apostrophe left out
+        elif _with_own_relation(tokens, i):
+            token.name = True  # "will n his brother were left", "Grace and her mum came in"
         elif not token.poss and _AGE_AFTER.match(text, token.end) and _cue_ok(token, unknown=True):
             token.name = True  # "tahlia 14 disclosed", "Summer (aged 9)"
         elif _IS_AGE_AFTER.match(text, token.end) and (
-            (token.level > VOCAB and _cue_ok(token)) or (token.unk and _name_shaped(token.low))
+            (token.level > VOCAB and _cue_ok(token))
+            or (token.unk and _name_shaped(token.low))
+            # a name that is also a word, as the subject: "Summer is 14", "will is 8"
+            or (
+                (token.level == VOCAB or token.low in AMBIGUOUS_FIRST_NAMES)
+                and (
+                    token.cap
+                    or token.sent
+                    or gap == ","
+                    or (prev is not None and prev.low in _COORDINATORS)
+                )
+                and token.low not in _MONTHS_AND_DAYS
+                and not token.protected
+            )
         ):
             token.name = True  # Blessing is 12
         elif (
@@ -619,6 +694,31 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
                 token.name = nxt.name = True
 
 
+_NOT_WITH_RELATION = STOPWORDS | _RELATIONS | _TITLES
+
+
+def _with_own_relation(tokens: list[_Token], i: int) -> bool:
+    """A name-word at a sentence's start joined to its own relation: "jack n his sister were",
+    "Hope and her mum came in" (not "Will and his ..." read as a verb: a modal never starts one)."""
+    token = tokens[i]
+    return (
+        token.sent
+        and not token.protected
+        and (
+            token.low in _MODAL_NAMES
+            or (
+                (token.low in _ANY_NAME or token.level > NONE)
+                and token.low not in _MONTHS_AND_DAYS
+                and token.low not in _NOT_WITH_RELATION
+            )
+        )
+        and i + 3 < len(tokens)
+        and tokens[i + 1].low in _COORDINATORS
+        and tokens[i + 2].low in _POSSESSIVE_PRONOUNS
+        and tokens[i + 3].low in _RELATIONS
+    )
+
+
 def _record_style(text: str, token: _Token, nxt: _Token) -> bool:
     """A surname written first, as in a record: "SMITH, Tyler-Jay", "Kowalczyk, Anna" at a line's
     start; the first name after the comma must be a name already."""
@@ -675,12 +775,26 @@ def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
     if (
         i > 1
         and prev is not None
-        and (tokens[i - 2].low, prev.low) in _LOWER_NICKNAME_CUES
+        and (
+            (
+                (tokens[i - 2].low, prev.low) in _LOWER_NICKNAME_CUES
+                # "calls herself fat" is what she says of herself: an ordinary word only after
+                # a cue that always names
+                and (prev.low not in _REFLEXIVE or token.low not in ENGLISH_WORDS)
+            )
+            # a relation's word before the nickname: "calls himself uncle bash", "known as big t"
+            or (
+                i > 2
+                and (prev.low in _RELATIONS or prev.low in _NICKNAME_PREFIXES)
+                and (tokens[i - 3].low, tokens[i - 2].low) in _LOWER_NICKNAME_CUES
+            )
+        )
         and text[prev.end : token.start] == " "
         and token.low not in _NOT_LOWER_NICKNAME
         and token.low not in STOPWORDS
         and token.low not in VOCABULARY
         and token.low not in _RELATIONS
+        and not token.low.endswith("ing")
     ):
         return True  # "goes by shorty"
     if (
@@ -959,6 +1073,18 @@ def _mark_quoted(text: str, tokens: list[_Token]) -> None:
                 and token.low not in _RELATIONS
             ):
                 token.name = True  # 'calls him "shorty"', 'a man called "uncle g"'
+        inside = [t for t in tokens if m.start(1) <= t.start < m.end(1)]
+        if (
+            len(inside) == 2
+            and len(inside[1].low) == 1
+            and inside[1].low not in "aiu"
+            and (
+                inside[0].low in _RELATIONS
+                or inside[0].low in _TITLES
+                or inside[0].low in _NICKNAME_PREFIXES
+            )
+        ):
+            inside[0].name = inside[1].name = True  # 'called "Mummy J"': a word and an initial
 
 
 def _mark_particles(text: str, tokens: list[_Token]) -> None:
@@ -1023,12 +1149,29 @@ def _mark_initials(text: str, tokens: list[_Token]) -> None:
             token.name = prev.name = True
 
 
+_DETERMINERS = word_set(
+    "a an the his her their my our your this that some so too very really quite such one"
+)
+
+
 def _mark_prefixes(text: str, tokens: list[_Token]) -> None:
     """ "big" or "lil" just before a name is part of a street name ("big mick")."""
     for i in range(1, len(tokens)):
         token, prev = tokens[i], tokens[i - 1]
-        if token.name and prev.low in ("big", "lil") and text[prev.end : token.start] == " ":
+        if prev.low not in ("big", "lil") or text[prev.end : token.start] != " ":
+            continue
+        if token.name:
             prev.name = True  # "known as big mick", "lil Tay"
+        elif (
+            prev.full == prev.low
+            and token.low in _ANY_NAME
+            and (token.low not in ENGLISH_WORDS or len(token.low) <= 3)
+            and token.low not in STOPWORDS
+            and token.low not in _PERSON_NOUNS
+            and token.low not in _RELATIONS
+            and (i < 2 or tokens[i - 2].low not in _DETERMINERS)
+        ):
+            token.name = prev.name = True  # "sells for big mo", "(big lea)": a street name
 
 
 def _skip_adjectives(tokens: list[_Token], i: int) -> _Token | None:
@@ -1134,6 +1277,13 @@ def _repeat_ok(tokens: list[_Token], i: int) -> bool:
     token = tokens[i]
     if token.cap or token.upper:
         return True
+    if (
+        token.sent
+        and token.low in _MODAL_NAMES
+        and i + 1 < len(tokens)
+        and tokens[i + 1].low in _COORDINATORS
+    ):
+        return True  # "will n his brother were left ..., will is 8": a subject, not a verb
     if token.low in STOPWORDS or token.low in _RELATIONS or token.low in _NOT_OBJECT_NAME:
         return False
     return i == 0 or tokens[i - 1].low not in _NOT_BEFORE_REPEAT
@@ -1145,7 +1295,11 @@ def _spread(text: str, tokens: list[_Token]) -> None:
     changed = True
     while changed:
         changed = False
-        known = {t.low for t in tokens if t.name and (t.level > NONE or t.unk)}
+        known = {
+            t.low
+            for t in tokens
+            if t.name and (t.level > NONE or t.unk or t.low in AMBIGUOUS_FIRST_NAMES)
+        }
         known |= {
             t.low[:-1] for t in tokens if t.name and t.low.endswith("s") and t.low[:-1] in _ANY_NAME
         }  # "ring summers mum ... summer was sick"
@@ -1173,6 +1327,9 @@ def _spread(text: str, tokens: list[_Token]) -> None:
                         tokens[j].name = changed = True
 
 
+_SHORT_SURNAMES = word_set("mc mcc mac mck")
+
+
 def find(text: str) -> list[Span]:
     """Spans of people's names; neighbouring name words become one span."""
     tokens = _tokens(text)
@@ -1183,6 +1340,9 @@ def find(text: str) -> list[Span]:
     _mark_particles(text, tokens)
     _mark_initials(text, tokens)
     _mark_prefixes(text, tokens)
+    for left, right in itertools.pairwise(tokens):
+        if right.low in _SHORT_SURNAMES and left.name and _joined(text, left, right):
+            right.name = True  # "liam mcc", "Sean Mc": a surname cut short
     spans: list[Span] = []
     for token in tokens:
         if not token.name:

@@ -28,13 +28,22 @@ _PHONE_GATE = re.compile(r"\d(?:[\s().+-]{0,3}\d){8}")
 _UK_SHAPED = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|0044\s?|0)\d(?:[\s-]?\d){8,9}(?!\d)")
 _NHS = re.compile(r"(?<![\w])\d(?:[ .-]{0,2}\d){9}(?![\w])")
 _DATE_LIKE = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}-\d\d-\d\d")
-_NHS_CUE = re.compile(r"nhs|chi\b", re.IGNORECASE)
+_NHS_CUE = re.compile(r"nhs|chi\b|h\s?&\s?c\b", re.IGNORECASE)
+# Grouped 3-3-4 as the NHS prints it, a number word for an NHS, CHI or H&C number may stand further
+# back, with a clause between: "His NHS number, which I found on the letter, is 912 345 6780".
+_NHS_GROUPED = re.compile(r"\d{3}[ -]\d{3}[ -]\d{4}")
+_NHS_FAR_CUE = re.compile(
+    r"(?:nhs|chi|h\s?&\s?c)[^\S\n]+(?:number|no\.?|num)\b[^.!?\n]{0,60}$", re.IGNORECASE
+)
 _NI = re.compile(
-    r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})"
+    r"(?<![A-Za-z0-9])([A-Z][A-Z])\s?(\d{2})\s?(\d{2})\s?(\d{2})"
     r"(?:\s?([A-D]))?(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _NI_BAD_PREFIXES = frozenset({"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"})
+# Letters never used in a prefix (D, F, I, Q, U, V; O second): only after an NI cue, where a
+# made-up or mistyped number ("ni no QQ123456C") is still someone's.
+_NI_VALID_PREFIX = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]", re.IGNORECASE)
 _NI_CUE = re.compile(r"\bni\b|n\.i\.|insurance", re.IGNORECASE)
 
 
@@ -59,7 +68,14 @@ def find_nhs(text: str) -> list[Span]:
     spans = []
     for m in _NHS.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if nhs_check_digit_ok(digits) or _cued(_NHS_CUE, text, m.start()):
+        if (
+            nhs_check_digit_ok(digits)
+            or _cued(_NHS_CUE, text, m.start())
+            or (
+                _NHS_GROUPED.fullmatch(m.group())
+                and _NHS_FAR_CUE.search(text, max(0, m.start() - 90), m.start())
+            )
+        ):
             spans.append(Span(m.start(), m.end(), "NHS_NUMBER"))
     return spans
 
@@ -69,6 +85,9 @@ def find_ni(text: str) -> list[Span]:
     spans = []
     for m in _NI.finditer(text):
         cued = _cued(_NI_CUE, text, m.start())
+        valid = _NI_VALID_PREFIX.fullmatch(m.group(1)) is not None
+        if not valid and (not cued or not m.group()[2:3].isdigit()):
+            continue  # "ni no 12 34 56": a prefix written apart must be a real one
         if m.group(1).upper() in _NI_BAD_PREFIXES and not cued:
             continue  # never issued, so only a number someone calls an NI number (a typo of one)
         if m.group(5) or cued:

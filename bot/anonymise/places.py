@@ -71,7 +71,7 @@ _MORE_SUFFIXES = re.compile(rf"(?:[^\S\n]+(?:{_SUFFIXES})\b)+", re.IGNORECASE)  
 # the name must both be capitalised ("Maes and heol are Welsh words" stays).
 _STREET_FIRST = (
     r"heol|ffordd|stryd|lôn|lon|rhodfa|cwrt|maes|clos|teras|llwybr|sràid|sraid|rathad|ceum|lòn"
-    r"|sráid|taigh|ceann|bwlch|dol|parc|tir|cilgant"
+    r"|sráid|taigh|tigh|ceann|bwlch|dol|parc|tir|cilgant"
 )
 # Welsh house and street names that start with a word such as "Bryn" (hill) or "Tŷ" (house) count
 # after a house number: "20 Bryn Mawr", "5 Tŷ Newydd".
@@ -90,6 +90,39 @@ _WELSH = re.compile(
     rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST})(?:[^\S\n]+|-(?=(?:y|yr|r)-))"
     rf"(?i:{_CELTIC_ARTICLE})?{_CELTIC_NAME}"
 )
+# Typed in lower case without a house number, a Welsh or Gaelic street word and its article after a
+# word of place: "lives on ffordd y brenin", "at heol yr ysgol", "on sràid na h-eaglais".
+_LOWER_CELTIC = re.compile(
+    r"\b(?:on|at|in|off|lives|living|staying|near)[^\S\n]+"
+    r"((?:heol|ffordd|stryd|lôn|rhodfa|cwrt|maes|clos|teras|llwybr|sràid|sraid|rathad|sráid"
+    r"|taigh|tigh|cilgant)(?:['’]r)?[^\S\n]+(?:y|yr|r|na|nan|an|am)[^\S\n]+(?:[ht]-)?[^\W\d_][\w'’-]+)"
+)
+# Typed in lower case, a house named by a word or two and a house word after "lives at": "she lives
+# at willow barn", "staying at low moor farm" (not "lives at her nans house", "at a mates house").
+_LOWER_HOUSE = re.compile(
+    r"\b(?:lives?|living|lived|staying|stays|stayed)[^\S\n]+at[^\S\n]+"
+    r"((?:[a-z][a-z'’-]+[^\S\n]+){1,2}(?:cottage|farm|barn|lodge|house|bungalow|manor|mill|grange"
+    r"|croft|farmhouse|hall))\b"
+)
+_NOT_LOWER_HOUSE_NAME = word_set(
+    "nans nanas nannas grans grannys grandmas grandads mums dads aunties aunts uncles mates "
+    "friends cousins sisters brothers boyfriends girlfriends partners dealers neighbours carers "
+    "fosters foster care halfway safe big old new same other family council whose someones "
+    "somebodys peoples his hers theirs"
+)
+# A site or park where families live in caravans or park homes, by its name: "his family are on
+# the Cranmore site", "the site manager at Riverbank Park".
+_SITE = re.compile(
+    r"\b(?:the[^\S\n]+)((?:[A-Z][\w'’-]+[^\S\n]+){1,2}(?:site|caravan[^\S\n]+(?:site|park)"
+    r"|travellers['’]?[^\S\n]+site|park[^\S\n]+homes?))\b"
+    r"|\b(?:site[^\S\n]+manager|warden|pitch|plot|caravan|lives|living|staying|moved)[^\S\n]+"
+    r"(?:at|on|to)[^\S\n]+((?:[A-Z][\w'’-]+[^\S\n]+){1,2}(?:Park|Site))\b"
+    # in lower case, by the words for such a site: "long meadow caravan park", "dale view traveller
+    # site"
+    r"|((?:[a-z][\w'’-]+[^\S\n]+){1,3}(?:caravan[^\S\n]+park|travell?ers?['’]?[^\S\n]+site"
+    r"|gypsy[^\S\n]+site))\b"
+)
+_SITE_WORDS = word_set("site park")
 _STRICT_SUFFIXES = (
     "Road|Street|Lane|Avenue|Close|Drive|Crescent|Grove|Terrace|Gardens|Mews|Place|Square|Parade"
     "|Way"
@@ -189,7 +222,9 @@ _UNIT = re.compile(
     r"(?:[^\S\n]*,?[^\S\n]*((?i:the[^\S\n]+)?(?:[A-Za-z][\w'’&-]*[^\S\n]+){0,3}"
     r"(?i:house|court|tower|towers|hostel|hotel|site|park|farm|estate|lodge|mill|home|flats"
     r"|heights|point|mansions|b&b|guest[^\S\n]+house|inn|view|gardens|village|grange|hall|centre"
-    r"|cottages)))?(?![\w&])"
+    r"|cottages)"
+    # a block named "the" and a plural: "apt 9c the quays", "flat 3 the maltings"
+    r"|(?i:the)[^\S\n]+[A-Za-z][a-z]{2,}s))?(?![\w&])"
 )
 _UNIT_WORDS = word_set(
     "flat room rm pitch plot caravan bungalow unit chalet bedsit apt apartment maisonette studio"
@@ -279,6 +314,21 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
         ]
     if words & _WELSH_WORDS or "ô" in text or "à" in text or "ò" in text or "á" in text:
         spans += [Span(m.start(), m.end(), "ADDRESS") for m in _WELSH.finditer(text)]
+        spans += [Span(m.start(1), m.end(1), "ADDRESS") for m in _LOWER_CELTIC.finditer(text)]
+    if words & _HOUSE_WORDS and "at" in words:
+        for m in _LOWER_HOUSE.finditer(text):
+            names = m.group(1).split()[:-1]
+            if not any(w in _NOT_LOWER_HOUSE_NAME or w in STOPWORDS for w in names):
+                spans.append(Span(m.start(1), m.end(1), "ADDRESS"))
+    if words & _SITE_WORDS:
+        for m in _SITE.finditer(text):
+            if m.group(3):
+                spans += _lower_site(m)
+                continue
+            group = 1 if m.group(1) else 2
+            names = m.group(group).split()[:-1]
+            if not any(w.lower() in _NOT_TOWN or w.lower() in _ESTATE_WORDS for w in names):
+                spans.append(Span(m.start(group), m.end(group), "ADDRESS"))
     if words & _HOUSE_WORDS and "," in text:
         spans += _houses(text)
     if words & _FLAT_WORDS:
@@ -308,6 +358,23 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
     if words & _RURAL_HOUSE_WORDS:
         spans += _rural_houses(text)
     return _joined(text, [_grown(text, _with_house_name(text, span)) for span in spans])
+
+
+_NOT_SITE_NAME = (
+    STOPWORDS | _ESTATE_WORDS | word_set("n & on off at in near by from to behind past")
+)
+
+
+def _lower_site(m: re.Match[str]) -> list[Span]:
+    """A site's name typed in lower case: the words before "caravan park" that are not ordinary
+    ones ("the council traveller site" has none)."""
+    words = list(_WORDS.finditer(m.string, m.start(3), m.end(3)))[:-2]
+    first = len(words)
+    while first > 0 and words[first - 1].group().lower() not in _NOT_SITE_NAME:
+        first -= 1
+    if first == len(words):
+        return []
+    return [Span(words[first].start(), m.end(3), "ADDRESS")]
 
 
 def _house_name_ok(words: list[str]) -> bool:
@@ -591,6 +658,15 @@ def _units(text: str) -> list[Span]:
     for m in _UNIT.finditer(text):
         block = "block" in text[m.start() : m.end(1) if m.group(1) else m.end()].lower()
         if m.group(1) is not None:
+            named = m.group(1).lower().split()
+            if (
+                len(named) == 2
+                and named[0] == "the"
+                and (
+                    named[1] in _NOT_STREET_WORD or named[1] in STOPWORDS or named[1] in VOCABULARY
+                )
+            ):
+                continue  # "flat 2 the kids": not a block's name
             names = [w.lower() for w in m.group(1).split()[:-1] if w.lower() != "the"]
             if (names or m.group(1).lower().startswith("the")) and not any(
                 w in _NOT_UNIT_NAME or w in _NOT_STREET_WORD for w in names

@@ -58,7 +58,10 @@ _SHAPED = re.compile(
     # typed in lower case, a prefix and a hyphen: "cp-1187", "lcs-88231", "ha-0091123"
     r"|(?<![\w-])[a-z]{2,4}-\d{4,8}\b(?!-)"
     r"|(?<![\w/])\d{1,4}/\d{4,8}/\d{1,4}\b"
-    r"|\b(?![A-Z]{2}\d{6}[A-D]\b)[A-Z]{1,4}\d{5,10}[A-Z]?\b|\b\d{5,10}[A-Z]\b"
+    r"|\b(?![A-Z]{2}\d{6}[A-D]\b)[A-Z]{1,4}\d{5,12}[A-Z]?\b|\b\d{5,10}[A-Z]\b"
+    # three groups of digits joined by hyphens, not starting 0 as a phone number does, with no
+    # two-digit group as a date has, and not an NHS number's 3-3-4: "2025-0419-1187"
+    r"|(?<![\w-])(?!\d{3}-\d{3}-\d{4}(?![\w-]))[1-9]\d{1,5}-\d{3,6}-\d{3,6}(?![\w-])"
     r"|(?<![\w/])\d{1,4}/\d{5,8}\b(?!/)|\b[a-z]{1,5}/\d{5,8}\b"
     # letters and digits in three slashed groups: "01/DV/6621", "25/WM/00931", "S20/2025/114"
     r"|(?<![\w/])(?=[\w/]*[A-Za-z])(?=[\w/]*\d{3})[A-Za-z0-9]{1,6}/[A-Za-z0-9]{1,8}/[A-Za-z0-9]{1,8}"
@@ -101,4 +104,24 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
                 spans.append(Span(start, m.end(3), "CASE_REF"))
     if _SHAPE_HINT.search(text):
         spans.extend(Span(m.start(), m.end(), "CASE_REF") for m in _SHAPED.finditer(text))
+    if spans:
+        spans += _alike(text, spans)
     return spans
+
+
+_NUMBER_RUN = re.compile(r"(?<![\w/-])[A-Za-z]{0,3}\d{5,}[A-Za-z]?(?![\w/-])")
+
+
+def _shape(code: str) -> str:
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", code))
+
+
+def _alike(text: str, spans: list[Span]) -> list[Span]:
+    """A second reference written like one found ("The Mosaic ID for the child is 2210487, and
+    mum's is 2210488"): the same run of five or more digits, with the same letters around them."""
+    shapes = {_shape(text[s.start : s.end]) for s in spans}
+    found = []
+    for m in _NUMBER_RUN.finditer(text):
+        if _shape(m.group()) in shapes and not any(s.start <= m.start() < s.end for s in spans):
+            found.append(Span(m.start(), m.end(), "CASE_REF"))
+    return found

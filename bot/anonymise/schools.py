@@ -34,6 +34,11 @@ _SCHOOL_TYPES = (
     r"|toddler group|scouts|cubs"
     r"|brownies|guides|beavers|cadets|abc|boxing club|jfc|fc"
     r"|hospital|infirmary|hospice|church|chapel|mosque|gurdwara|temple|synagogue|sunday school"
+    r"|pri|jnr"
+    # capitalised only, as part of a setting's name: "the Phoenix Centre", "The Elms Clinic",
+    # "Orchard Resource Base", "Springwell Learning Community", "Castlemilk Youth Complex"
+    r"|(?-i:Early[^\S\n]+Years[^\S\n]+Centre|Resource[^\S\n]+Base|Learning[^\S\n]+Community"
+    r"|Youth[^\S\n]+Complex|Centre|Clinic|Complex|Unit|Project)"
 )
 # Type words strong enough that one lower-case word before them names a place ("riverside
 # medical centre"); "academy" or "surgery" alone need more ("knee surgery" is not a place).
@@ -44,7 +49,7 @@ _STRONG_TYPE_NAMES = (
     "|sixth form college|primary academy|sixth form|6th form|pru|family centre|prim|childminding"
     "|childminders|family hub|medical group|alternative provision|scouts|sunday school"
     "|juniors|infants|youth club|youth centre|youth project|youth zone|special school"
-    "|after school club|breakfast club"
+    "|after school club|breakfast club|pri|jnr"
 )
 _STRONG_TYPES = tuple(_STRONG_TYPE_NAMES.split("|"))
 _QUALIFIERS = (
@@ -59,7 +64,8 @@ _TYPE = re.compile(
 )
 # Welsh and faith schools named type-first: "Ysgol y Graig", "Jamia Al-Hudaa".
 _PREFIXED = re.compile(
-    r"\b(?:Ysgol|Sgoil|Bunsgoil|Gaelscoil|Gaelcholáiste|Scoil|Jamia|Madrasa|Madrassa|Madrasah|Darul)"
+    r"\b(?:Ysgol|Sgoil|Bunsgoil|Gaelscoil|Gaelcholáiste|Scoil|Jamia|Madrasa|Madrassa|Madrasah|Darul"
+    r"|Coleg|Cylch[^\S\n]+Meithrin|Meithrinfa)"
     r"(?:[^\S\n]+(?:y|yr|r|ul|al|el|e|na|nan|an|[A-Z][\w'’-]*)){0,3}[^\S\n]+[A-Z][\w'’-]*"
     r"|\b(?i:ysgol|sgoil|bunsgoil)(?:[^\S\n]+(?:y|yr|r|na|nan|an))?(?:[^\S\n]+[^\W\d_][\w'’-]*){1,2}"
 )
@@ -69,10 +75,11 @@ _TYPE_WORDS = word_set(
     "madrasah madrasa form pru acad sch coll prim playgroup group creche crèche tots club unit "
     "federation ccs cps rcps childminding childminders hub group provision project scouts cubs "
     "brownies guides beavers cadets abc fc jfc hospital infirmary hospice church chapel mosque "
-    "gurdwara temple synagogue zone toddler"
+    "gurdwara temple synagogue zone toddler clinic base community complex pri jnr"
 )
 _PREFIX_WORDS = word_set(
-    "ysgol sgoil bunsgoil gaelscoil scoil jamia madrasa madrassa madrasah darul"
+    "ysgol sgoil bunsgoil gaelscoil scoil jamia madrasa madrassa madrasah darul coleg cylch "
+    "meithrinfa"
 )
 _PARTICLES = word_set("of the and de y upon on in")
 _GENERIC = word_set(
@@ -90,6 +97,18 @@ _GENERIC = word_set(
     "mosque temple gurdwara synagogue chapel sharing information auditing working everyday "
     "daily multi-agency agency partnership safeguarding day-to-day in at to from for with by of "
     "on"
+    # what a centre or clinic is for, not what it is called: "the Sexual Health Clinic", "the
+    # Contact Centre", "the Early Help Centre", "the CAMHS clinic"
+    " sexual walk-in fracture paediatric paediatrics child children's childrens development "
+    "assessment contact job town city shopping leisure resource visitor call youth wellbeing "
+    "mental physio antenatal maternity fertility memory pain drug drugs alcohol addiction "
+    "recovery treatment rehab crisis camhs nhs a&e urgent respite early help years learning "
+    "advice support citizens civic conference training test testing vaccination covid "
+    "baby mother mothers intensive short break breaks neonatal burns stroke psychiatric secure "
+    "inpatient outpatient adolescent eating disorder disorders troubled families prevent "
+    "outreach mentoring housing homeless homelessness pilot research dv abuse "
+    "visiting sure start police council court prison detention custody rape referral "
+    "community hub"
 )
 _SAINT = word_set("st st. saint")
 # Words of a religious dedication that are generic elsewhere ("heart surgery", "our school"):
@@ -101,9 +120,15 @@ _DEDICATION = word_set(
 # A dedication after a word of attending stands for the school on its own, in any case: "she's at
 # St Bede's now", "goes to st josephs", "head at our lady of lourdes", "left Bishop Challoner".
 _SAINTS_PLACE = re.compile(
-    r"(?:^(?=(?i:our[^\S\n]*lady[^\S\n]+of[^\S\n]+(?!the\b)))"
+    r"(?:(?:^|(?<=[\s(]))(?=(?i:our[^\S\n]*lady[^\S\n]+of[^\S\n]+(?!the\b)))"
+    # a dedication that does something, at a sentence's start: "St Joseph's have flagged ..."
+    r"|(?:^|(?<=[.!?;][^\S\n])|(?<=\n))(?=(?:(?:St\.?|Saint)[^\S\n]+[A-Z][a-z]+(?:['’]s|s['’])"
+    r"|Holy[^\S\n]+[A-Z][a-z]+|Sacred[^\S\n]+Heart|Christ[^\S\n]+the[^\S\n]+King"
+    r"|Corpus[^\S\n]+Christi|(?:Bishop|Cardinal|Blessed)[^\S\n]+[A-Z][a-z]+)"
+    r"[^\S\n]+(?:have|has|say|said|says|are|were|rang|phoned|called|reported|flagged|told|think"
+    r"|thinks|want|wants|asked|emailed|sent|raised|noticed|excluded)\b)"
     r"|\b(?:at|to|from|attends|attending|attended|attend|joined|joining|left|leaving|into|goes|go"
-    r"|going|went)[^\S\n]+)"
+    r"|going|went)[^\S\n]+(?:the[^\S\n]+(?=(?i:holy|sacred|christ|corpus)))?)"
     r"(?i:((?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s['’]?)"
     r"(?:[^\S\n]+the[^\S\n]+(?:apostle|evangelist|baptist|martyr|divine|great))?"
     r"(?:[^\S\n]+(?:and|&)[^\S\n]+(?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s['’]?))?"
@@ -113,6 +138,14 @@ _SAINTS_PLACE = re.compile(
     r"|sacred[^\S\n]+heart|christ[^\S\n]+the[^\S\n]+king|corpus[^\S\n]+christi))(?!\w)"
     r"(?![^\S\n]+(?i:hospital|church|cathedral|chapel|parish|house|hall|hospice|centre|ward"
     r"|road|street|lane|avenue|park|station|hotel|court|surgery|medical)\b)"
+)
+# A dedication with its denomination after it is a school in any case, with no word of attending:
+# "outside st annes c of e", "holy family rc primary", "Sacred Heart RC".
+_DENOMINATED = re.compile(
+    r"(?i:(?:st\.?|saint)[^\S\n]+[a-z]+(?:['’]s|s)?|holy[^\S\n]+(?:family|trinity|cross|name|rosary"
+    r"|spirit|redeemer)|sacred[^\S\n]+heart|christ[^\S\n]+the[^\S\n]+king|corpus[^\S\n]+christi"
+    r"|our[^\S\n]+lady(?:[^\S\n]+of[^\S\n]+[a-z]+)?)(?=[^\S\n]+(?i:r\.?c\.?|c\.?[^\S\n]?of[^\S\n]?e\.?"
+    r"|c\.e\.|ce|cofe|catholic)(?![\w]))"
 )
 _DEDICATION_WORDS = word_set(
     "st saint our ourlady bishop cardinal archbishop blessed pope holy sacred christ corpus"
@@ -161,6 +194,7 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
         spans += [_prefixed(m) for m in _PREFIXED.finditer(text)]
     if words & _DEDICATION_WORDS:
         spans += [Span(m.start(1), m.end(1), "SCHOOL") for m in _SAINTS_PLACE.finditer(text)]
+        spans += [Span(m.start(), m.end(), "SCHOOL") for m in _DENOMINATED.finditer(text)]
     if words & _TYPE_WORDS:
         spans += _typed(text)
     if "at" in words and words & _WAS_WORDS:
@@ -171,6 +205,11 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
         spans += _attended(text)
     if words & _CHAIN_WORDS:
         spans += [span for m in _CHAIN.finditer(text) if (span := _chained(m)) is not None]
+    if "The" in text:
+        for m in _THE_SETTING.finditer(text):
+            group, not_names = (1, _NOT_THE_NAME) if m.group(1) else (3, _NOT_THE_SETTING)
+            if not any(w.lower() in not_names for w in m.group(group + 1).split()):
+                spans.append(Span(m.start(group), m.end(group), "SCHOOL"))
     if spans:
         spans += _named_again(text, spans)
     return [_grown(text, span) for span in spans]
@@ -254,6 +293,23 @@ _CHAIN = re.compile(
     r"((?i:ark|oasis|harris|outwood|dixons|ormiston|e-act|delta|astrea|reach|bohunt|avanti)"
     r"(?:[^\S\n]+(?:[A-Z][\w'’-]*|[a-z][\w'’-]{2,})){1,2})"
 )
+# A setting called "The" and a capitalised word, known by a word of attending before it ("a youth
+# worker at The Hub", "attends The Willows") or by what it is after it ("The Cedars short breaks
+# unit", "The Grange PRU"). "The" is capitalised mid-sentence only inside a name.
+_THE_SETTING = re.compile(
+    r"(?:\b(?:at|attends|attending|attended|from)[^\S\n]+"
+    r"(The[^\S\n]+([A-Z][a-z'’]+(?:[^\S\n]+[A-Z][a-z'’]+)?))(?![^\S\n]+[A-Z])"
+    r"|\b(The[^\S\n]+([A-Z][a-z'’]+))(?=[^\S\n]+(?:short[^\S\n]+breaks?[^\S\n]+)?(?:unit|centre"
+    r"|clinic|project|nursery|pru|children['’]s[^\S\n]+home|refuge|hostel|respite|youth[^\S\n]+club"
+    r")\b))"
+)
+_NOT_THE_NAME = STOPWORDS | word_set(
+    "hospital council police school unit ward home hostel refuge hotel centre center station "
+    "court office church mosque prison shelter government department authority local "
+    "children's childrens society trust service services team board panel family families "
+    "salvation army samaritans courts crown magistrates met"
+)
+_NOT_THE_SETTING = _NOT_THE_NAME | VOCABULARY
 _CHAIN_WORDS = word_set(
     "ark oasis harris outwood dixons ormiston e act delta astrea reach bohunt avanti"
 )
@@ -297,6 +353,8 @@ def _named_again(text: str, spans: list[Span]) -> list[Span]:
 def _prefixed(m: re.Match[str]) -> Span:
     """A school named type-first, without the function words a lower-case match ran on into."""
     end = m.end()
+    if m.group().endswith(("'s", "’s")):
+        end -= 2  # "Coleg y Dyffryn's safeguarding officer": the name, not its possessive
     for word in reversed(m.group().split()[2:]):
         if word.lower() not in STOPWORDS:
             break
@@ -315,9 +373,33 @@ def _typed(text: str) -> list[Span]:
         if found is None:
             continue
         start, names = found
-        if names and _name_ok(names, m.group()):
-            spans.append(Span(start, m.end(), "SCHOOL"))
+        if (
+            names
+            and names[-1].endswith(("'s", "’s"))
+            and not m.group()[:1].isupper()
+            and not any(w.lower() in _SAINT for w in names)
+        ):
+            continue  # "Ivy's new school", "Bridie's hospital letter": a person's, not a name
+        if (not names or not _name_ok(names, m.group())) and _PLURAL_NAME.search(
+            text, max(0, start - 8), m.start()
+        ) is None:
+            continue
+        joined = _JOINED_DEDICATION.search(text, max(0, start - 40), start)
+        spans.append(Span(joined.start() if joined else start, m.end(), "SCHOOL"))
     return spans
+
+
+# Two dedications joined: "Our Lady and St Patrick's College", "St Peter and St Paul CE Primary".
+_JOINED_DEDICATION = re.compile(
+    r"(?:Our[^\S\n]+Lady|(?:St\.?|Saint)[^\S\n]+[A-Z][a-z]+(?:['’]s)?)[^\S\n]+(?:and|&)[^\S\n]+$"
+)
+# A setting named by "the" and one plural word before its type word, in any case: "the willows
+# nursery", "the oaks academy", "the heights acad" (not "the kids club", "the girls school").
+_PLURAL_NAME = re.compile(
+    r"\b(?i:the)[^\S\n]+(?!(?i:kids|children|girls|boys|parents|mums|dads|babies|teens|twins"
+    r"|sports|arts|parks|years|others|families|carers|pupils|students|adults|youths|seniors|tots"
+    r"|friends|foster|news|drugs|rooms|class|glass)\b)([A-Za-z][a-z]{2,}s)[^\S\n]+$"
+)
 
 
 def _grown(text: str, span: Span) -> Span:
@@ -342,6 +424,16 @@ _CHAINED = re.compile(
 )
 
 
+# Typed in lower case, what a person does to or near a school is not part of its name: "missed
+# school", "the fight outside school", "mum arrived high".
+_NOT_BEFORE_TYPE = word_set(
+    "missed missing miss misses skipped skipping skip bunked bunking bunk outside inside near "
+    "behind arrived arrives came comes left leaves leaving hates hate loves love likes like "
+    "back round around off out into onto got gets getting turned turns fight fights fighting "
+    "late early absent excluded suspended man woman lad lads men women older younger kids"
+)
+
+
 def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
     """Walk back from the type word over the institution's name: capitalised words (and particles
     such as "of"), or, typed in lower case, up to three words that are not generic. Returns where
@@ -359,7 +451,7 @@ def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
             taken.append(word)  # "1st Hebden Bridge Scouts"
             break
         if (w[-1] in ",.;:!?)]" and low not in _SAINT and not _INITIALS.fullmatch(low)) or (
-            "[" in w or any(c.isdigit() for c in w) or len(taken) == 5
+            "[" in w or any(c.isdigit() for c in w) or len(taken) == 6
         ):
             break  # "... told the police. School ..." is two sentences; "[NAME]" is done
         if not any(c.isalpha() for c in w) or w[0] in "([":
@@ -372,7 +464,13 @@ def _name_before(text: str, type_start: int) -> tuple[int, list[str]] | None:
             inside = _inside_name(before, word)  # "Leeds General Infirmary"
             if not w[:1].isupper() or (low in _LEADING_DROP and not dedication and not inside):
                 break
-        elif low in _LEADING_DROP or low in _PARTICLES or len(taken) == 3 or w[:1].isupper():
+        elif (
+            low in _LEADING_DROP
+            or low in _PARTICLES
+            or low in _NOT_BEFORE_TYPE
+            or len(taken) == 3
+            or w[:1].isupper()
+        ):
             break
         taken.append(word)
         if low == "the" or (capitalised and low in _SAINT and len(taken) > 1):
@@ -391,15 +489,17 @@ def _inside_name(before: list[re.Match[str]], word: re.Match[str]) -> bool:
     index = before.index(word)
     if index == 0 or word.group().lower() in STOPWORDS:
         return False
-    left = before[index - 1].group()
-    low = left.lower()
-    return (
-        left[:1].isupper()
-        and left[-1:].isalpha()
-        and low not in _LEADING_DROP
-        and low not in _SAINT
-        and low not in _PARTICLES
-    )
+    # Further left over generic capitalised words too: "The Oaks Sexual Health Clinic"
+    for left_word in reversed(before[max(0, index - 3) : index]):
+        left = left_word.group()
+        low = left.lower()
+        if not left[:1].isupper() or not left[-1:].isalpha() or low in _SAINT or low == "the":
+            return False
+        if low in _PARTICLES:
+            return False
+        if low not in _LEADING_DROP:
+            return True
+    return False
 
 
 def _first(taken: list[re.Match[str]]) -> str:
