@@ -26,6 +26,7 @@ from bot.cli.common import Commands, add_command, library_for
 from bot.config import Config
 from bot.errors import UsageError
 from bot.storage import ChatKeys, SqlStore, check_at_rest, open_store
+from bot.training import quiz_stats_blocks
 from bot.transcripts.export import FORMATS, export
 from bot.transcripts.model import (
     TAGS,
@@ -38,7 +39,7 @@ from bot.transcripts.model import (
     parse_period,
 )
 from bot.transcripts.pseudonym import load_pseudonyms
-from bot.transcripts.stats import Stats, compute_stats, stats_blocks
+from bot.transcripts.stats import DEFAULT_PERIOD, Stats, compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 from states import Library
 
@@ -74,6 +75,11 @@ class Desk:
 
     async def audit(self, action: str, detail: str = "") -> None:
         await self.store.log_access(Access(self.at, self.who, "cli", action, detail))
+
+    async def quiz(self, filters: Filters) -> list[render.Block]:
+        """The quiz results of the same period as `filters`."""
+        found = await self.store.quiz_stats(since=filters.since, until=filters.until)
+        return quiz_stats_blocks(found, self.library.quizzes)
 
     async def stats(self, filters: Filters) -> Stats:
         """The statistics of `filters`, abandoned decisions counted as the config says."""
@@ -151,7 +157,13 @@ def add_commands(commands: Commands) -> None:
         default=None,
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
-    stats = add("stats", _stats, "outcomes, not-sure rates, drop-off", filters=True)
+    stats = add(
+        "stats",
+        _stats,
+        f"outcomes, not-sure rates, drop-off and quiz results (period={DEFAULT_PERIOD} unless "
+        "a period is given, as /stats)",
+        filters=True,
+    )
     stats.add_argument("--chart", type=Path, help="also save the chart as a PNG file")
     tag = add("tag", _tag, f"tag a transcript ({', '.join(TAGS)})")
     tag.add_argument("id", type=_transcript_id)
@@ -235,9 +247,9 @@ async def _export(desk: Desk) -> int:
     args = desk.args
     filters = desk.filters(args.filters)
     total = await desk.store.count_transcripts(filters)
-    stats = None
+    stats, quiz = None, []
     if args.format == "html":
-        stats = await desk.stats(filters)
+        stats, quiz = await desk.stats(filters), await desk.quiz(filters)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     with (
         tqdm(total=total, unit=" transcripts", disable=not show_progress, file=sys.stderr) as bar,
@@ -253,6 +265,7 @@ async def _export(desk: Desk) -> int:
             stats=stats,
             filters=filters,
             progress=bar.update,
+            quiz=quiz,
         )
     detail = f"{written:,} transcript(s); {filters.describe(desk.config.zone)}"
     await desk.audit(f"export {args.format}", detail)
@@ -278,11 +291,15 @@ def _opened(path: Path | None) -> Iterator[TextIO]:
 
 async def _stats(desk: Desk) -> int:
     args = desk.args
-    filters = desk.filters(args.filters)
+    given = list(args.filters)
+    if not any(word.startswith("period=") for word in given):
+        given.append(f"period={DEFAULT_PERIOD}")
+    filters = desk.filters(given)
     stats = await desk.stats(filters)
+    quiz = await desk.quiz(filters)
     await desk.audit("stats", filters.describe(desk.config.zone))
     print(f"Transcripts: {filters.describe(desk.config.zone)}", file=desk.out)
-    desk.print(stats_blocks(stats))
+    desk.print([*stats_blocks(stats), *quiz])
     if args.chart is not None:
         from bot.transcripts.charts import stats_png
 

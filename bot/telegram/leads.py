@@ -43,7 +43,7 @@ from bot.transcripts.model import (
     parse_id,
     parse_period,
 )
-from bot.transcripts.stats import compute_stats, stats_blocks
+from bot.transcripts.stats import DEFAULT_PERIOD, compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 PAGE: Final = 10
 PERIODS: Final = ("all", "7d", "30d", "90d")
 """What the Period button steps through."""
-STATS_DEFAULT_PERIOD: Final = "30d"
 FLAGS: Final = tuple(
     (flag, words.FLAG_LABELS[flag]) for flag in ("unsure", "redacted", "unfinished")
 )
@@ -280,9 +279,7 @@ class LeadDesk:
         if len(args) > 1:
             raise UsageError(words.STATS_USAGE)
         zone, store = self.services.config.zone, self.services.store
-        since, until = parse_period(
-            args[0] if args else STATS_DEFAULT_PERIOD, self.services.now(), zone
-        )
+        since, until = parse_period(args[0] if args else DEFAULT_PERIOD, self.services.now(), zone)
         filters = Filters(since=since, until=until)
         config = self.services.config
         inputs = await store.stats_inputs(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
@@ -19,6 +19,7 @@ from importlib.resources import files
 from string import Template
 from typing import Any, Final, Literal, TextIO
 
+from bot import render
 from bot.errors import UsageError
 from bot.transcripts.model import FREE_TEXT, TAGS, Filters, Transcript
 from bot.transcripts.stats import Stats, hour_span, percent
@@ -84,6 +85,7 @@ class _Context:
     stats: Stats | None
     filters: Filters
     now: datetime
+    quiz: Sequence[render.Block] = ()
 
 
 async def export(
@@ -98,17 +100,19 @@ async def export(
     filters: Filters | None = None,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    quiz: Sequence[render.Block] = (),
 ) -> int:
     """Write `transcripts` to `out` as `fmt`; return how many were written.
 
-    `stats` and `filters` are shown at the top of the HTML report (the other formats are only
-    data). `progress` is called with how many more transcripts were written since its last
-    call (tqdm's `update` fits). `now` is the report's "generated at" (default: the clock).
+    `stats`, `quiz` (the quiz results, as blocks) and `filters` are shown at the top of the HTML
+    report (the other formats are only data). `progress` is called with how many more transcripts
+    were written since its last call (tqdm's `update` fits). `now` is the report's "generated
+    at" (default: the clock).
     """
     if fmt not in FORMATS:
         raise UsageError(f"There is no export format '{fmt}'. Formats: {', '.join(FORMATS)}.")
     context = _Context(
-        dialogue, library, zone, stats, filters or Filters(), now or datetime.now(UTC)
+        dialogue, library, zone, stats, filters or Filters(), now or datetime.now(UTC), quiz
     )
     writer = _WRITERS[fmt](out, context)
     writer.begin()
@@ -250,7 +254,7 @@ class _Html(_Writer):
                 generated=escape(when(c.now, c.zone)),
                 zone=escape(str(c.zone)),
                 content=escape(f"{content.id}, version {content.content_version}"),
-                summary=_summary(c.stats) if c.stats is not None else "",
+                summary=(_summary(c.stats) if c.stats is not None else "") + _quiz(c.quiz),
             )
         )
 
@@ -359,6 +363,22 @@ def _summary(stats: Stats) -> str:
         + f'<section id="charts">\n<h2>Charts</h2>\n<div class="charts">\n{figures}</div>\n'
         "</section>"
     )
+
+
+def _quiz(blocks: Sequence[render.Block]) -> str:
+    """The quiz results as a section of their own (headings, paragraphs, lists)."""
+    if not blocks:
+        return ""
+    parts = []
+    for block in blocks:
+        if isinstance(block, render.Heading):
+            parts.append(f"<h2>{escape(block.text)}</h2>")
+        elif isinstance(block, render.Bullets):
+            items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
+            parts.append(f"<ol>{items}</ol>" if block.numbered else f"<ul>{items}</ul>")
+        else:
+            parts.append(f"<p>{escape(block.text)}</p>")
+    return '\n<section id="quizzes">\n' + "\n".join(parts) + "\n</section>"
 
 
 _WRITERS: Final[dict[Format, type[_Writer]]] = {"jsonl": _Jsonl, "csv": _Csv, "html": _Html}

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot import render
@@ -21,6 +22,8 @@ from states import NOT_SURE, Dialogue, Question
 
 BUSIEST = 3
 """How many of the busiest hours the summary names."""
+DEFAULT_PERIOD: Final = "30d"
+"""The period statistics cover unless a lead names one, in Telegram and on the command line."""
 
 
 @dataclass(frozen=True, slots=True)

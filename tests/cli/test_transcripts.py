@@ -16,7 +16,7 @@ import yaml
 
 from bot.cli import main
 from bot.storage import StoredConversation, open_store
-from bot.transcripts.model import FREE_TEXT, Entry, TranscriptWrite
+from bot.transcripts.model import FREE_TEXT, Entry, QuizAnswer, TranscriptWrite
 from tests.support.storage import KEYS
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -62,6 +62,9 @@ async def seed(url: str) -> None:
             steps=tuple(steps),
         )
         await store.save(conv, expected_version=None, transcript=write)
+    for who, correct, days_ago in (("p-1", False, 3), ("p-2", False, 4), ("p-3", True, 40)):
+        at = NOW - timedelta(days=days_ago)
+        await store.record_quiz_answer(QuizAnswer(who, "why_share", "success_depends", correct, at))
     await store.close()
 
 
@@ -156,6 +159,7 @@ def test_export_csv_and_html_to_files_with_a_progress_bar(
     page = report.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     assert "<td>of which abandoned (no answer for a day)</td>" in page
+    assert '<section id="quizzes">' in page and "3 people, 3 answers" in page
     assert run(config_file, "transcripts", "export", "-o", str(tmp_path / "no" / "x.csv")) == 2
     assert "cannot write" in capsys.readouterr().err
 
@@ -166,6 +170,11 @@ def test_stats_print_and_save_a_chart(
     chart = tmp_path / "chart.png"
     assert run(config_file, "transcripts", "stats", "--chart", str(chart)) == 0
     out = capsys.readouterr().out
+    # the last 30 days unless told otherwise, as /stats in Telegram: the quiz answer of 40 days
+    # ago is left out, as are no transcripts (the oldest is 9 days old)
+    assert out.startswith("Transcripts: from ") and " to now\n" in out.splitlines()[0] + "\n"
+    assert "QUIZZES" in out and "Why information sharing is important: 2 people, 2 answers" in out
+    assert "100% wrong (2 of 2): “Success for those at risk" in out
     # the unsure one stopped two days ago, the redacted one a few minutes less than a day ago
     assert "3 conversations: 1 reached an outcome, 2 unfinished: 1 in progress, 1 abandoned" in out
     assert chart.read_bytes().startswith(b"\x89PNG")
