@@ -116,6 +116,8 @@ class Config(_Section):
     """Which UK nation's law, guidance and referral routes the advice names."""
     retention_days: int = Field(default=90, ge=1, le=3650)
     abandoned_after_hours: int = Field(default=24, ge=1, le=24 * 90)
+    urgent_outcomes: tuple[str, ...] = ("refer_now",)
+    """Outcomes that call for action now: leads see who reached them first."""
     """Statistics count an unfinished decision with no answer for this long as abandoned."""
     timezone: str = "Europe/London"
     leads: tuple[int, ...] = ()

@@ -39,6 +39,7 @@ LEAD_COMMANDS: Final = (
     ("transcripts", "Leads: recent transcripts, with filters"),
     ("transcript", "Leads: one transcript, e.g. /transcript 42"),
     ("stats", "Leads: outcomes, not-sure rates, drop-off, e.g. /stats 30d"),
+    ("practitioners", "Leads: who may need support, by pseudonym, e.g. /practitioners 30d"),
     ("tag", "Leads: tag a transcript, e.g. /tag 42 follow_up"),
     ("note", "Leads: add a note, e.g. /note 42 discussed in supervision"),
 )
@@ -172,6 +173,10 @@ LIST_RANGE: Final = "{first}–{last} of {total:,}, newest first. Tap /tN to ope
 LIST_NO_MORE: Final = "No more: {total:,} in all."
 LIST_NONE: Final = "No transcripts match these filters."
 STATS_HEADING: Final = "Statistics: {filters}"
+PRACTITIONERS_USAGE: Final = (
+    "Send /practitioners, or /practitioners followed by one period, e.g. /practitioners 7d."
+)
+PRACTITIONERS_HEADING: Final = "Practitioners: {filters}"
 NEWER: Final = "« Newer"
 FLAG_LABELS: Final = {"unsure": "Not sure", "redacted": "Redacted", "unfinished": "Unfinished"}
 """The lead list's filter buttons, in their order."""

@@ -21,7 +21,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot import render
+from bot import render, words
 from bot.cli.common import Commands, add_command, library_for
 from bot.config import Config
 from bot.errors import UsageError
@@ -38,6 +38,7 @@ from bot.transcripts.model import (
     parse_id,
     parse_period,
 )
+from bot.transcripts.people import practitioner_blocks
 from bot.transcripts.pseudonym import load_pseudonyms
 from bot.transcripts.stats import DEFAULT_PERIOD, Stats, compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
@@ -165,6 +166,13 @@ def add_commands(commands: Commands) -> None:
         filters=True,
     )
     stats.add_argument("--chart", type=Path, help="also save the chart as a PNG file")
+    add(
+        "practitioners",
+        _practitioners,
+        "practitioners by pseudonym: who may need support (urgent outcomes, not sure), "
+        f"period={DEFAULT_PERIOD} unless a period is given",
+        filters=True,
+    )
     tag = add("tag", _tag, f"tag a transcript ({', '.join(TAGS)})")
     tag.add_argument("id", type=_transcript_id)
     tag.add_argument("tag", choices=tuple(TAGS))
@@ -291,10 +299,7 @@ def _opened(path: Path | None) -> Iterator[TextIO]:
 
 async def _stats(desk: Desk) -> int:
     args = desk.args
-    given = list(args.filters)
-    if not any(word.startswith("period=") for word in given):
-        given.append(f"period={DEFAULT_PERIOD}")
-    filters = desk.filters(given)
+    filters = desk.filters(_with_period(args.filters))
     stats = await desk.stats(filters)
     quiz = await desk.quiz(filters)
     await desk.audit("stats", filters.describe(desk.config.zone))
@@ -309,6 +314,23 @@ async def _stats(desk: Desk) -> int:
             raise UsageError(f"cannot write {args.chart}: {exc.strerror or exc}") from exc
         print(f"Chart written to {args.chart}.", file=sys.stderr)
     return 0
+
+
+async def _practitioners(desk: Desk) -> int:
+    filters = desk.filters(_with_period(desk.args.filters))
+    config = desk.config
+    rows = await desk.store.practitioners(filters, config.urgent_outcomes)
+    await desk.audit("practitioners", filters.describe(config.zone))
+    heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
+    desk.print(practitioner_blocks(rows, config.zone, heading, most=len(rows)))
+    return 0
+
+
+def _with_period(given: list[str]) -> list[str]:
+    """The filters as typed, over the default period unless they name one (as in Telegram)."""
+    if any(word.startswith("period=") for word in given):
+        return given
+    return [*given, f"period={DEFAULT_PERIOD}"]
 
 
 async def _tag(desk: Desk) -> int:

@@ -8,7 +8,7 @@ handling the same chat can never silently drop one another's answer: the loser g
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,6 +20,7 @@ from bot.transcripts.model import (
     Filters,
     Note,
     Page,
+    PractitionerSums,
     QuizAnswer,
     QuizStats,
     StatsInputs,
@@ -185,6 +186,12 @@ class TranscriptStore(Protocol):
     ) -> StatsInputs:
         """The sums `bot.transcripts.stats` needs; an unfinished transcript last changed before
         `abandoned_before` counts as abandoned (with None, none does)."""
+
+    async def practitioners(
+        self, filters: Filters, urgent: Sequence[str]
+    ) -> list[PractitionerSums]:
+        """Each pseudonym's transcripts matching `filters`, added up; `urgent`: the outcome ids
+        that count as urgent."""
 
     async def set_tag(self, transcript_id: int, tag: str, on: bool) -> bool:
         """Add or remove a tag; False if there is no such transcript."""

@@ -14,7 +14,7 @@ import asyncio
 import functools
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ from bot.transcripts.model import (
     Filters,
     Note,
     Page,
+    PractitionerSums,
     QuizAnswer,
     QuizStats,
     StatsInputs,
@@ -438,6 +439,15 @@ class SqlStore:
         return await self._runner.read(
             "compute transcript statistics",
             lambda conn: transcripts.stats(conn, filters, abandoned_before),
+            bulk=True,
+        )
+
+    async def practitioners(
+        self, filters: Filters, urgent: Sequence[str]
+    ) -> list[PractitionerSums]:
+        return await self._runner.read(
+            "add up practitioners",
+            lambda conn: transcripts.practitioners(conn, filters, urgent),
             bulk=True,
         )
 

@@ -36,6 +36,7 @@ from bot.transcripts.model import (
     Filters,
     Note,
     Page,
+    PractitionerSums,
     QuizAnswer,
     QuizStats,
     StatsInputs,
@@ -435,6 +436,29 @@ def stats(conn: sa.Connection, filters: Filters, abandoned_before: datetime | No
         durations_s=[round(float(n), 3) for n in (conn.execute(durations)).scalars()],
         unfinished={str(k): int(n) for k, n in conn.execute(unfinished.group_by(standing))},
     )
+
+
+def practitioners(
+    conn: sa.Connection, filters: Filters, urgent: Sequence[str]
+) -> list[PractitionerSums]:
+    """Each pseudonym's transcripts matching `filters`, added up (unordered)."""
+    urgent_case = sa.case((T.outcome.in_(urgent), 1), else_=0) if urgent else sa.literal(0)
+    query = (
+        sa.select(
+            T.practitioner,
+            sa.func.count(),
+            sa.func.count(T.outcome),
+            sa.func.sum(sa.case((T.unsure, 1), else_=0)),
+            sa.func.sum(urgent_case),
+            sa.func.max(T.updated_at),
+        )
+        .where(*matching(filters))
+        .group_by(T.practitioner)
+    )
+    return [
+        PractitionerSums(who, int(n), int(done), int(unsure or 0), int(urgent or 0), last)
+        for who, n, done, unsure, urgent, last in conn.execute(query)
+    ]
 
 
 def _utc_hour(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[datetime]:

@@ -43,6 +43,7 @@ from bot.transcripts.model import (
     parse_id,
     parse_period,
 )
+from bot.transcripts.people import practitioner_blocks
 from bot.transcripts.stats import DEFAULT_PERIOD, compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 
@@ -302,6 +303,24 @@ class LeadDesk:
                 InputFile(chart, filename="stats.png"),
                 caption=words.LIST_HEADING.format(filters=filters.describe(zone))[:CAPTION_CHARS],
             )
+
+    # ---- /practitioners --------------------------------------------------------------------
+
+    @lead_only("practitioners")
+    async def on_practitioners(self, update: Update, context: Context, who: str) -> None:
+        """/practitioners [PERIOD]: pseudonyms ranked by urgent outcomes and "not sure"."""
+        args = list(context.args or [])
+        if len(args) > 1:
+            raise UsageError(words.PRACTITIONERS_USAGE)
+        config = self.services.config
+        since, until = parse_period(
+            args[0] if args else DEFAULT_PERIOD, self.services.now(), config.zone
+        )
+        filters = Filters(since=since, until=until)
+        rows = await self.services.store.practitioners(filters, config.urgent_outcomes)
+        await self.audit(who, "practitioners", filters.describe(config.zone))
+        heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
+        await send(context, chat_id_of(update), practitioner_blocks(rows, config.zone, heading))
 
     # ---- buttons ---------------------------------------------------------------------------
 

@@ -103,6 +103,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "transcripts": f.leads.on_transcripts,
         "transcript": f.leads.on_transcript,
         "stats": f.leads.on_stats,
+        "practitioners": f.leads.on_practitioners,
         "tag": f.leads.on_tag,
         "note": f.leads.on_note,
     }

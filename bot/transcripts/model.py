@@ -228,6 +228,25 @@ class StatsInputs:
 
 
 @dataclass(frozen=True, slots=True)
+class PractitionerSums:
+    """One pseudonym's transcripts in a period, added up by the store."""
+
+    who: str
+    decisions: int
+    finished: int
+    """Of those, how many reached an outcome."""
+    unsure: int
+    """Of those, how many had a "not sure" answer."""
+    urgent: int
+    """Of those, how many reached an urgent outcome (`Config.urgent_outcomes`)."""
+    last_seen: datetime
+
+    @property
+    def unsure_rate(self) -> float:
+        return self.unsure / self.decisions if self.decisions else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class QuizAnswer:
     """One true/false answer in a quiz (issue 7), kept for leads' statistics."""
 

@@ -256,3 +256,15 @@ def test_audit_periods_have_an_end(config_file: Path, capsys: pytest.CaptureFixt
     assert "empty for this period" in capsys.readouterr().out
     assert run(config_file, "audit", "--period", "today") == 0
     assert "list" in capsys.readouterr().out
+
+
+def test_practitioners_by_pseudonym(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The unsure practitioner first; the last 30 days by default; every view audited."""
+    assert run(config_file, "transcripts", "practitioners") == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("- p-")]
+    assert lines[0].startswith("- p-000000000002: 1 decision (0 reached an outcome), not sure in 1")
+    assert len(lines) == 3 and out.startswith("PRACTITIONERS: FROM ")
+    assert run(config_file, "transcripts", "practitioners", "period=all", "outcome=nope") == 2
+    assert run(config_file, "audit") == 0
+    assert "practitioners" in capsys.readouterr().out

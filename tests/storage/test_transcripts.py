@@ -916,3 +916,20 @@ async def test_unfinished_transcripts_by_how_they_stand(store: SqlStore) -> None
     assert (await store.stats_inputs(Filters())).unfinished == {"in_progress": 2, "empty": 1}
     outcome_only = Filters(outcome="share")
     assert (await store.stats_inputs(outcome_only, abandoned_before=cut_off)).unfinished == {}
+
+
+async def test_practitioners_added_up_by_pseudonym(store: SqlStore) -> None:
+    first = step(at(1), "immediate_danger", "no")
+    unsure = step(at(2), "consent", NOT_SURE)
+    await store.record(write("a1", at(3), first, practitioner="p-a", outcome="share"))
+    await store.record(write("a2", at(9), first, practitioner="p-a", outcome="refer_now"))
+    await store.record(write("a3", at(5), first, unsure, practitioner="p-a"))
+    await store.record(write("b1", at(4), first, unsure, practitioner="p-b", outcome="share"))
+    rows = {r.who: r for r in await store.practitioners(Filters(), ("refer_now",))}
+    a, b = rows["p-a"], rows["p-b"]
+    assert (a.decisions, a.finished, a.unsure, a.urgent, a.last_seen) == (3, 2, 1, 1, at(9))
+    assert (b.decisions, b.finished, b.unsure, b.urgent, b.last_seen) == (1, 1, 1, 0, at(4))
+    none_urgent = await store.practitioners(Filters(), ())
+    assert {r.who: r.urgent for r in none_urgent} == {"p-a": 0, "p-b": 0}
+    only_unsure = await store.practitioners(Filters(unsure=True), ("refer_now",))
+    assert {r.who: r.decisions for r in only_unsure} == {"p-a": 1, "p-b": 1}

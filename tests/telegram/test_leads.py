@@ -164,6 +164,24 @@ async def test_stats_split_the_unfinished_by_how_they_stand(harness: Harness) ->
     assert "2 unfinished: 1 in progress, 1 abandoned (no answer for a day), 0 empty" in said
 
 
+async def test_practitioners_by_pseudonym_the_urgent_first(harness: Harness) -> None:
+    """A lead sees pseudonyms ranked for support; nobody else learns the command exists."""
+    calm, worried = harness.user("Ann"), harness.user("Bo")
+    await decide(calm, *SHARE_WITH_CONSENT)
+    await decide(worried, "Yes")  # immediate danger: refer now
+    await decide(worried, *UNSURE)
+    other = harness.user("Nosy")
+    assert texts(await other.send("/practitioners")) == UNKNOWN
+    said = texts(await make_lead(harness).send("/practitioners all"))
+    first, second = PSEUDONYMS.of(worried.id), PSEUDONYMS.of(calm.id)
+    assert said.index(first) < said.index(second)
+    assert f"{first}: 2 decisions (2 reached an outcome), not sure in 1 (50%), 1 urgent" in said
+    assert "Ann" not in said and "Bo " not in said
+    actions = [(a.action, a.allowed) for a in await harness.services.store.accesses()]
+    assert ("practitioners", True) in actions and ("practitioners", False) in actions
+    assert "Send /practitioners" in texts(await make_lead(harness).send("/practitioners 7d x"))
+
+
 async def test_stats_come_as_text_and_a_chart(harness: Harness) -> None:
     await decide(harness.user("Ann"), *SHARE_WITH_CONSENT)
     await decide(harness.user("Bo"), *UNSURE)
