@@ -62,7 +62,15 @@ def library_for(args: argparse.Namespace, config: Config) -> Library:
     """The edition and nation in config, unless --edition or --jurisdiction say otherwise."""
     edition = getattr(args, "edition", None) or config.edition
     jurisdiction = getattr(args, "jurisdiction", None) or config.jurisdiction
-    return load_library(dialogues_dir(args, config), edition, jurisdiction)
+    library = load_library(dialogues_dir(args, config), edition, jurisdiction)
+    outcomes = library["advice"].content.outcomes
+    unknown = [o for o in config.urgent_outcomes if o not in outcomes]
+    if unknown:
+        raise ConfigError(
+            f"urgent_outcomes: {', '.join(unknown)} is not an outcome of the advice; the "
+            f"outcomes are {', '.join(outcomes)}"
+        )
+    return library
 
 
 def add_scope_options(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,7 @@ COMMANDS = [
     ["transcripts", "show", "1"],
     ["transcripts", "export"],
     ["transcripts", "stats"],
+    ["transcripts", "practitioners"],
     ["transcripts", "tag", "1", "reviewed"],
     ["transcripts", "note", "1", "text"],
     ["transcripts", "purge"],
@@ -71,3 +72,16 @@ def test_run_config_file_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert f"{config}: dialogues: {tmp_path / 'missing'} does not exist" in err, err
+
+
+@pytest.mark.parametrize("command", [["run"], ["transcripts", "practitioners"], ["console"]])
+def test_an_urgent_outcome_the_advice_lacks_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A typo in urgent_outcomes would otherwise count nothing as urgent, silently."""
+    config = tmp_path / "c.yaml"
+    config.write_text("urgent_outcomes: [refer_now, refer_nwo]\n", encoding="utf-8")
+    assert main(["--config", str(config), *command]) == 2
+    err = capsys.readouterr().err
+    assert "urgent_outcomes: refer_nwo is not an outcome of the advice" in err, err
+    assert "refer_now," in err and "Traceback" not in err
