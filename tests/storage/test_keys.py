@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from sqlalchemy.engine import make_url
 
 from bot.errors import StorageError
 from bot.storage import ChatKeys, Mark, SqlStore, open_store
@@ -119,17 +120,31 @@ async def test_the_database_alone_holds_no_telegram_id(store: SqlStore, store_ur
     assert all(KEYS.key(chat) in tables["conversations"] for chat in CHATS)
 
 
+def encodings(chat: int) -> list[bytes]:
+    """A chat id as text, and as SQLite writes an integer into a page (big-endian, 6 or 8
+    bytes for ids this long)."""
+    return [str(chat).encode(), chat.to_bytes(6, "big"), chat.to_bytes(8, "big")]
+
+
+def found_in_files(folder: Path) -> list[str]:
+    """Which database files (and their logs) hold any chat id of CHATS, in any encoding."""
+    return [
+        f"{file.name}: {chat}"
+        for file in folder.iterdir()
+        if file.name.startswith("infoshare.db")
+        for chat in CHATS
+        if any(code in file.read_bytes() for code in encodings(chat))
+    ]
+
+
 async def test_the_file_itself_holds_no_telegram_id(tmp_path: Path) -> None:
     """Byte for byte, the SQLite database and its write-ahead log, as a lost laptop has them."""
     path = tmp_path / "infoshare.db"
     store = await open_store(f"sqlite:///{path}", KEYS)
     try:
         await fill(store)
-        files = [p for p in tmp_path.iterdir() if p.name.startswith("infoshare.db")]
-        assert path in files
-        for file in files:
-            data = file.read_bytes()
-            assert not any(str(chat).encode() in data for chat in CHATS), file.name
+        assert path.exists()
+        assert found_in_files(tmp_path) == []
     finally:
         await store.close()
 
@@ -205,6 +220,8 @@ async def test_a_database_from_before_is_rekeyed_and_its_owed_replies_still_go(
             )
     finally:
         engine.dispose()
+    if store_url.startswith("sqlite"):  # the check that finds them: the rows are there
+        assert found_in_files(Path(make_url(store_url).database or "").parent) != []
     store = await open_store(store_url, KEYS)
     try:
         quiet = await store.load(CHATS[1])
@@ -219,6 +236,8 @@ async def test_a_database_from_before_is_rekeyed_and_its_owed_replies_still_go(
         for value in values
         for chat in CHATS
     )
+    if store_url.startswith("sqlite"):  # nor in the file: the old rows' pages were zeroed
+        assert found_in_files(Path(make_url(store_url).database or "").parent) == []
 
 
 def to(conn: sa.Connection, revision: str) -> None:
