@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -150,6 +151,16 @@ class Config(_Section):
 
     def is_lead(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.leads
+
+    def check_outcomes(self, outcomes: Collection[str]) -> None:
+        """`urgent_outcomes` must name outcomes the advice has: a typo would count nothing as
+        urgent, silently. `ConfigError` names it and the outcomes there are."""
+        unknown = [o for o in self.urgent_outcomes if o not in outcomes]
+        if unknown:
+            raise ConfigError(
+                f"urgent_outcomes: {', '.join(unknown)} is not an outcome of the advice; the "
+                f"outcomes are {', '.join(outcomes)}"
+            )
 
     def abandoned_before(self, now: datetime) -> datetime:
         """An unfinished decision last changed before this is abandoned, not in progress."""

@@ -63,13 +63,7 @@ def library_for(args: argparse.Namespace, config: Config) -> Library:
     edition = getattr(args, "edition", None) or config.edition
     jurisdiction = getattr(args, "jurisdiction", None) or config.jurisdiction
     library = load_library(dialogues_dir(args, config), edition, jurisdiction)
-    outcomes = library["advice"].content.outcomes
-    unknown = [o for o in config.urgent_outcomes if o not in outcomes]
-    if unknown:
-        raise ConfigError(
-            f"urgent_outcomes: {', '.join(unknown)} is not an outcome of the advice; the "
-            f"outcomes are {', '.join(outcomes)}"
-        )
+    config.check_outcomes(library["advice"].content.outcomes)
     return library
 
 

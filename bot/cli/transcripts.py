@@ -39,7 +39,7 @@ from bot.transcripts.model import (
     parse_period,
 )
 from bot.transcripts.people import practitioner_blocks
-from bot.transcripts.pseudonym import load_pseudonyms
+from bot.transcripts.pseudonym import existing_pseudonyms
 from bot.transcripts.stats import DEFAULT_PERIOD, Stats, compute_stats, stats_blocks
 from bot.transcripts.view import summary_line, transcript_blocks
 from states import Library
@@ -209,8 +209,11 @@ def run_transcripts(args: argparse.Namespace, config: Config) -> int:
     library = library_for(args, config)
 
     async def main() -> int:
-        check_at_rest(config.storage.url)  # a broken database stops us before a key is made
-        keys = ChatKeys(load_pseudonyms(config.key_file()).secret)
+        check_at_rest(config.storage.url)
+        # The bot's secret if it is here; never a new one (rows keyed with it would be lost
+        # to the bot). Transcripts need none; only upgrading older conversations does.
+        pseudonyms = existing_pseudonyms(config.key_file())
+        keys = None if pseudonyms is None else ChatKeys(pseudonyms.secret)
         store = await open_store(config.storage.url, keys)
         try:
             job: Job = args.job
@@ -328,7 +331,7 @@ async def _practitioners(desk: Desk) -> int:
 
 def _with_period(given: list[str]) -> list[str]:
     """The filters as typed, over the default period unless they name one (as in Telegram)."""
-    if any(word.startswith("period=") for word in given):
+    if any(word.partition("=")[0].strip().lower() == "period" for word in given):
         return given
     return [*given, f"period={DEFAULT_PERIOD}"]
 

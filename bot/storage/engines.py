@@ -75,8 +75,8 @@ async def unavailable_on_driver_errors(action: str) -> AsyncIterator[None]:
         if not exc.connection_invalidated:
             raise
         raise StorageUnavailable(f"cannot {action}: {_reason(exc)}") from exc
-    except (sa_exc.TimeoutError, OSError) as exc:
-        raise StorageUnavailable(f"cannot {action}: {exc}") from exc
+    except (sa_exc.TimeoutError, OSError) as exc:  # asyncio.timeout's TimeoutError says nothing
+        raise StorageUnavailable(f"cannot {action}: {str(exc) or 'no answer in time'}") from exc
 
 
 def _reason(exc: sa_exc.DBAPIError) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
@@ -97,11 +98,12 @@ def migration_config() -> AlembicConfig:
     return config
 
 
-async def open_store(url: str, keys: ChatKeys) -> SqlStore:
+async def open_store(url: str, keys: ChatKeys | None) -> SqlStore:
     """Connect, create the SQLite file (and its folder) if needed, and migrate to the head.
 
     `keys` (from the bot's secret) key and seal chat ids at rest (`bot.storage.keys`); a
-    migration that rekeys stored conversations uses them too.
+    migration that rekeys stored conversations uses them too. A store without them (a command
+    that has not got the bot's secret) serves transcripts only.
 
     Raises `ConfigError` for a URL of the wrong kind or an SQLite file that is damaged or not
     ours (`bot.storage.files`), and `StorageUnavailable` if the database cannot be reached or
@@ -115,12 +117,18 @@ async def open_store(url: str, keys: ChatKeys) -> SqlStore:
     try:
         lock = _alembic_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         async with lock:
-            await runner.write("open the database", functools.partial(_migrate, keys=keys))
+            # bulk: replicas queue for the migration lock, and a rekey takes a while
+            upgraded = await runner.write(
+                "open the database", functools.partial(_migrate, keys=keys), bulk=True
+            )
     except BaseException:
         await runner.close()
         raise
     log.info("storage: opened %s", target.render_as_string(hide_password=True))
-    return SqlStore(runner, keys)
+    store = SqlStore(runner, keys)
+    if upgraded:
+        await store._empty_the_wal()  # a rekey's zeroed pages into the file, now
+    return store
 
 
 def check_at_rest(url: str) -> None:
@@ -220,14 +228,17 @@ def _sqlite_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _migrate(connection: sa.Connection, keys: ChatKeys) -> None:
-    """Upgrade to the head, one process at a time (PostgreSQL: an advisory lock)."""
+def _migrate(connection: sa.Connection, keys: ChatKeys | None) -> bool:
+    """Upgrade to the head, one process at a time (PostgreSQL: an advisory lock); True if the
+    schema changed."""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    before = MigrationContext.configure(connection).get_current_revision()
     config = migration_config()
     config.attributes["connection"] = connection
     config.attributes["chat_keys"] = keys
     command.upgrade(config, "head")
+    return MigrationContext.configure(connection).get_current_revision() != before
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,9 +252,9 @@ class SqlStore:
     transcript statements are in `bot.storage.transcripts`.
     """
 
-    def __init__(self, runner: Runner, keys: ChatKeys) -> None:
+    def __init__(self, runner: Runner, keys: ChatKeys | None) -> None:
         self._runner = runner
-        self._keys = keys
+        self._chat_keys = keys
         # Built once, values bound at execution: building and cache-keying a statement per save
         # costs as much as running it. RETURNING, not rowcount: psycopg reports -1 rows for a
         # compiled INSERT .. ON CONFLICT.
@@ -267,6 +278,14 @@ class SqlStore:
             .where(c.turn == sa.bindparam("shown_turn"))
         )
         self._transcripts = transcripts.Writer(runner.dialect)
+
+    @property
+    def _keys(self) -> ChatKeys:
+        if self._chat_keys is None:
+            raise StorageError(
+                "conversations need the bot's secret; this store has only transcripts"
+            )
+        return self._chat_keys
 
     # ---- conversations ---------------------------------------------------------------------
 
@@ -344,14 +363,15 @@ class SqlStore:
             for row in rows:
                 chat_id = self._chat_of(row)
                 # a debt no sender can pay (its chat id cannot be opened) is dropped, not retried
-                due = None if chat_id is None else now + lease
+                dropped = {"owed_mark": None, "chat_sealed": None} if chat_id is None else {}
                 taken = conn.execute(
                     sa.update(conversations)
                     .where(c.chat_key == row.chat_key)
                     .where(c.owed_at == row.owed_at)  # unless a move or another sender came first
-                    .values(owed_at=due)
+                    .values(owed_at=None if chat_id is None else now + lease, **dropped)
                     .returning(c.chat_key)
                 )
+                due = now + lease
                 if taken.first() is not None and chat_id is not None:
                     claimed.append(replace(_from_row(row, chat_id), owed_at=due))
             return claimed

@@ -146,6 +146,7 @@ def reload_config(services: Services, path: Path) -> bool:
     """
     try:
         fresh = load_config(path)
+        fresh.check_outcomes(services.dialogue.content.outcomes)
     except ConfigError as exc:
         log.error("config not reloaded, keeping the running one: %s", exc)
         return False

@@ -34,14 +34,17 @@ class Retention:
             gone = await store.purge(cut_off)
             transcripts = await store.purge_transcripts(cut_off)
             quiz_answers = await store.purge_quiz_answers(cut_off)
-            detail = (
-                f"{transcripts} transcript(s), {quiz_answers} quiz answer(s) and {gone} "
-                f"conversation(s) older than {days} days deleted"
-            )
-            await store.log_access(Access(now, WHO, "telegram", "purge", detail))
         except StorageUnavailable as exc:
             log.warning("retention purge skipped: %s", type(exc).__name__)
             return
+        detail = (
+            f"{transcripts} transcript(s), {quiz_answers} quiz answer(s) and {gone} "
+            f"conversation(s) older than {days} days deleted"
+        )
+        try:
+            await store.log_access(Access(now, WHO, "telegram", "purge", detail))
+        except StorageUnavailable as exc:
+            log.warning("retention purge done, its access-log entry not written: %s", exc)
         log.info(
             "retention purge: %d conversation(s), %d transcript(s) and %d quiz answer(s) older "
             "than %d days deleted",

@@ -1,8 +1,8 @@
 """Practitioners by pseudonym, for leads: who may need support, with no identity.
 
 The store adds up each pseudonym's transcripts in the database (`PractitionerSums`); this
-module ranks them (most urgent outcomes first, then the highest "not sure" rate, then the most
-decisions) and words them for Telegram and the terminal. Pure: no I/O.
+module ranks them (most urgent outcomes first, then the most decisions with a "not sure", then
+the highest rate of them) and words them for Telegram and the terminal. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ MOST: Final = 20
 
 
 def ranked(rows: Sequence[PractitionerSums]) -> list[PractitionerSums]:
-    """Most urgent outcomes first, then the highest "not sure" rate, then the most decisions,
-    then the most recently seen; ties by pseudonym, so the order never shuffles."""
+    """Most urgent outcomes first, then the most decisions with a "not sure" (a count: one
+    unsure decision of one must not hide thirty of forty), then the highest rate, then the most
+    recently seen; ties by pseudonym, so the order never shuffles."""
     return sorted(
         rows,
-        key=lambda r: (-r.urgent, -r.unsure_rate, -r.decisions, -r.last_seen.timestamp(), r.who),
+        key=lambda r: (-r.urgent, -r.unsure, -r.unsure_rate, -r.last_seen.timestamp(), r.who),
     )
 
 
@@ -47,10 +48,10 @@ def practitioner_blocks(
         render.Heading(heading),
         render.Para(
             f"{len(rows):,} practitioner{'' if len(rows) == 1 else 's'}, by pseudonym (no "
-            "names): those with urgent outcomes first, then the most often unsure."
+            "names): those with urgent outcomes first, then those most often unsure."
         ),
         render.Bullets(lines),
     ]
     if more:
-        blocks.append(render.Para(f"And {more:,} more with fewer urgent or unsure decisions."))
+        blocks.append(render.Para(f"And {more:,} more, each with as many or fewer."))
     return blocks

@@ -42,6 +42,16 @@ class Pseudonyms:
         return self._secret
 
 
+def existing_pseudonyms(key_file: Path) -> Pseudonyms | None:
+    """The key from the environment or an existing `key_file`; None if there is neither.
+
+    For commands other than the bot itself: a key they made up would not be the bot's.
+    """
+    if os.environ.get(SECRET_ENV) or key_file.exists():
+        return load_pseudonyms(key_file)
+    return None
+
+
 def load_pseudonyms(key_file: Path) -> Pseudonyms:
     """The key from the environment, else from `key_file` (created, mode 0600, on first start)."""
     from_env = os.environ.get(SECRET_ENV, "")

@@ -102,9 +102,10 @@ class Stats:
         hours = self.abandoned_after_hours
         if hours is None:
             return [("with answers", self.in_progress), ("empty (nothing answered)", self.empty)]
-        idle = (
-            f"{hours} hours" if hours % 24 else ("a day" if hours == 24 else f"{hours // 24} days")
-        )
+        if hours % 24:
+            idle = "an hour" if hours == 1 else f"{hours} hours"
+        else:
+            idle = "a day" if hours == 24 else f"{hours // 24} days"
         return [
             ("in progress", self.in_progress),
             (f"abandoned (no answer for {idle})", self.abandoned),

@@ -10,13 +10,18 @@ import os
 import pwd
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import yaml
+from alembic import command
 
 from bot.cli import main
 from bot.storage import StoredConversation, open_store
+from bot.storage.sql import driver_url, migration_config
 from bot.transcripts.model import FREE_TEXT, Entry, QuizAnswer, TranscriptWrite
+from bot.transcripts.pseudonym import SECRET_ENV
 from tests.support.storage import KEYS
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -266,5 +271,54 @@ def test_practitioners_by_pseudonym(config_file: Path, capsys: pytest.CaptureFix
     assert lines[0].startswith("- p-000000000002: 1 decision (0 reached an outcome), not sure in 1")
     assert len(lines) == 3 and out.startswith("PRACTITIONERS: FROM ")
     assert run(config_file, "transcripts", "practitioners", "period=all", "outcome=nope") == 2
+    capsys.readouterr()
+    assert run(config_file, "transcripts", "practitioners", "PERIOD=All") == 0  # as typed
+    assert capsys.readouterr().out.startswith("PRACTITIONERS: ALL TRANSCRIPTS")
     assert run(config_file, "audit") == 0
     assert "practitioners" in capsys.readouterr().out
+
+
+def test_without_the_bots_secret_an_older_database_is_left_for_the_bot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conversations saved before chat ids were keyed can be rekeyed only with the bot's secret:
+    a command run without it (another shell, another folder) must not make up a key and rekey
+    them with that; it says so, changes nothing and makes no key."""
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    url = f"sqlite:///{tmp_path / 'data' / 'infoshare.db'}"
+    asyncio.run(_close(open_store(url, KEYS)))
+    engine = sa.create_engine(driver_url(url))
+    try:
+        with engine.begin() as conn:
+            config = migration_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0005_owed_replies")
+            conn.execute(
+                sa.text(
+                    "INSERT INTO conversations (chat_id, dialogue, step, history, conversation_id,"
+                    " turn, content_version, started_at, updated_at, version, applied) VALUES (7,"
+                    " 'advice', 'about_whom', '[]', 'c7', 1, 'v', '2026-12-01 09:00:00',"
+                    " '2026-12-01 09:00:00', 1, '[]')"
+                )
+            )
+    finally:
+        engine.dispose()
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump({"storage": {"url": url}}))
+    assert run(config_file, "transcripts", "stats") == 2
+    err = capsys.readouterr().err
+    assert "only the bot's secret" in err and "Start the bot once" in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "data" / "pseudonym.key").exists(), "no key was made up"
+    engine = sa.create_engine(driver_url(url))
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            chats = conn.execute(sa.text("SELECT chat_id FROM conversations")).scalars().all()
+    finally:
+        engine.dispose()
+    assert (version, chats) == ("0005_owed_replies", [7])
+
+
+async def _close(opening: Any) -> None:
+    await (await opening).close()

@@ -290,6 +290,24 @@ async def test_replicas_starting_together_migrate_once(reopen: Reopen, store_url
 
 @postgres_only
 @pytest.mark.postgres
+async def test_a_replica_waits_for_the_migration_lock_longer_than_a_query_may_take(
+    postgres_url: str,
+) -> None:
+    """Another replica migrating for longer than the connect timeout (1 s here) does not stop
+    this one starting: a migration has the bulk time limit, not a query's."""
+    url = make_url(postgres_url).update_query_dict({"connect_timeout": "1"})
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as admin:
+        await admin.execute("SELECT pg_advisory_lock(%s)", (sql._MIGRATION_LOCK,))
+        opening = asyncio.create_task(open_store(url.render_as_string(hide_password=False), KEYS))
+        await asyncio.sleep(2.5)
+        assert not opening.done(), "it waits for the lock"
+        await admin.execute("SELECT pg_advisory_unlock(%s)", (sql._MIGRATION_LOCK,))
+        store = await asyncio.wait_for(opening, 30)
+    await store.close()
+
+
+@postgres_only
+@pytest.mark.postgres
 async def test_postgres_replicas_queue_for_the_migration_lock(postgres_url: str) -> None:
     """Hold the lock until every replica waits for it: then they really start together."""
     key = (sql._MIGRATION_LOCK >> 32, sql._MIGRATION_LOCK & 0xFFFFFFFF)

@@ -7,6 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from bot.errors import StorageUnavailable
 from bot.storage import SqlStore
 from bot.storage.sql import _to_row
 from bot.storage.tables import conversations
@@ -52,3 +53,14 @@ async def test_sqlite_work_runs_off_the_event_loop(store: SqlStore) -> None:
         assert ran_on != loop_thread
     else:  # psycopg's own asyncio: no thread to hop to
         assert ran_on == loop_thread
+
+
+async def test_a_query_past_the_time_limit_says_so(store: SqlStore) -> None:
+    """PostgreSQL's limit is the connect timeout: the error says what happened, not nothing."""
+    if store._runner.dialect != "postgresql":
+        pytest.skip("SQLite has no time limit: its busy timeout bounds every wait")
+    store._runner._limit_s = 0.2  # type: ignore[attr-defined]
+    with pytest.raises(StorageUnavailable, match=r"^cannot look slowly: no answer in time$"):
+        await store._runner.read(
+            "look slowly", lambda conn: conn.exec_driver_sql("SELECT pg_sleep(2)")
+        )

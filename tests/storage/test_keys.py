@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import make_url
 
-from bot.errors import StorageError
+from bot.errors import ConfigError, StorageError
 from bot.storage import ChatKeys, Mark, SqlStore, open_store
 from bot.storage.sql import driver_url, migration_config
 from bot.transcripts.model import Entry, TranscriptWrite
@@ -192,8 +192,10 @@ async def test_an_owed_reply_sealed_with_another_secret_is_dropped(
             assert await store.claim_owed(due, timedelta(seconds=3), 10) == []
         assert caplog.text.count("owed reply dropped") == 2
         assert await store.claim_owed(due + timedelta(minutes=1), timedelta(seconds=3), 10) == []
+        assert caplog.text.count("owed reply dropped") == 2, "dropped once, not retried"
     finally:
         await store.close()
+    assert seals(store_url) == [None, None, None], "a dropped debt keeps no sealed id either"
 
 
 async def test_a_database_from_before_is_rekeyed_and_its_owed_replies_still_go(
@@ -224,6 +226,11 @@ async def test_a_database_from_before_is_rekeyed_and_its_owed_replies_still_go(
         assert found_in_files(Path(make_url(store_url).database or "").parent) != []
     store = await open_store(store_url, KEYS)
     try:
+        if store_url.startswith("sqlite"):  # not even before the next checkpoint
+            assert found_in_files(Path(make_url(store_url).database or "").parent) == []
+        owed_seal, quiet_seal = seals(store_url)  # in order of conversation id
+        assert owed_seal is not None and KEYS.unseal(owed_seal) == CHATS[0]
+        assert quiet_seal is None
         quiet = await store.load(CHATS[1])
         assert quiet is not None and quiet.conversation_id == "quiet"
         owed = await store.claim_owed(T0 + timedelta(seconds=1), timedelta(seconds=3), 10)
@@ -248,13 +255,14 @@ def to(conn: sa.Connection, revision: str) -> None:
 
 
 async def test_rekeying_rows_needs_the_secret(store_url: str) -> None:
-    """A migration run without the keys (by hand) refuses rather than lose the rows."""
+    """A migration run without the keys (by hand, or a command without the bot's secret)
+    refuses rather than lose the rows, both ways."""
     store = await open_store(store_url, KEYS)
     await store.save(conversation(chat_id=CHATS[0]), expected_version=None)
     await store.close()
     engine = sa.create_engine(driver_url(store_url))
     try:
-        with engine.begin() as conn, pytest.raises(RuntimeError, match="needs the bot's secret"):
+        with engine.begin() as conn, pytest.raises(ConfigError, match="needs the bot's secret"):
             to(conn, "0005_owed_replies")
     finally:
         engine.dispose()
@@ -263,3 +271,30 @@ async def test_rekeying_rows_needs_the_secret(store_url: str) -> None:
         assert await store.load(CHATS[0]) is not None, "nothing was lost"
     finally:
         await store.close()
+
+
+async def test_a_row_owing_nothing_keeps_no_sealed_id(store: SqlStore, store_url: str) -> None:
+    await store.save(conversation(chat_id=CHATS[0], owed_at=None), expected_version=None)
+    assert seals(store_url) == [None]
+
+
+async def test_a_downgrade_keeps_the_chats_it_can_still_name(store_url: str) -> None:
+    """Below 0006 a row needs its chat id: only an owed row's sealed id can give it back."""
+    store = await open_store(store_url, KEYS)
+    try:
+        await fill(store)  # conv-0 and conv-2 owe a reply, conv-1 was shown
+    finally:
+        await store.close()
+    engine = sa.create_engine(driver_url(store_url))
+    try:
+        with engine.begin() as conn:
+            config = migration_config()
+            config.attributes["connection"] = conn
+            config.attributes["chat_keys"] = KEYS
+            command.downgrade(config, "0005_owed_replies")
+        with engine.connect() as conn:
+            query = sa.text("SELECT chat_id, conversation_id FROM conversations ORDER BY 2")
+            kept = [tuple(row) for row in conn.execute(query)]
+    finally:
+        engine.dispose()
+    assert kept == [(CHATS[0], "conv-0"), (CHATS[2], "conv-2")]

@@ -908,12 +908,13 @@ async def test_unfinished_transcripts_by_how_they_stand(store: SqlStore) -> None
     await store.record(write("done", at(2), first, outcome="share"))
     await store.record(write("recent", at(90), first))
     await store.record(write("stale", at(5), first))
+    await store.record(write("staler", at(4), first))
     empty = conversation(chat_id=5, conversation_id="empty")
     await store.save(empty, expected_version=None, transcript=write("empty", at(3)))
     cut_off = at(60)
     split = (await store.stats_inputs(Filters(), abandoned_before=cut_off)).unfinished
-    assert split == {"in_progress": 1, "abandoned": 1, "empty": 1}
-    assert (await store.stats_inputs(Filters())).unfinished == {"in_progress": 2, "empty": 1}
+    assert split == {"in_progress": 1, "abandoned": 2, "empty": 1}
+    assert (await store.stats_inputs(Filters())).unfinished == {"in_progress": 3, "empty": 1}
     outcome_only = Filters(outcome="share")
     assert (await store.stats_inputs(outcome_only, abandoned_before=cut_off)).unfinished == {}
 

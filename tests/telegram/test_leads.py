@@ -379,6 +379,10 @@ async def test_a_reload_takes_a_lead_away_and_a_broken_file_keeps_the_old_config
     path.write_text("leads: [not-a-number]\n")
     assert not reload_config(services, path)
     assert "Transcripts" in texts(await lead.send("/transcripts"))
+    path.write_text("leads: []\nurgent_outcomes: [refer_nwo]\n")  # valid YAML, not an outcome
+    assert not reload_config(services, path)
+    assert services.config.urgent_outcomes == ("refer_now",)
+    assert "Transcripts" in texts(await lead.send("/transcripts"))
     running_storage = services.config.storage  # the file names none: the default would differ
     path.write_text("leads: []\nretention_days: 30\n")
     assert reload_config(services, path)

@@ -18,16 +18,18 @@ def seen(day: int) -> datetime:
 
 ROWS = [
     PractitionerSums("p-steady", decisions=12, finished=12, unsure=1, urgent=0, last_seen=seen(20)),
-    PractitionerSums("p-unsure", decisions=4, finished=2, unsure=3, urgent=0, last_seen=seen(19)),
+    PractitionerSums("p-once", decisions=1, finished=0, unsure=1, urgent=0, last_seen=seen(19)),
     PractitionerSums("p-urgent", decisions=2, finished=2, unsure=0, urgent=1, last_seen=seen(2)),
-    PractitionerSums("p-busier", decisions=8, finished=8, unsure=6, urgent=0, last_seen=seen(3)),
+    PractitionerSums("p-often", decisions=40, finished=38, unsure=30, urgent=0, last_seen=seen(3)),
 ]
 
 
-def test_urgent_first_then_the_most_often_unsure_then_the_busiest() -> None:
+def test_urgent_first_then_the_most_unsure_decisions_then_the_rate() -> None:
+    """30 unsure decisions of 40 come before 1 of 1: a rate alone would put 1 of 1 first and
+    could hide the practitioner most often unsure behind a page of single decisions."""
     order = [r.who for r in ranked(ROWS)]
-    # p-unsure (75%) and p-busier (75%) tie on the rate: more decisions first
-    assert order == ["p-urgent", "p-busier", "p-unsure", "p-steady"]
+    # p-once and p-steady have one unsure decision each: the higher rate first
+    assert order == ["p-urgent", "p-often", "p-once", "p-steady"]
 
 
 def test_one_line_each_with_every_number_and_local_time() -> None:
@@ -45,9 +47,9 @@ def test_a_long_list_is_cut_and_says_how_many_more() -> None:
     text = render.plain(practitioner_blocks(ROWS, LONDON, "Practitioners", most=2))
     assert [line[:10] for line in text.splitlines() if line.startswith("- ")] == [
         "- p-urgent",
-        "- p-busier",
+        "- p-often:",
     ]
-    assert text.endswith("And 2 more with fewer urgent or unsure decisions.")
+    assert text.endswith("And 2 more, each with as many or fewer.")
 
 
 def test_nobody() -> None:

@@ -312,6 +312,7 @@ def test_not_sure_bars_are_as_long_as_their_counts_with_the_rate_beside(
         (None, "3 unfinished: 2 with answers, 1 empty (nothing answered)."),
         (36, "3 unfinished: 1 in progress, 1 abandoned (no answer for 36 hours), 1 empty"),
         (72, "1 abandoned (no answer for 3 days)"),
+        (1, "1 abandoned (no answer for an hour)"),
     ],
 )
 def test_unfinished_split_says_what_counts_as_abandoned(

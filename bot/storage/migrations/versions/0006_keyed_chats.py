@@ -19,8 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context, op
 
+from bot.errors import ConfigError
 from bot.storage.keys import ChatKeys
 from bot.storage.tables import UTCDateTime
+from bot.transcripts.pseudonym import SECRET_ENV
 
 revision: str = "0006_keyed_chats"
 down_revision: str | None = "0005_owed_replies"
@@ -69,12 +71,22 @@ def _keyed() -> list[sa.Column[Any]]:
     ]
 
 
+UPGRADE_NEEDS_SECRET = (
+    "this database holds conversations saved by an older version; only the bot's secret (the "
+    f"pseudonym key, or {SECRET_ENV}) can upgrade them. Start the bot once, or run this command "
+    "where that secret is; nothing was changed."
+)
+DOWNGRADE_NEEDS_SECRET = (
+    "downgrading stored conversations needs the bot's secret; nothing was changed."
+)
+
+
 def upgrade() -> None:
-    _rebuild(_plain, _keyed, "chat_key", _rekey)
+    _rebuild(_plain, _keyed, "chat_key", _rekey, UPGRADE_NEEDS_SECRET)
 
 
 def downgrade() -> None:
-    _rebuild(_keyed, _plain, "chat_id", _unkey)
+    _rebuild(_keyed, _plain, "chat_id", _unkey, DOWNGRADE_NEEDS_SECRET)
 
 
 def _rekey(rows: Sequence[sa.Row[Any]], keys: ChatKeys) -> Iterator[dict[str, Any]]:
@@ -99,6 +111,7 @@ def _rebuild(
     becomes: Callable[[], list[sa.Column[Any]]],
     primary: str,
     convert: Callable[[Sequence[sa.Row[Any]], ChatKeys], Iterator[dict[str, Any]]],
+    needs_secret: str,
 ) -> None:
     """Copy the table into one keyed on `primary`, row by row through `convert`, then swap.
 
@@ -112,10 +125,7 @@ def _rebuild(
     rows = bind.execute(sa.select(old)).all()
     keys = _keys()
     if rows and keys is None:
-        raise RuntimeError(
-            "rekeying stored conversations needs the bot's secret: migrate with open_store(url, "
-            "keys), as the bot does"
-        )
+        raise ConfigError(needs_secret)
     if rows and keys is not None:
         converted = list(convert(rows, keys))
         for first in range(0, len(converted), CHUNK):
