@@ -184,6 +184,10 @@ CHOSEN: Final = "✓ {label}"
 """A filter or tag button that is on."""
 OUTCOME_BUTTON: Final = "Outcome: {outcome}"
 PERIOD_BUTTON: Final = "Period: {period}"
+TAG_BUTTON: Final = "Tag: {tag}"
+ANY_OUTCOME: Final = "Any outcome"
+ANY_TAG: Final = "Any tag"
+MENU_BACK: Final = "« Back to the list"
 OLDER: Final = "Older »"
 
 # ---- what every front end shows (bot.render) ---------------------------------------------------

@@ -45,7 +45,7 @@ from bot.transcripts.model import (
 )
 from bot.transcripts.people import practitioner_blocks
 from bot.transcripts.stats import DEFAULT_PERIOD, compute_stats, stats_blocks
-from bot.transcripts.view import summary_line, transcript_blocks
+from bot.transcripts.view import step_name, summary_line, transcript_blocks
 
 log = logging.getLogger(__name__)
 
@@ -197,13 +197,12 @@ class LeadDesk:
         ]
         named = 0 < view.outcome <= len(self.outcomes)
         outcome = self.outcomes[view.outcome - 1] if named else "any"
+        tag = TAG_IDS[view.tag - 1] if 0 < view.tag <= len(TAG_IDS) else "any"
         known = view.period in PERIODS
         next_period = PERIODS[(PERIODS.index(view.period) + 1) % len(PERIODS)] if known else "all"
         choose = [
-            button(
-                words.OUTCOME_BUTTON.format(outcome=outcome),
-                replace(first, outcome=(view.outcome + 1) % (len(self.outcomes) + 1)),
-            ),
+            button(words.OUTCOME_BUTTON.format(outcome=outcome), replace(view, menu="o")),
+            button(words.TAG_BUTTON.format(tag=tag), replace(view, menu="t")),
             button(
                 words.PERIOD_BUTTON.format(period=view.period), replace(first, period=next_period)
             ),
@@ -214,6 +213,34 @@ class LeadDesk:
         if view.offset + PAGE < total:
             pages.append(button(words.OLDER, replace(view, offset=view.offset + PAGE)))
         return InlineKeyboardMarkup([row for row in (flags, choose, pages) if row])
+
+    def menu_keyboard(self, view: ListView) -> InlineKeyboardMarkup:
+        """Every outcome (or tag) on a button of its own, the chosen one marked, and a way back:
+        one tap picks any of them, instead of a tap per value to step through them all."""
+        first = replace(view, offset=0, menu="")
+        dialogue = self.services.dialogue
+        if view.menu == "o":
+            chosen = view.outcome
+            choices = [(words.ANY_OUTCOME, replace(first, outcome=0))] + [
+                (step_name(dialogue, o), replace(first, outcome=n))
+                for n, o in enumerate(self.outcomes, start=1)
+            ]
+        else:
+            chosen = view.tag
+            choices = [(words.ANY_TAG, replace(first, tag=0))] + [
+                (TAGS[t], replace(first, tag=n)) for n, t in enumerate(TAG_IDS, start=1)
+            ]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    words.CHOSEN.format(label=label) if n == chosen else label,
+                    callback_data=target.encode(),
+                )
+            ]
+            for n, (label, target) in enumerate(choices)
+        ]
+        back = InlineKeyboardButton(words.MENU_BACK, callback_data=replace(view, menu="").encode())
+        return InlineKeyboardMarkup([*rows, [back]])
 
     # ---- /transcript ID --------------------------------------------------------------------
 
@@ -330,7 +357,10 @@ class LeadDesk:
         query = update.callback_query
         assert query is not None
         view = ListView.decode(query.data)
-        if view is not None and view.outcome <= len(self.outcomes):
+        if view is not None and view.outcome <= len(self.outcomes) and view.menu:
+            await answer_query(query)  # a menu over the same page: nothing new is looked at
+            await set_keyboard(query, self.menu_keyboard(view))
+        elif view is not None and view.outcome <= len(self.outcomes):
             blocks, markup = await self.list_page(view, who)
             await answer_query(query)
             await show_page(query.message, blocks, markup)

@@ -117,7 +117,8 @@ class Forget:
 # ---- the lead desk (L:, T:) -------------------------------------------------------------------
 
 _LIST = re.compile(
-    r"^L:(\d{1,7}):(\d{1,2}):([0-7]):([0-3]):([0-9a-z.-]{1,22}):((?:p-[0-9a-f]{12})?)$"
+    r"^L:(\d{1,7}):(\d{1,2}):([0-7]):([0-3]):([0-9a-z.-]{1,22}):((?:p-[0-9a-f]{12})?)"
+    r"(?::([ot]))?$"
 )
 _TAG = re.compile(r"^T:(\d{1,10}):(\d):([01])$")
 
@@ -135,11 +136,14 @@ class ListView:
     """0: any; n: the n-th tag."""
     period: str = "all"
     practitioner: str = ""
+    menu: str = ""
+    """"": the list's own buttons; "o" or "t": a menu to choose the outcome or the tag from."""
 
     def encode(self) -> str:
+        menu = f":{self.menu}" if self.menu else ""
         return _fits(
             f"L:{self.offset}:{self.outcome}:{self.flags}:{self.tag}:{self.period}:"
-            f"{self.practitioner}"
+            f"{self.practitioner}{menu}"
         )
 
     @staticmethod
@@ -148,7 +152,7 @@ class ListView:
         if match is None:
             return None
         offset, outcome, flags, tag = (int(group) for group in match.group(1, 2, 3, 4))
-        return ListView(offset, outcome, flags, tag, match[5], match[6])
+        return ListView(offset, outcome, flags, tag, match[5], match[6], match[7] or "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,34 @@ async def test_filters_typed_and_pressed_narrow_the_list(harness: Harness) -> No
     assert "Period: 7d" in lead.buttons()
 
 
+async def test_outcome_and_tag_are_chosen_from_a_menu(harness: Harness) -> None:
+    """One tap opens every outcome (or tag), one more picks it; Back leaves the list as it was."""
+    await decide(harness.user("Ann"), *SHARE_WITH_CONSENT)
+    await decide(harness.user("Bo"), "Yes")  # refer now
+    lead = make_lead(harness)
+    await lead.send("/transcripts")
+    page = lead.keyboard_message().payload["message_id"]
+    await lead.press("Outcome: any")
+    menu = lead.buttons()
+    assert menu[0] == "✓ Any outcome" and menu[-1] == "« Back to the list"
+    assert len(menu) == len(harness.services.dialogue.content.outcomes) + 2
+    await lead.press("« Back to the list")
+    assert "Outcome: any" in lead.buttons() and "Tag: any" in lead.buttons()
+    await lead.press("Outcome: any")
+    title = next(b for b in menu if b.startswith("Act now"))
+    await lead.press(title)
+    listing = lead.message(page)["text"]
+    assert "1–1 of 1" in listing and "/t2" in listing
+    assert "Outcome: refer_now" in lead.buttons()
+    await lead.send("/tag 2 follow_up")
+    await lead.send("/transcripts")
+    await lead.press("Tag: any")
+    assert "Follow up" in lead.buttons() and "✓ Any tag" in lead.buttons()
+    await lead.press("Follow up")
+    assert "Tag: follow_up" in lead.buttons()
+    assert "1–1 of 1" in lead.message(lead.keyboard_message().payload["message_id"])["text"]
+
+
 async def test_a_mistyped_filter_gets_a_kind_explanation(harness: Harness) -> None:
     lead = make_lead(harness)
     assert "There is no outcome 'maybe'" in texts(await lead.send("/transcripts outcome=maybe"))

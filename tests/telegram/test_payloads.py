@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.payloads import Press, decode
+from bot.telegram.payloads import ListView, Press, decode
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,13 @@ def test_round_trip_within_64_bytes(press: Press) -> None:
 )
 def test_anything_else_is_forged(data: str | None) -> None:
     assert decode(data) is None
+
+
+def test_a_list_view_carries_its_menu_and_older_buttons_still_open() -> None:
+    """A button sent before menus existed (no menu field) still opens its page."""
+    widest = ListView(9_999_990, 11, 7, 3, "2026-10-01..2026-11-15", "p-0123456789ab", "o")
+    assert len(widest.encode().encode()) <= 64
+    assert ListView.decode(widest.encode()) == widest
+    assert ListView.decode("L:10:2:1:0:30d:") == ListView(10, 2, 1, 0, "30d", "", "")
+    for forged in ("L:10:2:1:0:30d::x", "L:10:2:1:0:30d::", "L:10:2:1:0:30d::ot"):
+        assert ListView.decode(forged) is None

@@ -47,6 +47,11 @@ def sent_payloads() -> list[tuple[str, str]]:
         ("forget", Forget(False, MINUTE).encode()),
         ("leads", ListView().encode()),
         ("leads", ListView(30, 2, 7, 3, "30d", "p-0123456789ab").encode()),
+        (
+            "leads",
+            ListView(9_999_990, 11, 7, 3, "2026-10-01..2026-11-15", "p-0123456789ab", "o").encode(),
+        ),
+        ("leads", ListView(menu="t").encode()),
         ("leads", TagPress("42", 0, True).encode()),
         ("leads", TagPress("42", 3, False).encode()),
         ("training", Start("q").encode()),
