@@ -351,38 +351,39 @@ class SqlStore:
         self, now: datetime, lease: timedelta, limit: int
     ) -> list[StoredConversation]:
         c = conversations.c
-        due = sa.select(conversations).where(c.owed_at <= now).order_by(c.owed_at).limit(limit)
+        looking = sa.select(conversations).where(c.owed_at <= now).order_by(c.owed_at).limit(limit)
         rows = await self._runner.read(
-            "look for owed replies", lambda conn: conn.execute(due).all()
+            "look for owed replies", lambda conn: conn.execute(looking).all()
         )
         if not rows:
             return []
+        until = now + lease
+        # a debt no sender can pay (its chat id cannot be opened) is dropped, not retried
+        dropped = {"owed_at": None, "owed_mark": None, "chat_sealed": None}
 
         def work(conn: sa.Connection) -> list[StoredConversation]:
             claimed: list[StoredConversation] = []
             for row in rows:
                 chat_id = self._chat_of(row)
-                # a debt no sender can pay (its chat id cannot be opened) is dropped, not retried
-                dropped = {"owed_mark": None, "chat_sealed": None} if chat_id is None else {}
                 taken = conn.execute(
                     sa.update(conversations)
                     .where(c.chat_key == row.chat_key)
                     .where(c.owed_at == row.owed_at)  # unless a move or another sender came first
-                    .values(owed_at=None if chat_id is None else now + lease, **dropped)
+                    .values(dropped if chat_id is None else {"owed_at": until})
                     .returning(c.chat_key)
-                )
-                due = now + lease
-                if taken.first() is not None and chat_id is not None:
-                    claimed.append(replace(_from_row(row, chat_id), owed_at=due))
+                ).first()
+                if taken is not None and chat_id is not None:
+                    claimed.append(replace(_from_row(row, chat_id), owed_at=until))
             return claimed
 
         return await self._runner.write("claim owed replies", work)
 
     def _chat_of(self, row: sa.Row[Any]) -> int | None:
-        """The chat an owed reply goes to, from its seal; None (logged) if it cannot be opened."""
+        """The chat an owed reply goes to, from its seal; None (logged) if there is none to open."""
+        if row.chat_sealed is None:
+            log.warning("owed reply dropped: it has no sealed chat id")
+            return None
         try:
-            if row.chat_sealed is None:
-                raise StorageError("an owed reply has no sealed chat id")
             return self._keys.unseal(row.chat_sealed)
         except StorageError as exc:
             log.warning("owed reply dropped: %s", exc)

@@ -298,23 +298,28 @@ class LeadDesk:
         added = words.NOTE_ADDED.format(number=number)
         await say(context, chat_id_of(update), f"{added}{notice}")
 
+    def period_filters(self, context: Context, usage: str) -> Filters:
+        """The one optional PERIOD a lead gave (default `DEFAULT_PERIOD`), or `usage` said."""
+        args = list(context.args or [])
+        if len(args) > 1:
+            raise UsageError(usage)
+        period = args[0] if args else DEFAULT_PERIOD
+        since, until = parse_period(period, self.services.now(), self.services.config.zone)
+        return Filters(since=since, until=until)
+
     # ---- /stats ----------------------------------------------------------------------------
 
     @lead_only("stats")
     async def on_stats(self, update: Update, context: Context, who: str) -> None:
         """/stats [PERIOD]: the numbers as text, and a chart."""
-        args = list(context.args or [])
-        if len(args) > 1:
-            raise UsageError(words.STATS_USAGE)
-        zone, store = self.services.config.zone, self.services.store
-        since, until = parse_period(args[0] if args else DEFAULT_PERIOD, self.services.now(), zone)
-        filters = Filters(since=since, until=until)
-        config = self.services.config
+        filters = self.period_filters(context, words.STATS_USAGE)
+        config, store = self.services.config, self.services.store
+        zone = config.zone
         inputs = await store.stats_inputs(
             filters, abandoned_before=config.abandoned_before(self.services.now())
         )
         stats = compute_stats(inputs, self.services.dialogue, zone, config.abandoned_after_hours)
-        quiz_stats = await store.quiz_stats(since=since, until=until)
+        quiz_stats = await store.quiz_stats(since=filters.since, until=filters.until)
         await self.audit(who, "stats", filters.describe(zone))
         chat_id = chat_id_of(update)
         blocks = [
@@ -336,14 +341,8 @@ class LeadDesk:
     @lead_only("practitioners")
     async def on_practitioners(self, update: Update, context: Context, who: str) -> None:
         """/practitioners [PERIOD]: pseudonyms ranked by urgent outcomes and "not sure"."""
-        args = list(context.args or [])
-        if len(args) > 1:
-            raise UsageError(words.PRACTITIONERS_USAGE)
+        filters = self.period_filters(context, words.PRACTITIONERS_USAGE)
         config = self.services.config
-        since, until = parse_period(
-            args[0] if args else DEFAULT_PERIOD, self.services.now(), config.zone
-        )
-        filters = Filters(since=since, until=until)
         rows = await self.services.store.practitioners(filters, config.urgent_outcomes)
         await self.audit(who, "practitioners", filters.describe(config.zone))
         heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
