@@ -63,7 +63,10 @@ def find_spans(text: str) -> list[Span]:
         found += references.find(text, words)
     found += places.find_addresses(text, words)
     found += schools.find(text, words)
-    found += names.find(text)
+    found_names = names.find(text)
+    found += found_names
+    if found_names:
+        found += schools.named_after(text, found_names)
     return _merge(found)
 
 

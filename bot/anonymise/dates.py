@@ -15,7 +15,10 @@ from bot.anonymise.spans import Span
 
 _MONTH_WORD = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    # typed in a hurry: "3 decemeber", "21st febuary", "septmber"
+    r"|janu?ra?y|febu?a?ry|feburary|apirl|agust|augst|sept?m?e?m?ber|octo?br|ocotber"
+    r"|nove?me?m?ber|novmber|dece?me?m?ber|decmber)"
 )
 _MONTH = rf"{_MONTH_WORD}\.?"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
@@ -27,6 +30,11 @@ _NUMERIC = re.compile(
 # Day, month word and year joined by hyphens, slashes or dots: "17-Nov-2011", "3/feb/09".
 _JOINED = re.compile(
     rf"(?<![\w/.-]){_DAY}([-/.]){_MONTH_WORD}\1(?:(?:19|20)\d\d|\d\d)(?![\w/-]|\.\d)",
+    re.IGNORECASE,
+)
+# Day and month word joined by a hyphen or slash, without a year: "seen 3-dec", "born 17-Nov".
+_JOINED_NO_YEAR = re.compile(
+    rf"(?<![\w/.-]){_DAY}[-/]{_MONTH_WORD}(?![\w/-]|\.\d)",
     re.IGNORECASE,
 )
 _WEEKDAY = (
@@ -48,7 +56,10 @@ _BIRTHDAY = re.compile(
 _BIRTH_DIGITS = re.compile(
     rf"{_BIRTH_CUE}\s*(?:is|was|on|:|-)?\s*"
     r"((?:[12]\d|3[01]|0?[1-9])\s(?:1[0-2]|0?[1-9])\s(?:(?:19|20)\d\d|\d\d)"
-    r"|(?:[0-2]\d|3[01])(?:0[1-9]|1[0-2])(?:(?:19|20)\d\d|\d\d))(?![\d/.-])",
+    r"|(?:[0-2]\d|3[01])(?:0[1-9]|1[0-2])(?:(?:19|20)\d\d|\d\d)"
+    # a year first, run together ("dob 20150202"), or a month and year ("dob 02/15", "dob 2/2015")
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])|(?:0?[1-9]|1[0-2])/(?:(?:19|20)\d\d|\d\d))"
+    r"(?![\d/.-])",
     re.IGNORECASE,
 )
 
@@ -141,6 +152,8 @@ def _numeric_ok(match: re.Match[str]) -> bool:
 _MONTH_WORDS = word_set(
     "jan january feb february mar march apr april may jun june jul july aug august sep sept "
     "september oct october nov november dec december"
+    " janury januray febuary feburary febury apirl agust augst septmber septemeber setpember "
+    "octobr ocotber novemeber novmber decemeber decmber decemer"
 )
 _BIRTH_WORDS = frozenset({"dob", "b", "born", "birthday", "birth", "birthdate"})
 
@@ -170,6 +183,7 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
     if words & _MONTH_WORDS:
         spans.extend(Span(m.start(), m.end(), "DATE") for m in _TEXTUAL.finditer(text))
         spans.extend(Span(m.start(), m.end(), "DATE") for m in _JOINED.finditer(text))
+        spans.extend(Span(m.start(), m.end(), "DATE") for m in _JOINED_NO_YEAR.finditer(text))
         if words & _BIRTH_WORDS:
             spans.extend(Span(m.start(1), m.end(), "DATE") for m in _BIRTHDAY.finditer(text))
     if words & _BIRTH_WORDS:

@@ -253,6 +253,13 @@ _LOWER_NICKNAME_CUES = frozenset(
     }
 )
 _REFLEXIVE = word_set("himself herself")
+# Who calls someone by a street name: "they call him smokey", "everyone calls her bubbles".
+_CALLERS = word_set("they people everyone everybody kids lads girls boys mates friends others")
+_NOT_CALLED = word_set(
+    "names name back out up over round later tonight tomorrow now again every each a an the "
+    "liar lazy weird mad crazy gay slag slut grass snitch nonce fat ugly stupid thick useless "
+    "worthless a all sometimes often on in at to about when if too"
+)
 _NOT_LOWER_NICKNAME = word_set(
     "fat ugly stupid thick useless worthless violent dangerous trouble clever "
     "part such one being having well good bad known much more less only just also either both "
@@ -271,7 +278,8 @@ _PERSON_NOUNS = word_set(
 _MODAL_NAMES = word_set("will may can mark")
 # A child's class after a name at a sentence's start: "summer in yr 2 said", "hope in reception".
 _IN_YEAR = re.compile(
-    r"[^\S\n]+in[^\S\n]+(?:y(?:ea)?r[^\S\n]*\d{1,2}|y\d{1,2}|p\d|reception|nursery\b[^\S\n]+(?!school)"
+    r"[^\S\n]+(?:in|from)[^\S\n]+(?:y(?:ea)?r[^\S\n]*\d{1,2}|y\d{1,2}|p\d|reception"
+    r"|nursery\b[^\S\n]+(?!school)"
     r"|class[^\S\n]+\d)\b",
     re.IGNORECASE,
 )
@@ -532,6 +540,7 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
                 and (tokens[i - 3].low, tokens[i - 2].low) in _LOWER_NICKNAME_CUES
             )
             and not (token.low in AMBIGUOUS_FIRST_NAMES and _IS_AGE_AFTER.match(text, token.end))
+            and not _called_by_others(tokens, i)
             and not _with_own_relation(tokens, i)
             and not (i + 1 < count and tokens[i + 1].low == "both")
             and not (i + 2 < count and tokens[i + 2].low in _POSSESSIVE_PRONOUNS)
@@ -564,6 +573,7 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             elif (
                 gap in {"", ":"}
                 and _named(tokens, i)
+                and not (prev.low in _REFLEXIVE and token.low in _SELF_DESCRIPTIONS)
                 and _cue_ok(token, True, _nickname(tokens, i))
             ):
                 token.name = True
@@ -682,8 +692,13 @@ def _mark_cued(text: str, tokens: list[_Token]) -> None:
             and token.level > NONE
             and (token.cap or token.low not in STOPWORDS)
         ):
-            if nxt.low in _REPORTING_VERBS and (
-                token.level != VOCAB or token.cap or token.low in AMBIGUOUS_FIRST_NAMES
+            if (
+                nxt.low in _REPORTING_VERBS
+                and (token.level != VOCAB or token.cap or token.low in AMBIGUOUS_FIRST_NAMES)
+                # "we hope said plans work", "i will said": a verb after its subject
+                and not (
+                    not token.cap and i > 0 and tokens[i - 1].low in ("i", "we", "they", "you")
+                )
             ):
                 token.name = True
             elif nxt.low == "from" and token.level == CAPITAL and token.cap:
@@ -722,8 +737,15 @@ def _with_own_relation(tokens: list[_Token], i: int) -> bool:
 def _record_style(text: str, token: _Token, nxt: _Token) -> bool:
     """A surname written first, as in a record: "SMITH, Tyler-Jay", "Kowalczyk, Anna" at a line's
     start; the first name after the comma must be a name already."""
-    if not nxt.name or not nxt.cap or text[token.end : nxt.start] not in (",", ", "):
+    if not nxt.cap or text[token.end : nxt.start] not in (",", ", "):
         return False
+    if not nxt.name and not (
+        token.upper
+        and not nxt.upper
+        and nxt.level not in (NONE, VOCAB)
+        and nxt.low not in STOPWORDS
+    ):
+        return False  # "HORVÁTH, Dávid": a first name in no list after a surname in capitals
     if token.level == VOCAB or token.low in VOCABULARY or token.low in STOPWORDS:
         return False
     if token.upper:
@@ -733,7 +755,13 @@ def _record_style(text: str, token: _Token, nxt: _Token) -> bool:
 
 # A name span ending in a surname in capitals: a comma after it joins the first name ("SMITH,
 # Tyler-Jay").
-_RECORD_HEAD = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+$")
+_FIELD_BEFORE = re.compile(
+    r"(?:^|\n|[;.]\s)(?i:name|child|pupil|mother|father|mum|dad|sibling|subject|re|student"
+    r"|young person|yp|carer|parent|guardian|victim|suspect|perpetrator|alleged perpetrator)"
+    r"\s*:\s*$"
+)
+_RECORD_END = re.compile(r"\s*(?:$|[;.()\n]|\s*(?i:dob|d\.o\.b|born|aged?|yr|year)\b)")
+_RECORD_HEAD = re.compile(r"(?<![\w'’-])[^\W\d_a-zß-ÿ](?:[^\W\d_a-zß-ÿ]|['’-])+$")
 
 
 def _name_shaped(low: str) -> bool:
@@ -762,6 +790,44 @@ def _unknown_word(low: str) -> bool:
     )
 
 
+# What someone calls themselves that says what they are, not a street name: "calls herself fat",
+# "calls himself bisexual".
+_SELF_DESCRIPTIONS = word_set(
+    "trans bi bisexual lesbian queer nonbinary non enby christian muslim jewish sikh hindu "
+    "english british scottish welsh irish black white mixed brown disabled autistic dyslexic "
+    "depressed suicidal worthless fat ugly stupid thick useless dumb gay straight boy girl man "
+    "woman lad adult grown mum dad parent carer nobody names nothing different"
+)
+
+
+def _street_name_word(text: str, token: _Token) -> bool:
+    """After "calls himself", a word that describes no one is a street name ("calls himself
+    smokey on the estate"); an adjective or identity stays ("calls herself fat")."""
+    low = token.low
+    return not (
+        low in _SELF_DESCRIPTIONS
+        or low in _NOT_CALLED
+        or low.endswith(("ly", "ed", "ing", "est", "ful", "less", "ive", "ous", "ic", "al", "ish"))
+    )
+
+
+def _called_by_others(tokens: list[_Token], i: int) -> bool:
+    """A lower-case word after what others call someone: "they call him smokey", "everyone calls
+    her bubbles" (not "they call him names", "they call her lazy", "they call him back")."""
+    if i < 3 or tokens[i].cap or tokens[i].upper:
+        return False
+    low = tokens[i].low
+    return (
+        tokens[i - 1].low in ("him", "her")
+        and tokens[i - 2].low in ("call", "calls")
+        and tokens[i - 3].low in _CALLERS
+        and low not in _NOT_CALLED
+        and low not in STOPWORDS
+        and low not in VOCABULARY
+        and not low.endswith(("ly", "ed", "ing", "est"))
+    )
+
+
 def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
     """A lower-case word in a person's place in hurried text: the subject of a verb of speech or
     action at a sentence's start, the object of "saw"/"spoke to", a relation's name before a verb,
@@ -780,8 +846,14 @@ def _hurried(text: str, tokens: list[_Token], i: int) -> bool:
                 (tokens[i - 2].low, prev.low) in _LOWER_NICKNAME_CUES
                 # "calls herself fat" is what she says of herself: an ordinary word only after
                 # a cue that always names
-                and (prev.low not in _REFLEXIVE or token.low not in ENGLISH_WORDS)
+                and (
+                    prev.low not in _REFLEXIVE
+                    or token.low not in ENGLISH_WORDS
+                    or _street_name_word(text, token)
+                )
             )
+            # what others call someone, in lower case: "they call him smokey"
+            or _called_by_others(tokens, i)
             # a relation's word before the nickname: "calls himself uncle bash", "known as big t"
             or (
                 i > 2
@@ -1149,6 +1221,11 @@ def _mark_initials(text: str, tokens: list[_Token]) -> None:
             token.name = prev.name = True
 
 
+_NOT_AFTER_LIL = VOCABULARY | word_set(
+    "bit bits bro bros sis sister brother one ones kid kids man boy girl baby babe thing things "
+    "more while less cousin cuz fam mate mates guy guys lad lads lass ting dude son sun monster "
+    "angel star sweet cute wee tiny small big old young late early bad good hard soft"
+)
 _DETERMINERS = word_set(
     "a an the his her their my our your this that some so too very really quite such one"
 )
@@ -1164,8 +1241,13 @@ def _mark_prefixes(text: str, tokens: list[_Token]) -> None:
             prev.name = True  # "known as big mick", "lil Tay"
         elif (
             prev.full == prev.low
-            and token.low in _ANY_NAME
-            and (token.low not in ENGLISH_WORDS or len(token.low) <= 3)
+            and (
+                token.low in _ANY_NAME
+                # "lil" is a street name's word: "lil tee", "lil dre" (not "lil bit", "lil bro")
+                or (prev.low == "lil" and token.low not in _NOT_AFTER_LIL and len(token.low) > 1)
+            )
+            and (token.low not in ENGLISH_WORDS or len(token.low) <= 3 or prev.low == "lil")
+            and (prev.low != "lil" or token.low not in ENGLISH_WORDS or len(token.low) <= 4)
             and token.low not in STOPWORDS
             and token.low not in _PERSON_NOUNS
             and token.low not in _RELATIONS
@@ -1328,6 +1410,220 @@ def _spread(text: str, tokens: list[_Token]) -> None:
 
 
 _SHORT_SURNAMES = word_set("mc mcc mac mck")
+_ONE_WORD_NICKNAME_CUES = word_set("nicknamed aka alias")
+# A person named between commas after who they are: "The youngest, Summer, has bruises", "The
+# child in my care, Rio, has been contacted", "my son, Will, is 6".
+_APPOSITION_BEFORE = re.compile(
+    r"\b(?i:the|my|our|his|her|their)[^\S\n]+(?:[a-z]+[^\S\n]+)?(?i:youngest|eldest|oldest|middle"
+    r"[^\S\n]+one|child|girl|boy|baby|son|daughter|brother|sister|lad|kid|pupil|student|teenager"
+    r"|toddler|infant|twin|nephew|niece|grandson|granddaughter|partner|boyfriend|girlfriend"
+    r"|young[^\S\n]+person|mum|mother|dad|father)"
+    r"(?:[^\S\n]+(?i:in|at|from|of|on)[^\S\n]+(?:[a-z]+[^\S\n]+){0,2}[a-z]+)?,[^\S\n]$"
+)
+# Initials people go by: "kj", "dj", "tj" (after a relation or next to a name).
+_INITIALISMS = word_set("aj bj cj dj ej gj jj kj lj mj pj rj sj tj jt jd jb jp")
+_NOT_AFTER_START_NAME = word_set("asked wants")
+# Person nouns before a name in brackets: "the girl (sobia)", "yr 8 lad (kyle)".
+_BRACKETED_AFTER = _PERSON_NOUNS | _RELATIONS | word_set("kid child young person yp cyp")
+_NOT_RELATION_NAME = _STATE_AFTER_BE | word_set(
+    "rich frank young sunny happy well fine ok okay grand brave bonny violent drunk high ill "
+    "away out in off not ok sober clean"
+)
+_CLAUSE_LINKS = word_set("that cos coz because bc if when says said sed")
+_SUBJECT_AFTER_LINK = word_set("was has is had hasnt wasnt isnt been got said told says tld sed")
+
+
+def _mark_around(text: str, tokens: list[_Token]) -> None:
+    """Names made by a name or a cue next to them, in lower case: a surname in no list after a
+    first name ("tyrese mcken", "kane lister"), a first name in no list before a surname
+    ("sianed evans"), a word after "nicknamed"/"aka", a name in brackets after a person ("the girl
+    (sobia)"), a listed first name after a relation and "is" ("his dad is will"), a title's
+    initial ("Mrs L. Fernandes"), a capitalised word after "a man called" ("a man called Tee"),
+    and the subject after "that"/"cos" ("that tayo was arrested")."""
+    count = len(tokens)
+    for i, token in enumerate(tokens):
+        if token.name or token.protected:
+            continue
+        prev = tokens[i - 1] if i > 0 else None
+        nxt = tokens[i + 1] if i + 1 < count else None
+        low = token.low
+        lower = not token.cap and not token.upper
+        if (
+            i > 1
+            and prev is not None
+            and prev.low == "is"
+            and tokens[i - 2].low in _RELATIONS
+            and (low in _ANY_NAME or low in _MODAL_NAMES)
+            and low not in _NOT_RELATION_NAME
+            and text[prev.end : token.start] == " "
+            and (i + 1 >= count or tokens[i + 1].low != "be")
+        ):
+            token.name = True  # "his dad is will and his step mum is rose"
+            continue
+        if (
+            len(low) == 1
+            and token.cap
+            and prev is not None
+            and prev.low in _TITLES
+            and nxt is not None
+            and (nxt.name or (nxt.cap and nxt.low not in STOPWORDS and nxt.low not in VOCABULARY))
+            and text[token.end : nxt.start].strip(" .") == ""
+        ):
+            token.name = nxt.name = True  # "Mrs L. Fernandes"
+            continue
+        if (
+            lower
+            and low in AMBIGUOUS_FIRST_NAMES
+            and nxt is not None
+            and nxt.low in _REPORTING_VERBS
+            and nxt.low not in _NOT_AFTER_START_NAME
+            and text[token.end : nxt.start] == " "
+            and (prev is None or _SENTENCE_BREAK.search(text, prev.end, token.start) is not None)
+        ):
+            token.name = True  # "will said he was scared", "dawn says": a name starting a line
+            continue
+        if (
+            low in _INITIALISMS
+            and lower
+            and prev is not None
+            and (
+                prev.low in _RELATIONS
+                or (prev.low in _COORDINATORS and i > 1 and tokens[i - 2].name)
+                or (
+                    nxt is not None
+                    and nxt.low in _COORDINATORS
+                    and i + 2 < count
+                    and tokens[i + 2].name
+                )
+            )
+        ):
+            token.name = True  # "his cousin kj", "dj n kyle"
+            continue
+        if (
+            token.cap
+            and not token.upper
+            and low not in STOPWORDS
+            and low not in _RELATIONS
+            and low not in _TITLES
+            and low not in _MONTHS_AND_DAYS
+            and prev is not None
+            and text[prev.end : token.start] == ", "
+            and text[token.end : token.end + 1] == ","
+            and _APPOSITION_BEFORE.search(text, max(0, token.start - 60), token.start) is not None
+        ):
+            token.name = True  # "The youngest, Summer, has bruises", "The child in my care, Rio,"
+            continue
+        if (
+            i > 2
+            and prev is not None
+            and prev.low in ("called", "named")
+            and tokens[i - 2].low in ("is", "was", "s")
+            and (tokens[i - 3].low in _RELATIONS or tokens[i - 3].low in _PERSON_NOUNS)
+            and low not in STOPWORDS
+            and low not in VOCABULARY
+            and text[prev.end : token.start] == " "
+        ):
+            token.name = True  # "his mate is called Frosty", "her bf's called tank"
+            continue
+        ordinary = low in STOPWORDS or low in VOCABULARY or low in _RELATIONS or low in _TITLES
+        if ordinary:
+            continue
+        if (
+            lower
+            and _unknown_word(low)
+            and _name_shaped(low)
+            and low not in PROPER_NOUNS
+            and (
+                (
+                    nxt is not None
+                    and nxt.low in _COORDINATORS
+                    and i + 2 < count
+                    and (tokens[i + 2].name or tokens[i + 2].low in _NICKNAME_PREFIXES)
+                    and text[token.end : nxt.start] == " "
+                )
+                or (
+                    prev is not None
+                    and prev.low in _COORDINATORS
+                    and i > 1
+                    and tokens[i - 2].name
+                    and text[prev.end : token.start] == " "
+                )
+            )
+        ):
+            token.name = True  # "w deano n big al", "kyle and deano"
+            continue
+        if (
+            prev is not None
+            and prev.name
+            and lower
+            and not prev.cap
+            and text[prev.end : token.start] == " "
+            and (
+                (
+                    _unknown_word(low)
+                    and low not in PROPER_NOUNS
+                    and (_name_shaped(low) or low.startswith(("mc", "mac")))
+                )
+                or (low in SURNAMES and low not in ENGLISH_WORDS and low not in FIRST_NAMES)
+            )
+        ):
+            token.name = True  # "tyrese mcken", "kane lister"
+        elif (
+            nxt is not None
+            and nxt.name
+            and lower
+            and not nxt.cap
+            and nxt.low in SURNAMES
+            and text[token.end : nxt.start] == " "
+            and _unknown_word(low)
+            and _name_shaped(low)
+            and low not in PROPER_NOUNS
+            and (
+                prev is None
+                or prev.low in STOPWORDS
+                or _SENTENCE_BREAK.search(text, prev.end, token.start) is not None
+            )
+        ):
+            token.name = True  # "sianed evans mum has cancer"
+        elif (
+            prev is not None
+            and prev.low in _ONE_WORD_NICKNAME_CUES
+            and (text[prev.end : token.start] == " ")
+        ):
+            token.name = True  # "the boy nicknamed biscuit"
+        elif (
+            prev is not None
+            and nxt is not None
+            and text[prev.end : token.start].strip() == "("
+            and text[token.end : nxt.start if nxt else token.end].startswith(")")
+            and not token.upper
+            and (prev.name or prev.low in _BRACKETED_AFTER)
+            and (low not in ENGLISH_WORDS or _is_name_word(low))
+        ):
+            token.name = True  # "the girl (sobia)", "Mohammed (mo)"
+        elif (
+            i > 1
+            and token.cap
+            and prev is not None
+            and prev.low in ("called", "named")
+            and tokens[i - 2].low in _PERSON_NOUNS
+            and text[prev.end : token.start] == " "
+        ):
+            token.name = True  # "a man called Tee"
+        elif (
+            prev is not None
+            and lower
+            and prev.low in _CLAUSE_LINKS
+            and nxt is not None
+            and nxt.low in _SUBJECT_AFTER_LINK
+            and text[prev.end : token.start] == " "
+            and text[token.end : nxt.start] == " "
+            and (
+                (low in FIRST_NAMES and low not in ENGLISH_WORDS)
+                or (_unknown_word(low) and low not in PROPER_NOUNS and _name_shaped(low))
+            )
+        ):
+            token.name = True  # "that tayo was arrested last nite"
 
 
 def find(text: str) -> list[Span]:
@@ -1340,6 +1636,7 @@ def find(text: str) -> list[Span]:
     _mark_particles(text, tokens)
     _mark_initials(text, tokens)
     _mark_prefixes(text, tokens)
+    _mark_around(text, tokens)
     for left, right in itertools.pairwise(tokens):
         if right.low in _SHORT_SURNAMES and left.name and _joined(text, left, right):
             right.name = True  # "liam mcc", "Sean Mc": a surname cut short
@@ -1354,7 +1651,17 @@ def find(text: str) -> list[Span]:
                 between.strip(" -.") == ""
                 or (
                     between in (",", ", ")
-                    and _RECORD_HEAD.search(text, spans[-1].start, spans[-1].end)
+                    and (
+                        _RECORD_HEAD.search(text, spans[-1].start, spans[-1].end)
+                        # a record's field: "Child: Patel, Aarav", "Mother: O'Brien, Siobhan"
+                        or (
+                            _FIELD_BEFORE.search(
+                                text, max(0, spans[-1].start - 30), spans[-1].start
+                            )
+                            and " " not in text[spans[-1].start : spans[-1].end]
+                            and _RECORD_END.match(text, token.end) is not None
+                        )
+                    )
                 )
             )
             and "\n" not in between

@@ -38,6 +38,7 @@ _SUFFIXES = (
     r"|vale|mount|wharf|yard|croft|fold|gate|chase|meadows?|boulevard|heights|side|brow|bank|wynd"
     r"|hollow|approach|circus|embankment|passage|path|end|hey|grange|way|cottages|villas|buildings"
     r"|mansions|almshouses|pde|av|tower|towers|paddock|paddocks|orchard|circle|spinney|copse|dene|glade"
+    r"|range|lanes"
     # plural tree and building names after "the": "2 the maltings", "7 the willows"
     r"|maltings|willows|laurels|beeches|limes|elms|pines|cedars|hollies|sidings|cloisters|poplars"
     r"|sycamores|chestnuts|rowans|birches|hawthorns|brambles"
@@ -65,6 +66,13 @@ _ONE_WORD_STREET = re.compile(
     r"(?:(?:Lower|Upper|Old|New|East|West|North|South|Great|Little)[^\S\n]+)?"
     r"([A-Za-z][a-z]+(?:way|gate|gait)|Esplanade|Promenade|Broadway|Parade)\b"
 )
+# One word built like a place's name after a house number, typed in lower case: "17b ashgrove",
+# "4 brookside" (not "3 weekends", "2 outside").
+_ONE_WORD_COMPOUND = re.compile(
+    r"(?<![\w£$€.,/:+–-])\d{1,4}[a-z]?,?[^\S\n]+"
+    r"([a-z]{3,}(?:grove|side|field|fields|wood|croft|bank|dale|gate|lea|leigh|mead|view|crest"
+    r"|hurst|holme|garth|brook|ridge|haven|bourne|combe|moor|lands|mount|acre|acres))\b"
+)
 _MORE_SUFFIXES = re.compile(rf"(?:[^\S\n]+(?:{_SUFFIXES})\b)+", re.IGNORECASE)  # Cheetham Hill Road
 # Welsh and Gaelic streets put the street word first ("12 Maes y Coed", "Heol Llanishen Fach",
 # "17 Sràid na h-Eaglais"). With a house number any name counts; without one, the street word and
@@ -77,8 +85,10 @@ _STREET_FIRST = (
 # after a house number: "20 Bryn Mawr", "5 Tŷ Newydd".
 _WELSH_HOUSE_FIRST = (
     r"Bryn|Ty|Tŷ|Plas|Llys|Pen|Cwm|Nant|Coed|Bron|Gwel|Hafod|Cae|Glan|Pant|Maen|Erw"
+    # and street words that are names elsewhere: "4 Bro Dawel", "7 Rhes y Capel"
+    r"|Bro|Rhes|Gerddi|Stad|Min|Allt|Tan|Penrhiw|Rhiw|Gwaun|Llain|Ael"
 )
-_CELTIC_ARTICLE = r"(?:(?:y|yr|['’]r|r|na|nan|an|am|a['’])[^\S\n]+|(?:na|an)[^\S\n]+[ht]-)"
+_CELTIC_ARTICLE = r"(?:(?:y|yr|['’]r|r|na|nan|an|am|a['’]?)[^\S\n]+|(?:na|an)[^\S\n]+[ht]-)"
 _CELTIC_WORD = r"[^\W\d_][\w'’-]*"
 _CELTIC_NAME = r"[A-ZÀ-ÖØ-ÞŴŶ][\w'’-]*"  # capitalised, Welsh and Gaelic letters included
 _WELSH = re.compile(
@@ -88,7 +98,10 @@ _WELSH = re.compile(
     rf"|\b(?:{_STREET_FIRST.title()})(?:['’]r)?[^\S\n]+(?i:{_CELTIC_ARTICLE})?"
     rf"{_CELTIC_NAME}(?:[^\S\n]+{_CELTIC_NAME})?"
     rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST})(?:[^\S\n]+|-(?=(?:y|yr|r)-))"
-    rf"(?i:{_CELTIC_ARTICLE})?{_CELTIC_NAME}"
+    rf"(?i:{_CELTIC_ARTICLE})?{_CELTIC_NAME}(?:[^\S\n]+(?i:{_CELTIC_ARTICLE}){_CELTIC_NAME})?"
+    # typed in lower case, with the Welsh article: "3 pen y bryn", "12 ty yr ysgol"
+    rf"|(?<![\w£$€.,/:+-])\d{{1,4}}[a-z]?,?[^\S\n]+(?:{_WELSH_HOUSE_FIRST.lower()})[^\S\n]+"
+    r"(?:y|yr)[^\S\n]+[^\W\d_][\w'’-]+"
 )
 # Typed in lower case without a house number, a Welsh or Gaelic street word and its article after a
 # word of place: "lives on ffordd y brenin", "at heol yr ysgol", "on sràid na h-eaglais".
@@ -96,14 +109,37 @@ _LOWER_CELTIC = re.compile(
     r"\b(?:on|at|in|off|lives|living|staying|near)[^\S\n]+"
     r"((?:heol|ffordd|stryd|lôn|rhodfa|cwrt|maes|clos|teras|llwybr|sràid|sraid|rathad|sráid"
     r"|taigh|tigh|cilgant)(?:['’]r)?[^\S\n]+(?:y|yr|r|na|nan|an|am)[^\S\n]+(?:[ht]-)?[^\W\d_][\w'’-]+)"
+    # with the article run on ("rhodfa'r mor") or a Welsh article, no word of place is needed:
+    # "bryn awel ffordd y llan", "round by heol yr ysgol"
+    r"|(?<![\w'’-])((?:heol|ffordd|stryd|lôn|rhodfa|cwrt|teras|llwybr|cilgant)(?:['’]r[^\S\n]+"
+    r"|[^\S\n]+(?:y|yr)[^\S\n]+)[^\W\d_][\w'’-]+)"
+    # a Welsh street word and its name after a word of place: "outside the bookies on stryd fawr"
+    r"|\b(?:on|off|along|down|up|near|opposite|behind|round|past|of)[^\S\n]+"
+    r"((?:heol|ffordd|stryd|rhodfa|teras|cilgant)[^\S\n]+[^\W\d_][\w'’-]+)"
 )
 # Typed in lower case, a house named by a word or two and a house word after "lives at": "she lives
 # at willow barn", "staying at low moor farm" (not "lives at her nans house", "at a mates house").
 _LOWER_HOUSE = re.compile(
-    r"\b(?:lives?|living|lived|staying|stays|stayed)[^\S\n]+at[^\S\n]+"
+    r"\b(?:lives?|living|lived|staying|stays|stayed)[^\S\n]+(?:at|@)[^\S\n]+"
     r"((?:[a-z][a-z'’-]+[^\S\n]+){1,2}(?:cottage|farm|barn|lodge|house|bungalow|manor|mill|grange"
-    r"|croft|farmhouse|hall))\b"
+    r"|croft|farmhouse|hall|rectory|vicarage|manse)(?:[^\S\n]+(?:[a-z][a-z'’-]+[^\S\n]+)?"
+    r"(?:lane|road|rd|street|st|close|way|drive|avenue|ave))?)\b"
 )
+
+# A house called after what it was, in any case: "lives at the old school house", "moved into the
+# Old Forge" (not "moved into the old school", a building still in use).
+_OLD_HOUSE = re.compile(
+    r"\b(?:(?:lives?|living|lived|staying|stays|stayed|moved|moving)[^\S\n]+(?:at|@|into|in[^\S\n]+to)"
+    r"|address[^\S\n]+(?:is|was)|address[^\S\n]*:|called)"
+    r"[^\S\n]+((?i:the[^\S\n]+old[^\S\n]+(?:rectory|vicarage|manse|school[^\S\n]*house|schoolhouse"
+    r"|forge|smithy|bakery|dairy|chapel|post[^\S\n]+office|coach[^\S\n]+house|station[^\S\n]+house"
+    r"|mill|granary|stables|police[^\S\n]+house|toll[^\S\n]+house)"
+    r"(?:,[^\S\n]*[a-z]+[^\S\n]+(?:lane|road|rd|street|st|close|way|drive|avenue|ave|row))?))\b"
+    # a Welsh house name and what it is, in lower case: "its called pen y graig farm"
+    r"|\b((?i:bryn|ty|tŷ|plas|pen|cwm|nant|coed|bron|hafod|cae|glan|pant|llys|maes)[^\S\n]+"
+    r"(?i:y|yr)[^\S\n]+[^\W\d_][\w'’-]+[^\S\n]+(?i:farm|cottage|barn|house|bungalow|lodge))\b"
+)
+_STREET_WORDS_LOWER = word_set("lane road rd street st close way drive avenue ave")
 _NOT_LOWER_HOUSE_NAME = word_set(
     "nans nanas nannas grans grannys grandmas grandads mums dads aunties aunts uncles mates "
     "friends cousins sisters brothers boyfriends girlfriends partners dealers neighbours carers "
@@ -209,6 +245,9 @@ _LOOSE_STREET_WORDS = (
 _HOUSE_WORDS = word_set(
     "cottage house farm lodge barn manor hall vicarage rectory bungalow villa mill grange croft"
 )
+_OLD_HOUSE_WORDS = word_set(
+    "manse forge smithy bakery dairy chapel office schoolhouse granary stables"
+)
 _WELSH_WORDS = frozenset(_STREET_FIRST.split("|")) | frozenset(
     _WELSH_HOUSE_FIRST.lower().split("|")
 )
@@ -225,6 +264,13 @@ _UNIT = re.compile(
     r"|cottages)"
     # a block named "the" and a plural: "apt 9c the quays", "flat 3 the maltings"
     r"|(?i:the)[^\S\n]+[A-Za-z][a-z]{2,}s))?(?![\w&])"
+)
+# A numbered flat in a block named by one word built like a place's name: "flat 9 hillcrest",
+# "Flat 2, Parkside".
+_UNIT_COMPOUND = re.compile(
+    r"\b(?i:flat|apt|apartment|maisonette|bedsit|studio)[^\S\n]*\d{1,4}[a-z]?,?[^\S\n]+"
+    r"((?i:[a-z]{3,}(?:crest|side|field|fields|wood|brook|dale|gate|view|hill|lands|mead|hurst|croft"
+    r"|lea|leigh|bank|mount|stone|ridge|holme|garth|haven|bourne|combe|wells?)))\b"
 )
 _UNIT_WORDS = word_set(
     "flat room rm pitch plot caravan bungalow unit chalet bedsit apt apartment maisonette studio"
@@ -280,6 +326,12 @@ def find_postcodes(text: str) -> list[Span]:
     return spans
 
 
+def _house_number_ok(text: str, start: int) -> bool:
+    """The number is a house number: not "aged 15", "year 9", "rule 4"."""
+    before = _LAST_WORD.search(text, max(0, start - 20), start)
+    return before is None or before.group(1).lower() not in _NOT_HOUSE_NUMBER
+
+
 def _street_words_ok(words: list[str]) -> bool:
     """Words between a house number and a street word must look like a street's name."""
     lowered = [w.lower() for w in words]
@@ -312,12 +364,26 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
             for m in _ONE_WORD_STREET.finditer(text)
             if m.group(1)[0].isupper() or m.group(1) not in ENGLISH_WORDS
         ]
+        spans += [
+            Span(m.start(), m.end(), "ADDRESS")
+            for m in _ONE_WORD_COMPOUND.finditer(text)
+            if m.group(1) not in ENGLISH_WORDS
+            and m.group(1) not in _NOT_STREET_WORD
+            and _house_number_ok(text, m.start())
+        ]
     if words & _WELSH_WORDS or "ô" in text or "à" in text or "ò" in text or "á" in text:
         spans += [Span(m.start(), m.end(), "ADDRESS") for m in _WELSH.finditer(text)]
-        spans += [Span(m.start(1), m.end(1), "ADDRESS") for m in _LOWER_CELTIC.finditer(text)]
-    if words & _HOUSE_WORDS and "at" in words:
+        spans += [
+            Span(m.start(m.lastindex or 1), m.end(m.lastindex or 1), "ADDRESS")
+            for m in _LOWER_CELTIC.finditer(text)
+        ]
+    if words & (_HOUSE_WORDS | _OLD_HOUSE_WORDS):
+        spans += [
+            Span(m.start(m.lastindex or 1), m.end(m.lastindex or 1), "ADDRESS")
+            for m in _OLD_HOUSE.finditer(text)
+        ]
         for m in _LOWER_HOUSE.finditer(text):
-            names = m.group(1).split()[:-1]
+            names = [w for w in m.group(1).split()[:-1] if w not in _STREET_WORDS_LOWER]
             if not any(w in _NOT_LOWER_HOUSE_NAME or w in STOPWORDS for w in names):
                 spans.append(Span(m.start(1), m.end(1), "ADDRESS"))
     if words & _SITE_WORDS:
@@ -335,6 +401,11 @@ def find_addresses(text: str, words: frozenset[str]) -> list[Span]:
         spans += [Span(m.start(), m.end(), "ADDRESS") for m in _BLOCK.finditer(text)]
     if words & _UNIT_WORDS and _DIGIT.search(text):
         spans += _units(text)
+        spans += [
+            Span(m.start(), m.end(1), "ADDRESS")
+            for m in _UNIT_COMPOUND.finditer(text)
+            if m.group(1)[0].isupper() or m.group(1).lower() not in ENGLISH_WORDS
+        ]
     if words & _LOOSE_STREET_WORDS:
         spans += _named_streets(text)
         if words & _LOCATIVE:
@@ -508,6 +579,8 @@ _AFTER_ADDRESS = re.compile(
     r"(?:[^\S\n]+(?i:flat|maisonette))?(?:[^\S\n]+(?i:flat|maisonette))?"
     r"|[A-Z][a-z]+[^\S\n]+(?i:block|house|court|tower))"
     r"|[^\S\n]+(?:East|West|North|South|Upper|Lower|(?i:site|estate|hostel|b&b))\b"
+    # typed in lower case, a street's own compass word: "221 paisley rd west,"
+    r"|[^\S\n]+(?:east|west|north|south)(?=[^\S\n]*(?:[,.;:!?)\n]|$))"
 )
 _TOWN_AFTER = re.compile(
     r",[^\S\n]*((?:[A-Z][a-z'’-]+[^\S\n]*){1,2})(?=$|[.;,)(\n—–-]|,?[^\S\n]*[A-Z]{1,2}\d"
@@ -516,8 +589,8 @@ _TOWN_AFTER = re.compile(
 # What may come before: "Room 9, ", "Maisonette 6, ", a Glasgow flat position "0/1, ", "the
 # Travelodge on ", "The flat above ", "the blue house at the end of ".
 _BEFORE_ADDRESS = re.compile(
-    r"(?:\b(?i:flat|room|rm|apt|apartment|unit|maisonette|studio|bedsit)[^\S\n]*"
-    r"(?:\d{1,4}[a-z]?|[a-hA-H]|\d/[\dLRlr])|(?<![\w/])\d{1,2}/\d{1,2}"
+    r"(?:\b(?i:flat|room|rm|apt|apartment|unit|maisonette|studio|bedsit|yard|pitch|plot|chalet)"
+    r"[^\S\n]*(?:\d{1,4}[a-z]?|[a-hA-H]|\d/[\dLRlr])|(?<![\w/])\d{1,2}/\d{1,2}"
     r"|\b(?i:ground|first|second|top|basement|upper|lower|1st|2nd|3rd)[^\S\n]+(?i:floor[^\S\n]+)?"
     r"(?i:flat|maisonette))[^\S\n]*,?[^\S\n]*$"
     r"|\b(?i:the)[^\S\n]+(?:[A-Za-z]+[^\S\n]+){0,2}(?i:house|flats?|bungalow|cottage|shop"
@@ -530,8 +603,8 @@ _BEFORE_ADDRESS = re.compile(
 # A unit word before a house number whose own number was left out: "flat 6 cwrt y castell" read
 # as flat 6 of a street without a number.
 _UNIT_BEFORE = re.compile(
-    r"\b(?i:flat|apt|apartment|unit|room|pitch|plot|caravan|bungalow|maisonette|studio|bedsit)"
-    r"[^\S\n]+$"
+    r"\b(?i:flat|apt|apartment|unit|room|pitch|plot|caravan|bungalow|maisonette|studio|bedsit"
+    r"|yard|chalet)[^\S\n]+$"
 )
 # Parts of one address: "Meadowbank Care Home, 4 Lister Lane", "room 9 the hostel on city rd".
 _JOINER = re.compile(r"[^\S\n]*,?[^\S\n]*|[^\S\n]+(?:on|off)[^\S\n]+")

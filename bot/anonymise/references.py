@@ -22,15 +22,16 @@ _CODE = r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9](?:[A-Za-z0-9/-]*[A-Za-z0-9])?"
 # second group of digits.
 _PREFIX = (
     r"(?:(?!(?:is|was|as|no|of|on|at|to|by|for|the|a|an|in|dob|born|tel|mob|ph|nhs|ni|age|aged|yr"
-    r"|year|room|flat|ward|bed|on|from|til|till|at)\s)[A-Za-z][A-Za-z0-9]{0,3}\s(?=\d))"
+    r"|year|room|flat|ward|bed|on|from|til|till|at|had|has|have|got|with|and|or|over|only|just"
+    r"|like|all|took|made|says|said|lists|shows|than|about)\s)[A-Za-z][A-Za-z0-9]{0,3}\s(?=\d))"
 )
-_VALUE = rf"{_PREFIX}?{_CODE}(?:\s\d{{3,}}(?![\d/:.]))?"
+_VALUE = rf"{_PREFIX}?{_CODE}(?:\s\d{{3,}}(?![\d/:]|\.\d))?"
 # Words between the cue and "is"/"was"/"as": "the crime number given by the officer was ...",
 # "the ref they gave me over the phone was ...". Short digit runs after them still need a number
 # cue (see _linked_ok), so that "the case load is 120" or "the record says he was 14" stay.
 _LINK = (
     r"(?:[:,]?\s+(?:[a-z'’]+\s+){0,6}?(?:is|was|are|were|given|reads|be|of|as|its|it['’]s"
-    r"|[a-z]+(?=:)))?"
+    r"|[a-z]+(?=:))(?:\s+(?:now|still|actually|definitely|apparently|probably))?)?"
 )
 _CUED = re.compile(
     rf"\b((?:{_CUES}|(?:{_WEAK_CUES})\s+(?:no|number|num|ref|reference|id)(?![a-z]))\b"
@@ -63,6 +64,8 @@ _SHAPED = re.compile(
     # two-digit group as a date has, and not an NHS number's 3-3-4: "2025-0419-1187"
     r"|(?<![\w-])(?!\d{3}-\d{3}-\d{4}(?![\w-]))[1-9]\d{1,5}-\d{3,6}-\d{3,6}(?![\w-])"
     r"|(?<![\w/])\d{1,4}/\d{5,8}\b(?!/)|\b[a-z]{1,5}/\d{5,8}\b"
+    # digits and capitals in three hyphenated groups: "12-C-00465", "0019-223-AB"
+    r"|(?<![\w-])\d{1,6}-[A-Z]{1,3}-\d{3,8}(?![\w-])|(?<![\w-])\d{2,6}-\d{2,6}-[A-Z]{1,4}(?![\w-])"
     # letters and digits in three slashed groups: "01/DV/6621", "25/WM/00931", "S20/2025/114"
     r"|(?<![\w/])(?=[\w/]*[A-Za-z])(?=[\w/]*\d{3})[A-Za-z0-9]{1,6}/[A-Za-z0-9]{1,8}/[A-Za-z0-9]{1,8}"
     r"(?![\w/])"
@@ -90,6 +93,13 @@ def _linked_ok(cue: str, link: str, code: str) -> bool:
     return bool(_NUMBER_CUES & set(cue.lower().replace(".", " ").split()) or "number" in link)
 
 
+# A police log is numbered within its day: "log 1234 of 05/12/2025", "the log was 0412 of 14/03",
+# "CAD 4471 of 3rd" (one span, so neither the number nor its day is left).
+_LOG_OF_DAY = re.compile(
+    r"\b(?i:log|cad|storm|incident|call|occurrence)\b[^\n.;]{0,40}?(?<![\w/.-])(\d{3,5}[^\S\n]+of"
+    r"[^\S\n]+(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}(?:st|nd|rd|th)?(?:[^\S\n]+(?i:of[^\S\n]+)?"
+    r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)?))(?![\w/])"
+)
 _CUE_WORDS = frozenset(f"{_CUES}|{_WEAK_CUES}".replace("|", " ").split())
 
 
@@ -102,6 +112,8 @@ def find(text: str, words: frozenset[str]) -> list[Span]:
                 acronym = _ACRONYM_BEFORE.search(text, max(0, m.start(3) - 30), m.start(3))
                 start = acronym.start(1) if acronym else m.start(3)
                 spans.append(Span(start, m.end(3), "CASE_REF"))
+        if " of " in text:
+            spans += [Span(m.start(1), m.end(1), "CASE_REF") for m in _LOG_OF_DAY.finditer(text)]
     if _SHAPE_HINT.search(text):
         spans.extend(Span(m.start(), m.end(), "CASE_REF") for m in _SHAPED.finditer(text))
     if spans:

@@ -18,7 +18,7 @@ TARGET = {"overall": 0.98, "names": 0.97, "hurried": 0.95}
 """Issue 17's targets on this set. Those not met yet (see BENCHMARKS.md) are strict expected
 failures, so that meeting one fails the run until its mark is taken off."""
 NOT_MET = {"overall", "hurried"}
-FLOOR = {"overall": 0.972, "names": 0.975, "hurried": 0.928}
+FLOOR = {"overall": 0.977, "names": 0.978, "hurried": 0.948}
 """What the redactor scored on 2026-12-06, rounded down: a change that scores less is a
 regression."""
 MAX_FALSE_REMOVAL = 0.01
