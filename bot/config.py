@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import yaml
 from phonenumbers import shortnumberinfo
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.errors import ConfigError
 
@@ -102,6 +102,65 @@ class Logging(_Section):
         return value.upper()
 
 
+class Lead(_Section):
+    """A safeguarding lead: a Telegram user id, and how their notes and actions are signed."""
+
+    id: int = Field(gt=0)
+    name: str | None = Field(default=None, max_length=100)
+    role: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_id(cls, value: Any) -> Any:
+        """A bare number is a lead with only an id (the form older configs use)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value <= 0:
+                raise ValueError("leads are Telegram user ids: positive whole numbers")
+            return {"id": value}
+        if not isinstance(value, dict):
+            raise ValueError(
+                "a lead is a Telegram user id (a number), or an id with a name and role"
+            )
+        return value
+
+    @property
+    def signature(self) -> str:
+        """How leads see who wrote a note: "Sam Patel (Designated safeguarding lead)"."""
+        parts = [p for p in (self.name, f"({self.role})" if self.role else None) if p]
+        return " ".join(parts) or f"lead {self.id}"
+
+
+class QuietHours(_Section):
+    """Local times between which urgent alerts are held, then sent when they end."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end must differ (quiet hours of no length)")
+        return self
+
+    def release(self, at: datetime, zone: ZoneInfo) -> datetime:
+        """When an alert raised `at` may go: `at`, or the end of the quiet hours it falls in."""
+        local = at.astimezone(zone)
+        now = local.time().replace(tzinfo=None)
+        overnight = self.start > self.end
+        quiet = (self.start <= now or now < self.end) if overnight else self.start <= now < self.end
+        if not quiet:
+            return at
+        day = local.date() + timedelta(days=1 if overnight and now >= self.start else 0)
+        return datetime.combine(day, self.end, zone)
+
+
+class Alerts(_Section):
+    """Urgent alerts: a lead is told at once when a practitioner reaches an urgent outcome."""
+
+    enabled: bool = True
+    quiet_hours: QuietHours | None = None
+
+
 Jurisdiction = Literal["england", "wales", "scotland", "northern_ireland"]
 """The UK nations the content covers (`dialogues/nations.yaml` has one entry for each)."""
 
@@ -117,11 +176,12 @@ class Config(_Section):
     """Which UK nation's law, guidance and referral routes the advice names."""
     retention_days: int = Field(default=90, ge=1, le=3650)
     abandoned_after_hours: int = Field(default=24, ge=1, le=24 * 90)
-    urgent_outcomes: tuple[str, ...] = ("refer_now",)
-    """Outcomes that call for action now: leads see who reached them first."""
     """Statistics count an unfinished decision with no answer for this long as abandoned."""
+    urgent_outcomes: tuple[str, ...] = ("refer_now",)
+    """Outcomes that call for action now: leads are alerted, and see who reached them first."""
+    alerts: Alerts = Alerts()
     timezone: str = "Europe/London"
-    leads: tuple[int, ...] = ()
+    leads: tuple[Lead, ...] = ()
     pseudonym_key_file: Path | None = None
     storage: Storage = Storage()
     telegram: Telegram = Telegram()
@@ -139,9 +199,10 @@ class Config(_Section):
 
     @field_validator("leads")
     @classmethod
-    def _user_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(lead <= 0 for lead in value):
-            raise ValueError("leads are Telegram user ids: positive whole numbers")
+    def _one_entry_each(cls, value: tuple[Lead, ...]) -> tuple[Lead, ...]:
+        ids = [lead.id for lead in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a lead is listed twice")
         return value
 
     @property
@@ -149,8 +210,29 @@ class Config(_Section):
         """Where 'today' and 'busiest hours' are reckoned for leads."""
         return ZoneInfo(self.timezone)
 
+    @property
+    def lead_ids(self) -> tuple[int, ...]:
+        return tuple(lead.id for lead in self.leads)
+
     def is_lead(self, user_id: int | None) -> bool:
-        return user_id is not None and user_id in self.leads
+        return user_id is not None and user_id in self.lead_ids
+
+    def signature(self, who: str) -> str:
+        """A lead's note or action signed as config names them ("telegram:<id>" is how the
+        store records them); someone no longer listed is "a former lead"."""
+        for lead in self.leads:
+            if who == f"telegram:{lead.id}":
+                return lead.signature
+        if who.startswith("cli:"):
+            return f"{who.removeprefix('cli:')} (command line)"
+        return "a former lead"
+
+    def alert_due(self, outcome: str | None, at: datetime) -> datetime | None:
+        """When leads are to be alerted that `outcome` was reached `at` (None: no alert)."""
+        if outcome not in self.urgent_outcomes or not self.alerts.enabled:
+            return None
+        quiet = self.alerts.quiet_hours
+        return at if quiet is None else quiet.release(at, self.zone)
 
     def check_outcomes(self, outcomes: Collection[str]) -> None:
         """`urgent_outcomes` must name outcomes the advice has: a typo would count nothing as

@@ -281,9 +281,10 @@ def redaction_notice(kinds: Iterable[str]) -> str:
     return words.REDACTION_NOTICE.format(listed=_kinds_listed(kinds))
 
 
-def note_redaction_notice(kinds: Iterable[str]) -> str:
-    """Tell a lead what was taken out of their note before it was saved."""
-    return words.NOTE_REDACTION_NOTICE.format(listed=_kinds_listed(kinds))
+def note_redaction_notice(kinds: Iterable[str], said: str = words.NOTE_REDACTION_NOTICE) -> str:
+    """Tell a lead (or, with `said`, a practitioner commenting) what was taken out of what they
+    wrote before it was kept."""
+    return said.format(listed=_kinds_listed(kinds))
 
 
 def _kinds_listed(kinds: Iterable[str]) -> str:

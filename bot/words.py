@@ -42,6 +42,8 @@ LEAD_COMMANDS: Final = (
     ("practitioners", "Leads: who may need support, by pseudonym, e.g. /practitioners 30d"),
     ("tag", "Leads: tag a transcript, e.g. /tag 42 follow_up"),
     ("note", "Leads: add a note, e.g. /note 42 discussed in supervision"),
+    ("alerts", "Leads: urgent alerts on or off, e.g. /alerts off"),
+    ("feedback", "Leads: whether decisions helped, by outcome, e.g. /feedback 30d"),
 )
 """Added to the menu in leads' own chats only."""
 
@@ -358,3 +360,89 @@ CONSOLE_NOT_RECOGNISED: Final = (
     "Sorry, I did not recognise that. Please choose one of the options ({how}), or type help."
 )
 CONSOLE_GOODBYE: Final = "Goodbye."
+
+# ---- urgent alerts and requests to get in touch (bot/telegram/alerts.py, contact.py) ----------
+
+ALERT_URGENT: Final = (
+    "⚠️ Urgent outcome: {outcome}. Reached {when} by practitioner {practitioner}. "
+    "Open the transcript: /t{number}"
+)
+ALERT_HELD: Final = "(Held during your quiet hours.)"
+ALERT_CONTACT: Final = (
+    "🙋 Practitioner {practitioner} asks a safeguarding lead to get in touch with them about a "
+    "decision ({outcome}, /t{number}), asked {when}. Open the request to see who they are: "
+    "opening it is logged, and they can no longer withdraw it."
+)
+ALERT_FOOTER: Final = "Turn urgent alerts off with /alerts off."
+OPEN_REQUEST_BUTTON: Final = "Open the request"
+ALERTS_USAGE: Final = "Send /alerts on or /alerts off (or /alerts to see which)."
+ALERTS_ARE: Final = "Your urgent alerts are {state}. {change}"
+ALERTS_TURN_OFF: Final = "Send /alerts off to stop them."
+ALERTS_TURN_ON: Final = "Send /alerts on to get them again."
+ALERTS_DISABLED: Final = (
+    "Urgent alerts are turned off for everyone in this deployment's configuration "
+    "(alerts: enabled: false); your own setting is kept for when they are on again."
+)
+
+ASK_LEAD_BUTTON: Final = "Ask my safeguarding lead to contact me"
+ASK_LEAD_HEADING: Final = "Ask a safeguarding lead to get in touch?"
+ASK_LEAD_WHAT: Final = (
+    "If you confirm, your safeguarding lead{s} will be sent exactly this: your Telegram name "
+    "({name}), your username ({username}) and this decision's transcript (the questions and the "
+    "answers you chose, never what you typed). A lead will then message you on Telegram."
+)
+ASK_LEAD_WITHDRAW: Final = (
+    "Until a lead opens your request you can withdraw it, and your name and username are "
+    "then deleted. Nothing is sent unless you confirm."
+)
+NO_USERNAME: Final = "none"
+ASK_CONFIRM_BUTTON: Final = "Yes, ask them"
+ASK_CANCEL_BUTTON: Final = "No, don't"
+ASK_CANCELLED: Final = "Nothing was sent."
+ASK_SENT: Final = (
+    "Your request is on its way to your safeguarding lead{s}. You can withdraw it until one "
+    "of them opens it."
+)
+ASK_ALREADY: Final = "You have already asked about this decision; your request stands."
+ASK_NO_LEADS: Final = (
+    "No safeguarding lead is set up for this bot yet, so nobody can be asked. Speak to your "
+    "designated safeguarding lead or manager directly."
+)
+WITHDRAW_BUTTON: Final = "Withdraw my request"
+WITHDRAWN: Final = "Your request is withdrawn: your name and username have been deleted."
+WITHDRAW_TOO_LATE: Final = (
+    "A lead has already opened your request, so it can no longer be withdrawn. If you no "
+    "longer want them to contact you, tell them when they do."
+)
+WITHDRAW_ALREADY: Final = "This request was already withdrawn."
+REQUEST_GONE: Final = "This request no longer exists: its decision has been deleted."
+REQUEST_OPENED: Final = (
+    "Request {id}: {name} ({username}) asks you to get in touch about /t{number}. "
+    "Opened by you {when}; this is in the access log."
+)
+REQUEST_OPENED_BEFORE: Final = "It was first opened by {who}."
+REQUEST_WITHDRAWN: Final = "The practitioner withdrew this request before it was opened."
+REQUEST_SEALED: Final = (
+    "This request's details cannot be opened with this bot's key (the key has changed since "
+    "it was made)."
+)
+MESSAGE_THEM_BUTTON: Final = "Message them"
+TOLD_OPENED: Final = "A safeguarding lead has opened your request and will be in touch."
+
+# ---- feedback after an outcome (bot/telegram/feedback.py) ------------------------------------
+
+HELPED_BUTTONS: Final = {"yes": "👍 This helped", "partly": "Partly", "no": "👎 It didn't"}
+FEEDBACK_THANKS: Final = "Thank you."
+FEEDBACK_COMMENT: Final = (
+    "Thank you. If you want to say more, reply to this message; names and other identifying "
+    "details are removed before your comment is kept, and only your leads read it."
+)
+COMMENT_KEPT: Final = "Thank you, your comment is kept for your leads."
+COMMENT_REDACTION_NOTICE: Final = (
+    "Before keeping it I removed what looked like {listed}, so that it identifies nobody."
+)
+FEEDBACK_USAGE: Final = "Send /feedback, or /feedback with a period such as 30d or 2026-11."
+FEEDBACK_HEADING: Final = "Did decisions help? ({filters})"
+FEEDBACK_NONE: Final = "Nobody has said yet whether a decision helped in this period."
+FEEDBACK_LINE: Final = "{outcome}: {yes} helped, {partly} partly, {no} didn't ({total} said)"
+FEEDBACK_COMMENTS: Final = "Comments on {outcome}:"

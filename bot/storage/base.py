@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
 from bot.errors import StaleWrite, StorageError, StorageUnavailable
 from bot.transcripts.model import (
     EVERY,
@@ -224,6 +225,60 @@ class TranscriptStore(Protocol):
         """Delete quiz answers given before `before`; return how many went."""
 
 
-class Store(ConversationStore, TranscriptStore, Protocol):
+class AlertStore(Protocol):
+    """Leads' outbox (alerts, requests to get in touch) and feedback; the same `SqlStore`."""
+
+    async def claim_alerts(self, now: datetime, lease: timedelta, limit: int) -> list[Alert]:
+        """Up to `limit` due alerts, each claimed for `lease` (as `claim_owed`)."""
+
+    async def alert_delivered(self, alert_id: int, lead: int) -> None:
+        """`lead` has been told (or never can be): a retry skips them."""
+
+    async def alert_settled(self, alert_id: int) -> None:
+        """Every lead has been told: the alert is no longer due."""
+
+    async def set_alerts(self, lead: int, on: bool) -> None: ...
+
+    async def alerts_on(self, leads: Sequence[int]) -> dict[int, bool]: ...
+
+    def lead_key(self, lead: int) -> str:
+        """How `Alert.delivered` names a lead (a keyed hash: the id is never stored)."""
+
+    async def request_contact(
+        self, conversation_id: str, practitioner: str, identity: Identity, at: datetime
+    ) -> ContactRequest | None:
+        """Save a confirmed request (identity sealed), its alert and its access-log line in one
+        transaction; None if the conversation's transcript is not kept or not theirs."""
+
+    async def withdraw_request(
+        self, conversation_id: str, practitioner: str, at: datetime
+    ) -> RequestState:
+        """Withdraw `practitioner`'s standing request about this conversation's decision unless
+        a lead opened it (its identity deleted); where it stands afterwards."""
+
+    async def open_request(self, request_id: int, lead: str, at: datetime) -> ContactRequest:
+        """A lead opens a request (logged either way); with the identity if it stands."""
+
+    async def get_request(self, request_id: int) -> ContactRequest | None: ...
+
+    async def give_feedback(
+        self,
+        conversation_id: str,
+        practitioner: str,
+        helped: str,
+        at: datetime,
+        prompt_message: int | None = None,
+    ) -> bool:
+        """False if the conversation's transcript is not kept or not theirs."""
+
+    async def feedback_comment(
+        self, practitioner: str, prompt_message: int, text: str, at: datetime
+    ) -> bool:
+        """Add a (redacted) comment to the feedback asked for by `prompt_message`."""
+
+    async def feedback_sums(self, filters: Filters) -> list[FeedbackSums]: ...
+
+
+class Store(ConversationStore, TranscriptStore, AlertStore, Protocol):
     """What the bot needs of its database: conversation state and transcripts, together (so an
     answer and its transcript entry are saved in one transaction)."""

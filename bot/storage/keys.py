@@ -14,19 +14,22 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bot.alerts import Identity
 from bot.errors import StorageError
 
 KEY_CHARS: Final = 32
 """128 bits of the HMAC-SHA256: no two chats collide, however many there are."""
 _NONCE_BYTES: Final = 12
-_PURPOSE: Final = b"infoshare chat id"
-"""Bound into every seal: a sealed value cannot be passed off as anything else."""
+_CHAT: Final = b"infoshare chat id"
+_IDENTITY: Final = b"infoshare identity"
+"""What a seal holds, bound into it: a sealed value cannot be passed off as another kind."""
 
 
 class ChatKeys:
@@ -43,21 +46,35 @@ class ChatKeys:
 
     def seal(self, chat_id: int) -> str:
         """The chat id, encrypted and authenticated; a new random nonce each time."""
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._sealing.encrypt(nonce, str(chat_id).encode(), _PURPOSE)
-        return base64.urlsafe_b64encode(nonce + sealed).decode()
+        return self._seal(str(chat_id).encode(), _CHAT)
 
     def unseal(self, sealed: str) -> int:
         """The chat id in `sealed`; `StorageError` if it was sealed with another secret or
         changed since."""
+        return int(self._unseal(sealed, _CHAT).decode())
+
+    def seal_identity(self, identity: Identity) -> str:
+        """Who asked a lead to get in touch, sealed like a chat id."""
+        fields = [identity.user_id, identity.name, identity.username]
+        return self._seal(json.dumps(fields).encode(), _IDENTITY)
+
+    def unseal_identity(self, sealed: str) -> Identity:
+        user_id, name, username = json.loads(self._unseal(sealed, _IDENTITY))
+        return Identity(int(user_id), str(name), None if username is None else str(username))
+
+    def _seal(self, plain: bytes, purpose: bytes) -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._sealing.encrypt(nonce, plain, purpose)
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def _unseal(self, sealed: str, purpose: bytes) -> bytes:
         try:
             raw = base64.urlsafe_b64decode(sealed.encode())
-            plain = self._sealing.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _PURPOSE)
-            return int(plain.decode())
+            return self._sealing.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], purpose)
         except (InvalidTag, ValueError, binascii.Error) as exc:
             raise StorageError(
-                "a stored chat id cannot be opened with this bot's secret (another secret, or "
-                "the database was changed)"
+                "a stored sealed value cannot be opened with this bot's secret (another secret, "
+                "or the database was changed)"
             ) from exc
 
 

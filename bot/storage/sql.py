@@ -30,8 +30,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
 from bot.errors import ConfigError, StorageError, UsageError
-from bot.storage import transcripts
+from bot.storage import alerts, transcripts
 from bot.storage.base import Mark, StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.engines import SQLITE_THREADS, WRITE, Greenlet, Runner, Threaded
 from bot.storage.files import check_sqlite_file, owner_only
@@ -316,7 +317,9 @@ class SqlStore:
         def work(conn: sa.Connection) -> bool:
             written = conn.execute(statement, values).first() is not None
             if written and transcript is not None:
-                self._transcripts.write(conn, transcript, last_step=conv.step)
+                number = self._transcripts.write(conn, transcript, last_step=conv.step)
+                if transcript.outcome is not None and transcript.alert_at is not None:
+                    alerts.raise_urgent(conn, number, transcript, transcript.alert_at)
             return written
 
         if not await self._runner.write("save the conversation", work):
@@ -543,6 +546,100 @@ class SqlStore:
             "delete old quiz answers",
             lambda conn: transcripts.purge_quiz_answers(conn, before),
             bulk=True,
+        )
+
+    # ---- alerts, requests to get in touch, feedback (`bot.storage.alerts`) -------------------
+
+    async def claim_alerts(self, now: datetime, lease: timedelta, limit: int) -> list[Alert]:
+        return await self._runner.write(
+            "claim alerts", lambda conn: alerts.claim(conn, now, lease, limit)
+        )
+
+    async def alert_delivered(self, alert_id: int, lead: int) -> None:
+        key = self._keys.key(lead)
+        await self._runner.write(
+            "note an alert delivered", lambda conn: alerts.delivered(conn, alert_id, key)
+        )
+
+    async def alert_settled(self, alert_id: int) -> None:
+        await self._runner.write("settle an alert", lambda conn: alerts.settled(conn, alert_id))
+
+    async def set_alerts(self, lead: int, on: bool) -> None:
+        key = self._keys.key(lead)
+        await self._runner.write("turn alerts on or off", lambda c: alerts.set_alerts(c, key, on))
+
+    async def alerts_on(self, leads: Sequence[int]) -> dict[int, bool]:
+        """Per lead: whether their alerts are on (they are unless turned off)."""
+        off = await self._runner.read("read alert settings", alerts.silenced)
+        return {lead: self._keys.key(lead) not in off for lead in leads}
+
+    def lead_key(self, lead: int) -> str:
+        """How `Alert.delivered` names a lead."""
+        return self._keys.key(lead)
+
+    async def request_contact(
+        self, conversation_id: str, practitioner: str, identity: Identity, at: datetime
+    ) -> ContactRequest | None:
+        sealed = self._keys.seal_identity(identity)
+        return await self._runner.write(
+            "save the request",
+            lambda conn: alerts.request(conn, conversation_id, practitioner, sealed, at),
+        )
+
+    async def withdraw_request(
+        self, conversation_id: str, practitioner: str, at: datetime
+    ) -> RequestState:
+        return await self._runner.write(
+            "withdraw the request",
+            lambda conn: alerts.withdraw(conn, conversation_id, practitioner, at),
+        )
+
+    async def open_request(self, request_id: int, lead: str, at: datetime) -> ContactRequest:
+        def work(conn: sa.Connection) -> ContactRequest:
+            opened = alerts.open_request(conn, request_id, lead, at)
+            sealed = alerts.sealed_identity(conn, request_id) if opened.state == "opened" else None
+            return opened if sealed is None else replace(opened, identity=self._identity(sealed))
+
+        return await self._runner.write("open the request", work)
+
+    def _identity(self, sealed: str) -> Identity | None:
+        try:
+            return self._keys.unseal_identity(sealed)
+        except StorageError as exc:
+            log.warning("a request's identity cannot be opened: %s", exc)
+            return None
+
+    async def get_request(self, request_id: int) -> ContactRequest | None:
+        return await self._runner.read(
+            "read the request", lambda conn: alerts.get_request(conn, request_id)
+        )
+
+    async def give_feedback(
+        self,
+        conversation_id: str,
+        practitioner: str,
+        helped: str,
+        at: datetime,
+        prompt_message: int | None = None,
+    ) -> bool:
+        return await self._runner.write(
+            "save the feedback",
+            lambda conn: alerts.give_feedback(
+                conn, conversation_id, practitioner, helped, at, prompt_message
+            ),
+        )
+
+    async def feedback_comment(
+        self, practitioner: str, prompt_message: int, text: str, at: datetime
+    ) -> bool:
+        return await self._runner.write(
+            "save the comment",
+            lambda conn: alerts.comment(conn, practitioner, prompt_message, text, at),
+        )
+
+    async def feedback_sums(self, filters: Filters) -> list[FeedbackSums]:
+        return await self._runner.read(
+            "add up feedback", lambda conn: alerts.feedback_sums(conn, filters), bulk=True
         )
 
 

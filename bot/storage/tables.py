@@ -177,3 +177,78 @@ quiz_answers = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False, index=True),  # retention and /stats periods
     sqlite_autoincrement=True,
 )
+
+# A practitioner's request that a lead get in touch (issue 15): the only way an identity reaches
+# a lead. Their Telegram id, name and username are sealed (`ChatKeys.seal_identity`) and kept only
+# while the request stands; withdrawing it deletes them.
+contact_requests = sa.Table(
+    "contact_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _transcript_id(),
+    sa.Column("practitioner", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("identity_sealed", sa.Text, nullable=True),
+    sa.Column("withdrawn_at", UTCDateTime, nullable=True),
+    sa.Column("opened_at", UTCDateTime, nullable=True),
+    sa.Column("opened_by", sa.Text, nullable=True),
+    sa.Index(None, "transcript_id"),
+    sqlite_autoincrement=True,
+)
+
+# Messages leads are owed (an urgent outcome, a request to get in touch): written in the
+# transaction of the event itself and sent by a worker (`bot.telegram.alerts`), so a crash loses
+# none. `key` makes one event one alert however often it is written; the worker's claim moves
+# `due_at` on, so one replica sends it; `delivered` lists the leads (by key) already told, so a
+# retry tells only the rest. `due_at` is NULL once every lead has been told.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.Text, nullable=False, unique=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    _transcript_id(),
+    sa.Column(
+        "request_id",
+        sa.Integer,
+        sa.ForeignKey("contact_requests.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("practitioner", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=True, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("delivered", sa.JSON, nullable=False, server_default="[]"),
+    sa.Index(None, "transcript_id"),
+    sqlite_autoincrement=True,
+)
+
+# Leads who turned their alerts off (/alerts off), by a keyed hash of their id: never the id.
+alerts_off = sa.Table(
+    "alerts_off",
+    metadata,
+    sa.Column("lead_key", sa.Text, primary_key=True),
+)
+
+# Whether a decision helped, as its practitioner said after the outcome, with an optional comment
+# (redacted before it is stored). One per transcript: saying again replaces it. `prompt_message`
+# is the message that asked for the comment, so a reply to it is known for what it is.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "transcript_id",
+        sa.Integer,
+        sa.ForeignKey("transcripts.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column("practitioner", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("helped", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("prompt_message", sa.BigInteger, nullable=True),
+    sqlite_autoincrement=True,
+)

@@ -18,6 +18,9 @@ import sqlalchemy as sa
 from bot.storage.tables import (
     UTCDateTime,
     access_log,
+    alerts,
+    contact_requests,
+    feedback,
     insert_for,
     quiz_answers,
     transcript_notes,
@@ -47,7 +50,14 @@ from bot.transcripts.model import (
 from states import NOT_SURE
 
 T = transcripts.c
-CHILDREN = (transcript_steps, transcript_tags, transcript_notes)
+CHILDREN = (
+    transcript_steps,
+    transcript_tags,
+    transcript_notes,
+    alerts,
+    contact_requests,
+    feedback,
+)
 """Every table that hangs off a transcript: deleted with it, in the same transaction."""
 DELETE_CHUNK = 500
 """Ids per `IN (...)` when deleting children (SQLite allows 32,766 parameters a statement)."""
@@ -110,12 +120,13 @@ class Writer:
         )
         self._append = sa.insert(transcript_steps)
 
-    def write(self, conn: sa.Connection, change: TranscriptWrite, last_step: str) -> None:
+    def write(self, conn: sa.Connection, change: TranscriptWrite, last_step: str) -> int:
         """Insert or update the header by conversation id; append `change.steps` after the rest.
 
         The statement that writes the header also locks it (PostgreSQL) and reserves the step
         numbers, so concurrent writers to one transcript get consecutive, distinct `seq`s.
         `ended_at` keeps the time an outcome was first reached while it stays at that outcome.
+        Returns the transcript's id.
         """
         count = len(change.steps)
         header = {
@@ -140,7 +151,7 @@ class Writer:
         if row is None:  # another replica inserted it since our UPDATE looked: it is there now
             row = (conn.execute(self._update, changes)).one()
         if not change.steps:
-            return
+            return int(row.id)
         first = row.step_count - count + 1
         conn.execute(
             self._append,
@@ -157,6 +168,7 @@ class Writer:
                 for index, step in enumerate(change.steps)
             ],
         )
+        return int(row.id)
 
 
 def _locked(conn: sa.Connection, transcript_id: int) -> bool:

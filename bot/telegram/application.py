@@ -21,6 +21,7 @@ from bot import words
 from bot.config import Config, load_config
 from bot.errors import ConfigError
 from bot.storage import ChatKeys, open_store
+from bot.telegram import alerts
 from bot.telegram.delivery import PerChatUpdateProcessor
 from bot.telegram.outbox import SEND_EVERY
 from bot.telegram.retention import PURGE_EVERY
@@ -103,6 +104,13 @@ def build_application(
         name="outbox",
         job_kwargs={"max_instances": 2},  # a look while the last still sends returns at once
     )
+    app.job_queue.run_repeating(
+        app.features.alerts.send_due,
+        interval=alerts.SEND_EVERY,
+        first=0,
+        name="alerts",
+        job_kwargs={"max_instances": 2},  # a look while the last still sends returns at once
+    )
     return app
 
 
@@ -122,7 +130,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     leads = everyone + [BotCommand(name, text) for name, text in words.LEAD_COMMANDS]
     lists = [
         (everyone, None),
-        *((leads, BotCommandScopeChat(lead)) for lead in services.config.leads),
+        *((leads, BotCommandScopeChat(lead)) for lead in services.config.lead_ids),
     ]
     for commands, scope in lists:
         try:

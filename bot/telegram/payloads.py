@@ -10,12 +10,15 @@ with `words.NOT_THIS_BUTTON`. Each format has its own first letters, and `PATTER
     F:y|n:MINUTE                 /forget's confirmation, valid for FORGET_WITHIN_MINUTES
     L:OFFSET:OUTCOME:FLAGS:TAG:PERIOD:PSEUDONYM   a lead's transcript list page and filters
     T:ID:TAG:ON                  a lead's tag button on one transcript
+    R:ID                         a lead opening request ID to get in touch (checked: leads only)
     qm, cm, qs:ID, cs:ID         the quiz and case menus, and opening one
     qa:..., ca:...:SIGNATURE     a quiz or case answer: the run so far, signed for this chat
                                  and this content (`Seal`), so nothing needs storing
     o:PART:CONV:PATH:DAY:SIGNATURE  a part of a finished decision (its answers as places, the
                                  day it was made), signed likewise: an old decision's part
-                                 can be shown long after the chat has moved on
+                                 can be shown long after the chat has moved on; the same for
+                                 asking a lead to get in touch about it (ask, confirm, cancel,
+                                 withdraw) and saying whether it helped
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, TypeAlias, get_args
 
 from pydantic import BaseModel
 
@@ -47,7 +50,10 @@ PATTERNS: Final = {
     "forget": r"^F:",
     "leads": r"^[LT]:",
     "training": r"^[qc][msa](:|$)",
-    "outcome": rf"^{PART_PREFIX}",
+    "outcome": rf"^{PART_PREFIX}[whrce]:",
+    "contact": rf"^{PART_PREFIX}[gkzu]:",
+    "requests": r"^R:",
+    "feedback": rf"^{PART_PREFIX}[123]:",
 }
 """The first letters of each feature's payloads, for routing presses (every handler has one)."""
 
@@ -173,6 +179,24 @@ class TagPress:
         return None if match is None else TagPress(match[1], int(match[2]), match[3] == "1")
 
 
+_OPEN = re.compile(r"^R:(\d{1,12})$")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    """A lead opens request `request` to get in touch."""
+
+    request: int
+
+    def encode(self) -> str:
+        return f"R:{self.request}"
+
+    @staticmethod
+    def decode(data: str | None) -> OpenRequest | None:
+        match = _OPEN.match(data or "")
+        return None if match is None else OpenRequest(int(match[1]))
+
+
 SIGNATURE_CHARS: Final = 8
 """48 bits of HMAC-SHA256, base64url: guessing one takes about 10^14 tries."""
 MASK_CHARS: Final = (TRAINING_MAX_ITEMS + 3) // 4
@@ -223,11 +247,21 @@ class Start:
 TrainingPress = QuizPress | CasePress | Start
 
 
+Asking: TypeAlias = Literal["ask", "confirm", "cancel", "withdraw"]
+"""Asking a lead to get in touch about a decision, step by step."""
+Helped: TypeAlias = Literal["yes", "partly", "no"]
+"""Whether a decision helped (`bot.alerts.HELPED`)."""
+HELPED_ACTIONS: Final[tuple[Helped, ...]] = get_args(Helped)
+DecisionAction: TypeAlias = Part | Asking | Helped
+"""What a button under a finished decision does."""
+
+
 @dataclass(frozen=True, slots=True)
 class PartPress:
-    """Show `part` of the decision reached by answer `places` in `conversation` on `day`."""
+    """Do `part` for the decision reached by answer `places` in `conversation` on `day`: show
+    one of its parts, ask a lead about it, or say whether it helped."""
 
-    part: Part
+    part: DecisionAction
     conversation: str
     places: tuple[int, ...]
     day: date
@@ -239,12 +273,19 @@ class PartPress:
         return f"o:{code}:{self.conversation}:{path}:{(self.day - _EPOCH).days}"
 
 
-_PART_CODES: dict[Part, str] = {
+_PART_CODES: dict[DecisionAction, str] = {
     "why": "w",
     "safely": "h",  # how to share safely
     "record": "r",
     "contacts": "c",
     "sources": "e",  # sources and edition
+    "ask": "g",  # get in touch
+    "confirm": "k",
+    "cancel": "z",
+    "withdraw": "u",
+    "yes": "1",
+    "partly": "2",
+    "no": "3",
 }
 _PARTS = {code: part for part, code in _PART_CODES.items()}
 _EPOCH = date(2000, 1, 1)

@@ -9,6 +9,7 @@ a line here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from telegram import Update
@@ -22,8 +23,12 @@ from telegram.ext import (
 )
 
 from bot import words
+from bot.telegram import alerts, contact, feedback
 from bot.telegram.advice import Advice
+from bot.telegram.alerts import AlertSender
+from bot.telegram.contact import ContactRequests
 from bot.telegram.failures import Failures
+from bot.telegram.feedback import Feedback
 from bot.telegram.guard import Guard
 from bot.telegram.leads import SHORTCUT, LeadDesk
 from bot.telegram.messaging import Context, Handler, answer_query
@@ -51,6 +56,9 @@ class Features:
     failures: Failures
     retention: Retention
     outbox: Outbox
+    alerts: AlertSender
+    contact: ContactRequests
+    feedback: Feedback
 
     @staticmethod
     def build(services: Services) -> Features:
@@ -67,6 +75,9 @@ class Features:
             failures=Failures(advice),
             retention=Retention(services),
             outbox=Outbox(services, advice),
+            alerts=AlertSender(services),
+            contact=ContactRequests(services, parts),
+            feedback=Feedback(services, parts, advice.once(advice.on_text)),
         )
 
 
@@ -106,6 +117,8 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "practitioners": f.leads.on_practitioners,
         "tag": f.leads.on_tag,
         "note": f.leads.on_note,
+        "alerts": functools.partial(alerts.on_alerts, f.leads),
+        "feedback": functools.partial(feedback.on_feedback, f.leads),
     }
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler, filters=private))
@@ -116,6 +129,9 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "leads": f.leads.on_press,
         "training": f.training.on_press,
         "outcome": f.outcome.on_press,
+        "contact": f.contact.on_press,
+        "requests": functools.partial(contact.on_open, f.leads),
+        "feedback": f.feedback.on_press,
     }
     for feature, handler in presses.items():
         app.add_handler(CallbackQueryHandler(handler, pattern=PATTERNS[feature]))
@@ -127,6 +143,9 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
     )
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, f.guard.on_unknown_command)
+    )
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.REPLY & filters.TEXT, f.feedback.on_reply)
     )
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, f.advice.once(f.advice.on_text))

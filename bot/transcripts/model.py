@@ -137,6 +137,9 @@ class TranscriptWrite:
     outcome: str | None
     rules: tuple[int, ...]
     steps: tuple[Entry, ...] = ()
+    alert_at: datetime | None = None
+    """An urgent outcome: when its alert to leads is due (written with this, once per
+    transcript and outcome). None: no alert."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,12 +29,13 @@ WHO = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"
 
 
 async def seed(url: str) -> None:
-    """Three conversations: shared with consent (9 days ago), unsure (unfinished), redacted."""
+    """Three conversations: shared with consent (9 days ago), unsure (unfinished, 2 days ago),
+    redacted (unfinished, half a day ago)."""
     store = await open_store(url, KEYS)
     plans = [
         ("share_with_consent", 9, [("immediate_danger", "no"), ("consent", "given")], False),
         (None, 2, [("immediate_danger", "no"), ("legitimate_purpose", "not_sure")], False),
-        (None, 1, [("immediate_danger", "no")], True),
+        (None, 0.5, [("immediate_danger", "no")], True),
     ]
     for chat, (outcome, days_ago, answers, typed) in enumerate(plans, start=1):
         start = NOW - timedelta(days=days_ago)
@@ -180,7 +181,8 @@ def test_stats_print_and_save_a_chart(
     assert out.startswith("Transcripts: from ") and " to now\n" in out.splitlines()[0] + "\n"
     assert "QUIZZES" in out and "Why information sharing is important: 2 people, 2 answers" in out
     assert "100% wrong (2 of 2): “Success for those at risk" in out
-    # the unsure one stopped two days ago, the redacted one a few minutes less than a day ago
+    # the unsure one stopped two days ago, the redacted one half a day ago (the command reads
+    # the real clock: half a day from the one-day cut-off, however slowly the suite runs)
     assert "3 conversations: 1 reached an outcome, 2 unfinished: 1 in progress, 1 abandoned" in out
     assert chart.read_bytes().startswith(b"\x89PNG")
 

@@ -20,7 +20,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import _aioratelimiter
 
 from bot import words
-from bot.config import Config
+from bot.config import Config, Lead
 from bot.storage import StoredConversation
 from bot.transcripts.model import FREE_TEXT, Filters
 from states import Library
@@ -342,7 +342,7 @@ async def test_the_stats_chart_fails(
     await practitioner.press("Yes")  # a finished decision, so there is something to chart
     lead = harness.user("Lee")
     advice = harness.services
-    advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
+    advice.config = advice.config.model_copy(update={"leads": (Lead(id=lead.id),)})
     harness.request.plan("sendPhoto", KINDS[kind])
     replies = await lead.send("/stats")
 
@@ -481,7 +481,7 @@ async def test_a_lead_tag_press_whose_keyboard_cannot_be_updated(
     await practitioner.press("Yes")
     lead = harness.user("Lee")
     advice = harness.services
-    advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
+    advice.config = advice.config.model_copy(update={"leads": (Lead(id=lead.id),)})
     await lead.send("/transcript 1")
     harness.request.plan("editMessageReplyMarkup", KINDS[kind])
     replies = await lead.press("Reviewed")

@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 from telegram.ext import ContextTypes
 
 from bot import words
-from bot.config import Config
+from bot.config import Config, Lead
 from bot.storage import StoredConversation
 from bot.transcripts.model import BACK, FREE_TEXT, Filters, Transcript
 from states import Dialogue, Library, State, back
@@ -913,7 +913,7 @@ async def test_random_updates_keep_every_invariant(
 async def test_a_list_button_naming_an_unknown_outcome_is_refused(harness: Harness) -> None:
     lead = harness.user("Lee")
     advice = harness.services
-    advice.config = advice.config.model_copy(update={"leads": (lead.id,)})
+    advice.config = advice.config.model_copy(update={"leads": (Lead(id=lead.id),)})
     await harness.user().send("/start")  # one transcript, which a bogus filter must not hide
     await lead.send("/transcripts")
     listing = lead.keyboard_message().payload["message_id"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import words
-from bot.config import Config
+from bot.config import Config, Lead
 from bot.telegram.application import _post_init, build_application
 from bot.transcripts.model import Filters
 from states import Library
@@ -26,7 +26,7 @@ def make_lead(harness: Harness, user: Practitioner | None = None) -> Practitione
     """A user who is a lead from now on (the desk reads the config on every update)."""
     lead = user or harness.user("Lee")
     services = harness.services
-    services.config = services.config.model_copy(update={"leads": (lead.id,)})
+    services.config = services.config.model_copy(update={"leads": (Lead(id=lead.id),)})
     return lead
 
 

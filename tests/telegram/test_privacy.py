@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.config import Lead
 from bot.transcripts.model import Access, Filters
 from tests.support.chat import started, texts
 from tests.support.clock import NOW
@@ -37,7 +38,7 @@ async def test_forget_takes_the_code_out_of_the_access_log_and_logs_only_counts(
     code = PSEUDONYMS.of(user.id)
     lead = harness.user("Lee")
     services = harness.services
-    services.config = services.config.model_copy(update={"leads": (lead.id,)})
+    services.config = services.config.model_copy(update={"leads": (Lead(id=lead.id),)})
     await user.send("/transcripts")  # refused: logged under their code
     await lead.send(f"/transcripts practitioner={code}")
     before = await services.store.accesses()

@@ -1,0 +1,206 @@
+"""'Ask my lead to contact me': the only way an identity ever reaches a lead.
+
+Under every outcome (when the deployment has leads) a practitioner may ask a safeguarding lead
+to get in touch about that decision. The bot first says exactly what will be passed on (their
+Telegram name and username, and the decision's transcript) and sends nothing until they
+confirm. The request is then stored with the identity sealed (`ChatKeys`), an alert goes to the
+leads with a button to open it (`bot.telegram.alerts`), and the practitioner may withdraw it
+until a lead opens it, which deletes the identity. Requests, withdrawals and openings are all in
+the access log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram.error import TelegramError
+
+from bot import render, words
+from bot.alerts import ContactRequest, Identity
+from bot.telegram.leads import LeadDesk, lead_only
+from bot.telegram.messaging import Context, answer_query, chat_id_of, send, set_keyboard
+from bot.telegram.outcome import OutcomeParts
+from bot.telegram.payloads import OpenRequest, PartPress
+from bot.telegram.services import Services
+from states import State
+
+log = logging.getLogger(__name__)
+
+
+class ContactRequests:
+    """The practitioner's side: ask, confirm or cancel, withdraw."""
+
+    def __init__(self, services: Services, parts: OutcomeParts) -> None:
+        self.services = services
+        self.parts = parts
+
+    async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        chat_id = chat_id_of(update)
+        opened = await self.parts.opened(query, chat_id)
+        if opened is None:
+            return
+        press, state = opened
+        if not self.services.config.leads:
+            await answer_query(query)
+            await send(context, chat_id, [render.Para(words.ASK_NO_LEADS)])
+            return
+        if not await self.services.store.keeps_conversation(press.conversation):
+            await answer_query(query, words.PART_CLEARED)
+            return
+        if press.part == "ask":
+            await answer_query(query)
+            await self.ask(update, context, press, state)
+        elif press.part == "confirm":
+            await self.confirm(update, context, query, press, state)
+        elif press.part == "cancel":
+            await answer_query(query, words.ASK_CANCELLED)
+            await set_keyboard(query, None)
+        elif press.part == "withdraw":
+            await self.withdraw(update, query, press)
+        else:
+            await answer_query(query, words.NOT_THIS_BUTTON)
+
+    async def ask(self, update: Update, context: Context, press: PartPress, state: State) -> None:
+        """Say exactly what would be passed on, and ask them to confirm."""
+        user = update.effective_user
+        assert user is not None
+        identity = identity_of(user)
+        several = "s" if len(self.services.config.leads) > 1 else ""
+        what = words.ASK_LEAD_WHAT.format(
+            s=several, name=identity.name, username=_username(identity)
+        )
+        blocks: list[render.Block] = [
+            render.Heading(words.ASK_LEAD_HEADING),
+            render.Para(what),
+            render.Para(words.ASK_LEAD_WITHDRAW),
+        ]
+        buttons = [
+            self.button(update, press, state, "confirm", words.ASK_CONFIRM_BUTTON),
+            self.button(update, press, state, "cancel", words.ASK_CANCEL_BUTTON),
+        ]
+        await send(context, chat_id_of(update), blocks, InlineKeyboardMarkup([buttons]))
+
+    async def confirm(
+        self,
+        update: Update,
+        context: Context,
+        query: CallbackQuery,
+        press: PartPress,
+        state: State,
+    ) -> None:
+        user = update.effective_user
+        assert user is not None
+        services = self.services
+        made = await services.store.request_contact(
+            press.conversation, services.practitioner(update), identity_of(user), services.now()
+        )
+        if made is None:
+            await answer_query(query, words.PART_CLEARED)
+            return
+        several = "s" if len(services.config.leads) > 1 else ""
+        said = words.ASK_SENT.format(s=several) if made.fresh else words.ASK_ALREADY
+        await answer_query(query)
+        withdraw = self.button(update, press, state, "withdraw", words.WITHDRAW_BUTTON)
+        await send(
+            context,
+            chat_id_of(update),
+            [render.Para(said)],
+            InlineKeyboardMarkup([[withdraw]]),
+        )
+        await set_keyboard(query, None)
+
+    async def withdraw(self, update: Update, query: CallbackQuery, press: PartPress) -> None:
+        services = self.services
+        state = await services.store.withdraw_request(
+            press.conversation, services.practitioner(update), services.now()
+        )
+        said = {"withdrawn": words.WITHDRAWN, "opened": words.WITHDRAW_TOO_LATE}
+        await answer_query(query, said.get(state, words.WITHDRAW_ALREADY))
+        await set_keyboard(query, None)
+
+    def button(
+        self, update: Update, press: PartPress, state: State, action: str, label: str
+    ) -> InlineKeyboardButton:
+        return self.parts.button(
+            chat_id_of(update),
+            press.conversation,
+            state,
+            press.day,
+            action,  # type: ignore[arg-type]
+            label,
+        )
+
+
+def identity_of(user: User) -> Identity:
+    """What Telegram says of the person asking: all a lead gets."""
+    return Identity(user.id, user.full_name, user.username)
+
+
+def _username(identity: Identity) -> str:
+    return f"@{identity.username}" if identity.username else words.NO_USERNAME
+
+
+def chat_button(identity: Identity) -> InlineKeyboardButton:
+    """Opens a chat with the practitioner: by username, else by id (Telegram allows the
+    latter only as their privacy settings do; the name and username are in the text too)."""
+    url = (
+        f"https://t.me/{identity.username}"
+        if identity.username
+        else f"tg://user?id={identity.user_id}"
+    )
+    return InlineKeyboardButton(words.MESSAGE_THEM_BUTTON, url=url)
+
+
+@lead_only("open request")
+async def on_open(desk: LeadDesk, update: Update, context: Context, who: str) -> None:
+    """A lead opens a request: the identity, once, logged; the practitioner is told."""
+    query = update.callback_query
+    assert query is not None
+    wanted = OpenRequest.decode(query.data)
+    if wanted is None:
+        await answer_query(query, words.NOT_THIS_BUTTON)
+        return
+    services = desk.services
+    request = await services.store.open_request(wanted.request, who, services.now())
+    if request.state == "gone":
+        await answer_query(query, words.REQUEST_GONE)
+        return
+    if request.state == "withdrawn":
+        await answer_query(query, words.REQUEST_WITHDRAWN)
+        await set_keyboard(query, None)
+        return
+    await answer_query(query)
+    await show_request(context, desk, request, who)
+
+
+async def show_request(context: Context, desk: LeadDesk, request: ContactRequest, who: str) -> None:
+    services = desk.services
+    lead = int(who.removeprefix("telegram:"))
+    identity = request.identity
+    if identity is None:
+        await send(context, lead, [render.Para(words.REQUEST_SEALED)])
+        return
+    local = services.now().astimezone(services.config.zone)
+    text = words.REQUEST_OPENED.format(
+        id=request.id,
+        name=identity.name,
+        username=_username(identity),
+        number=request.transcript_id,
+        when=f"at {local:%H:%M}",
+    )
+    if request.opened_by and request.opened_by != who:
+        text += " " + words.REQUEST_OPENED_BEFORE.format(
+            who=services.config.signature(request.opened_by)
+        )
+    await send(context, lead, [render.Para(text)], InlineKeyboardMarkup([[chat_button(identity)]]))
+    if request.fresh:
+        try:
+            await context.bot.send_message(identity.user_id, words.TOLD_OPENED)
+        except TelegramError as exc:  # they blocked the bot since: the lead has what they need
+            log.warning(
+                "the practitioner could not be told their request was opened: %s",
+                type(exc).__name__,
+            )
