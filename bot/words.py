@@ -40,6 +40,7 @@ LEAD_COMMANDS: Final = (
     ("transcript", "Leads: one transcript, e.g. /transcript 42"),
     ("stats", "Leads: outcomes, not-sure rates, drop-off, e.g. /stats 30d"),
     ("practitioners", "Leads: who may need support, by pseudonym, e.g. /practitioners 30d"),
+    ("trends", "Leads: not sure and outcomes week by week, e.g. /trends 12"),
     ("tag", "Leads: tag a transcript, e.g. /tag 42 follow_up"),
     ("note", "Leads: add a note, e.g. /note 42 discussed in supervision"),
     ("alerts", "Leads: urgent alerts on or off, e.g. /alerts off"),
@@ -191,6 +192,41 @@ ANY_OUTCOME: Final = "Any outcome"
 ANY_TAG: Final = "Any tag"
 MENU_BACK: Final = "« Back to the list"
 OLDER: Final = "Older »"
+
+# ---- trends, week by week (bot.transcripts.trends) ------------------------------------------
+
+TRENDS_USAGE: Final = (
+    "Send /trends, or /trends followed by how many weeks to show, from 1 to {most}, e.g. "
+    "/trends 12 (the default)."
+)
+TRENDS_HEADING: Final = "Trends: {span}"
+TRENDS_REPORT_HEADING: Final = "Trends by week: {span}"
+TRENDS_SPAN: Final = "the {count} week{s} from {first} to {last}"
+TRENDS_WEEK_SO_FAR: Final = "{day} (so far)"
+TRENDS_WEEK_PART: Final = "{day} (part)"
+TRENDS_NONE: Final = (
+    "No conversations were recorded in these weeks, so there is nothing to show yet."
+)
+TRENDS_READING: Final = (
+    "Weeks run Monday to Sunday ({zone}), oldest first. Bars and marks (one a week) are as "
+    "long or as tall as the counts; beside them, the rate over all the weeks."
+)
+TRENDS_PARTIAL: Final = "Part weeks: {weeks}."
+TRENDS_REPORT_READING: Final = (
+    "Weeks run Monday to Sunday ({zone}), oldest first; the current one so far, and a week the "
+    "filters' period cuts, marked (part). Each bar is as long as its count, against the largest "
+    "week of its section; beside it, of how many (answers at the question, or decisions "
+    "started) and the rate."
+)
+TRENDS_STARTED: Final = "Decisions started, by week"
+TRENDS_UNSURE: Final = "Answered “Not sure”, by question and week"
+TRENDS_NO_UNSURE: Final = "Nobody answered “Not sure” in these weeks."
+TRENDS_OUTCOMES: Final = "Outcomes, by week"
+TRENDS_UNFINISHED: Final = "Unfinished"
+TRENDS_MORE_QUESTIONS: Final = (
+    "And {count:,} more question(s), each with as many “Not sure” or fewer."
+)
+TRENDS_MORE_OUTCOMES: Final = "And {count:,} more outcome(s), each reached as often or less."
 
 # ---- what every front end shows (bot.render) ---------------------------------------------------
 

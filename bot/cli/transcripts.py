@@ -29,6 +29,7 @@ from bot.storage import ChatKeys, SqlStore, check_at_rest, open_store
 from bot.training import quiz_stats_blocks
 from bot.transcripts.export import FORMATS, export
 from bot.transcripts.model import (
+    EVERY,
     TAGS,
     Access,
     Filters,
@@ -41,6 +42,15 @@ from bot.transcripts.model import (
 from bot.transcripts.people import practitioner_blocks
 from bot.transcripts.pseudonym import existing_pseudonyms
 from bot.transcripts.stats import DEFAULT_PERIOD, Stats, compute_stats, stats_blocks
+from bot.transcripts.trends import (
+    DEFAULT_WEEKS,
+    MOST_WEEKS,
+    Trends,
+    compute_trends,
+    span,
+    trends_blocks,
+    weeks,
+)
 from bot.transcripts.view import summary_line, transcript_blocks
 from states import Library
 
@@ -89,6 +99,13 @@ class Desk:
             filters, abandoned_before=config.abandoned_before(self.at)
         )
         return compute_stats(inputs, self.dialogue, config.zone, config.abandoned_after_hours)
+
+    async def trends(self, count: int, filters: Filters = EVERY) -> Trends:
+        """`count` weeks to now, cut to the period of `filters` and narrowed by the rest of them;
+        one query a week."""
+        zone = self.config.zone
+        found = weeks(self.at, zone, count, since=filters.since, until=filters.until)
+        return compute_trends([(w, await self.stats(w.filters(filters))) for w in found], zone)
 
     def print(self, blocks: list[render.Block]) -> None:
         print(render.plain(blocks), file=self.out)
@@ -166,6 +183,17 @@ def add_commands(commands: Commands) -> None:
         filters=True,
     )
     stats.add_argument("--chart", type=Path, help="also save the chart as a PNG file")
+    add(
+        "trends",
+        _trends,
+        "“not sure” by question and outcomes, week by week (Monday to Sunday, local time), as "
+        "/trends",
+    ).add_argument(
+        "--weeks",
+        type=_number(1, MOST_WEEKS),
+        default=DEFAULT_WEEKS,
+        help=f"weeks to show, the current one included (default {DEFAULT_WEEKS})",
+    )
     add(
         "practitioners",
         _practitioners,
@@ -258,9 +286,10 @@ async def _export(desk: Desk) -> int:
     args = desk.args
     filters = desk.filters(args.filters)
     total = await desk.store.count_transcripts(filters)
-    stats, quiz = None, []
+    stats, quiz, trends = None, [], None
     if args.format == "html":
         stats, quiz = await desk.stats(filters), await desk.quiz(filters)
+        trends = await desk.trends(DEFAULT_WEEKS, filters)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     with (
         tqdm(total=total, unit=" transcripts", disable=not show_progress, file=sys.stderr) as bar,
@@ -277,6 +306,7 @@ async def _export(desk: Desk) -> int:
             filters=filters,
             progress=bar.update,
             quiz=quiz,
+            trends=trends,
         )
     detail = f"{written:,} transcript(s); {filters.describe(desk.config.zone)}"
     await desk.audit(f"export {args.format}", detail)
@@ -316,6 +346,13 @@ async def _stats(desk: Desk) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write {args.chart}: {exc.strerror or exc}") from exc
         print(f"Chart written to {args.chart}.", file=sys.stderr)
+    return 0
+
+
+async def _trends(desk: Desk) -> int:
+    trends = await desk.trends(desk.args.weeks)
+    await desk.audit("trends", span(trends))
+    desk.print(trends_blocks(trends, most=max(len(trends.unsure), len(trends.outcomes))))
     return 0
 
 

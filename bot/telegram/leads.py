@@ -44,7 +44,15 @@ from bot.transcripts.model import (
     parse_period,
 )
 from bot.transcripts.people import practitioner_blocks
-from bot.transcripts.stats import DEFAULT_PERIOD, compute_stats, stats_blocks
+from bot.transcripts.stats import DEFAULT_PERIOD, Stats, compute_stats, stats_blocks
+from bot.transcripts.trends import (
+    DEFAULT_WEEKS,
+    MOST_WEEKS,
+    compute_trends,
+    span,
+    trends_blocks,
+    weeks,
+)
 from bot.transcripts.view import step_name, summary_line, transcript_blocks
 
 log = logging.getLogger(__name__)
@@ -59,6 +67,8 @@ FLAGS: Final = tuple(
 TAG_IDS: Final = tuple(TAGS)
 SHORTCUT: Final = re.compile(r"^/t([0-9]{1,20})(?:@\w+)?$")
 """`/t42`, as printed in lists: a tap opens transcript 42."""
+WEEKS: Final = re.compile(r"[0-9]{1,2}")
+"""How many weeks /trends may be asked for, before its range is checked."""
 
 
 LeadCommand = Callable[["LeadDesk", Update, Context, str], Coroutine[Any, Any, None]]
@@ -313,13 +323,9 @@ class LeadDesk:
     async def on_stats(self, update: Update, context: Context, who: str) -> None:
         """/stats [PERIOD]: the numbers as text, and a chart."""
         filters = self.period_filters(context, words.STATS_USAGE)
-        config, store = self.services.config, self.services.store
-        zone = config.zone
-        inputs = await store.stats_inputs(
-            filters, abandoned_before=config.abandoned_before(self.services.now())
-        )
-        stats = compute_stats(inputs, self.services.dialogue, zone, config.abandoned_after_hours)
-        quiz_stats = await store.quiz_stats(since=filters.since, until=filters.until)
+        zone = self.services.config.zone
+        stats = await self.stats(filters)
+        quiz_stats = await self.services.store.quiz_stats(since=filters.since, until=filters.until)
         await self.audit(who, "stats", filters.describe(zone))
         chat_id = chat_id_of(update)
         blocks = [
@@ -335,6 +341,32 @@ class LeadDesk:
                 InputFile(chart, filename="stats.png"),
                 caption=words.LIST_HEADING.format(filters=filters.describe(zone))[:CAPTION_CHARS],
             )
+
+    async def stats(self, filters: Filters) -> Stats:
+        """The statistics of `filters`, abandoned decisions counted as the config says."""
+        config = self.services.config
+        inputs = await self.services.store.stats_inputs(
+            filters, abandoned_before=config.abandoned_before(self.services.now())
+        )
+        return compute_stats(
+            inputs, self.services.dialogue, config.zone, config.abandoned_after_hours
+        )
+
+    # ---- /trends ---------------------------------------------------------------------------
+
+    @lead_only("trends")
+    async def on_trends(self, update: Update, context: Context, who: str) -> None:
+        """/trends [WEEKS]: "not sure" by question and outcomes, week by week (one query a
+        week: a lead's occasional look, not a hot path)."""
+        args = list(context.args or [])
+        count = args[0] if args else str(DEFAULT_WEEKS)
+        if len(args) > 1 or not WEEKS.fullmatch(count) or not 1 <= int(count) <= MOST_WEEKS:
+            raise UsageError(words.TRENDS_USAGE.format(most=MOST_WEEKS))
+        zone = self.services.config.zone
+        found = weeks(self.services.now(), zone, int(count))
+        trends = compute_trends([(week, await self.stats(week.filters())) for week in found], zone)
+        await self.audit(who, "trends", span(trends))
+        await send(context, chat_id_of(update), trends_blocks(trends))
 
     # ---- /practitioners --------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "transcript": f.leads.on_transcript,
         "stats": f.leads.on_stats,
         "practitioners": f.leads.on_practitioners,
+        "trends": f.leads.on_trends,
         "tag": f.leads.on_tag,
         "note": f.leads.on_note,
         "alerts": functools.partial(alerts.on_alerts, f.leads),

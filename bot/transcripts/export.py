@@ -19,10 +19,11 @@ from importlib.resources import files
 from string import Template
 from typing import Any, Final, Literal, TextIO
 
-from bot import render
+from bot import render, words
 from bot.errors import UsageError
 from bot.transcripts.model import FREE_TEXT, TAGS, Filters, Transcript
 from bot.transcripts.stats import Stats, hour_span, percent
+from bot.transcripts.trends import Row, Trends, of, span
 from bot.transcripts.view import (
     answer_name,
     duration_words,
@@ -86,6 +87,7 @@ class _Context:
     filters: Filters
     now: datetime
     quiz: Sequence[render.Block] = ()
+    trends: Trends | None = None
 
 
 async def export(
@@ -101,18 +103,19 @@ async def export(
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
     quiz: Sequence[render.Block] = (),
+    trends: Trends | None = None,
 ) -> int:
     """Write `transcripts` to `out` as `fmt`; return how many were written.
 
-    `stats`, `quiz` (the quiz results, as blocks) and `filters` are shown at the top of the HTML
-    report (the other formats are only data). `progress` is called with how many more transcripts
-    were written since its last call (tqdm's `update` fits). `now` is the report's "generated
-    at" (default: the clock).
+    `stats`, `trends`, `quiz` (the quiz results, as blocks) and `filters` are shown at the top of
+    the HTML report (the other formats are only data). `progress` is called with how many more
+    transcripts were written since its last call (tqdm's `update` fits). `now` is the report's
+    "generated at" (default: the clock).
     """
     if fmt not in FORMATS:
         raise UsageError(f"There is no export format '{fmt}'. Formats: {', '.join(FORMATS)}.")
     context = _Context(
-        dialogue, library, zone, stats, filters or Filters(), now or datetime.now(UTC), quiz
+        dialogue, library, zone, stats, filters or Filters(), now or datetime.now(UTC), quiz, trends
     )
     writer = _WRITERS[fmt](out, context)
     writer.begin()
@@ -254,7 +257,9 @@ class _Html(_Writer):
                 generated=escape(when(c.now, c.zone)),
                 zone=escape(str(c.zone)),
                 content=escape(f"{content.id}, version {content.content_version}"),
-                summary=(_summary(c.stats) if c.stats is not None else "") + _quiz(c.quiz),
+                summary=(_summary(c.stats) if c.stats is not None else "")
+                + _trends(c.trends)
+                + _quiz(c.quiz),
             )
         )
 
@@ -363,6 +368,55 @@ def _summary(stats: Stats) -> str:
         + f'<section id="charts">\n<h2>Charts</h2>\n<div class="charts">\n{figures}</div>\n'
         "</section>"
     )
+
+
+def _trends(trends: Trends | None) -> str:
+    """Trends by week: a small table a question (and outcome), a row a week, each bar as long as
+    its count against the largest week of its section, and "4 of 32 (12%)" beside it."""
+    if trends is None or not trends.weeks:
+        return ""
+    labels = [escape(week.label()) for week in trends.weeks]
+
+    def table(title: str, bars: Sequence[tuple[int, str]], most: int, kind: str) -> str:
+        rows = "".join(
+            f'<tr><th scope="row">{label}</th><td class="bar">'
+            + (f'<span class="{kind}" style="width: {100 * n / most:.1f}%"></span>' if n else "")
+            + f'</td><td class="n">{escape(said)}</td></tr>'
+            for label, (n, said) in zip(labels, bars, strict=True)
+        )
+        heading = f"<h4>{escape(title)}</h4>" if title else ""
+        return f'<div class="trend">{heading}<table class="weekly">{rows}</table></div>'
+
+    def tables(rows: Sequence[Row], kind: str) -> str:
+        most = max((max(row.counts) for row in rows), default=0)
+        return "".join(
+            table(
+                f"{row.label}: {of(row.count, row.total)}",
+                [(n, of(n, total)) for n, total in zip(row.counts, row.totals, strict=True)],
+                most,
+                kind,
+            )
+            for row in rows
+        )
+
+    parts = [f"<h2>{escape(words.TRENDS_REPORT_HEADING.format(span=span(trends)))}</h2>"]
+    if any(trends.started):
+        started = [(n, f"{n:,}") for n in trends.started]
+        unsure = tables(trends.unsure, "unsure") or (
+            f'<p class="none">{escape(words.TRENDS_NO_UNSURE)}</p>'
+        )
+        parts += [
+            f"<p>{escape(words.TRENDS_REPORT_READING.format(zone=trends.zone))}</p>",
+            f"<h3>{escape(words.TRENDS_STARTED)}</h3>",
+            f'<div class="trends">{table("", started, max(trends.started), "started")}</div>',
+            f"<h3>{escape(words.TRENDS_UNSURE)}</h3>",
+            f'<div class="trends">{unsure}</div>',
+            f"<h3>{escape(words.TRENDS_OUTCOMES)}</h3>",
+            f'<div class="trends">{tables(trends.outcomes, "outcome")}</div>',
+        ]
+    else:
+        parts.append(f'<p class="none">{escape(words.TRENDS_NONE)}</p>')
+    return '\n<section id="trends">\n' + "\n".join(parts) + "\n</section>"
 
 
 def _quiz(blocks: Sequence[render.Block]) -> str:

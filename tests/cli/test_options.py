@@ -20,6 +20,7 @@ COMMANDS = [
     ["transcripts", "export"],
     ["transcripts", "stats"],
     ["transcripts", "practitioners"],
+    ["transcripts", "trends"],
     ["transcripts", "tag", "1", "reviewed"],
     ["transcripts", "note", "1", "text"],
     ["transcripts", "purge"],

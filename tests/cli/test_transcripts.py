@@ -24,13 +24,15 @@ from bot.transcripts.model import FREE_TEXT, Entry, QuizAnswer, TranscriptWrite
 from bot.transcripts.pseudonym import SECRET_ENV
 from tests.support.storage import KEYS
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 WHO = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"
 
 
 async def seed(url: str) -> None:
     """Three conversations: shared with consent (9 days ago), unsure (unfinished, 2 days ago),
     redacted (unfinished, half a day ago)."""
+    # the time at seeding, not at import, and half a day from the one-day cut-off: the CLI
+    # reads the real clock, however long the tests before this one took
+    now = datetime.now(UTC).replace(microsecond=0)
     store = await open_store(url, KEYS)
     plans = [
         ("share_with_consent", 9, [("immediate_danger", "no"), ("consent", "given")], False),
@@ -38,7 +40,7 @@ async def seed(url: str) -> None:
         (None, 0.5, [("immediate_danger", "no")], True),
     ]
     for chat, (outcome, days_ago, answers, typed) in enumerate(plans, start=1):
-        start = NOW - timedelta(days=days_ago)
+        start = now - timedelta(days=days_ago)
         steps = [
             Entry(step, answer, start + timedelta(minutes=1), False) for step, answer in answers
         ]
@@ -69,7 +71,7 @@ async def seed(url: str) -> None:
         )
         await store.save(conv, expected_version=None, transcript=write)
     for who, correct, days_ago in (("p-1", False, 3), ("p-2", False, 4), ("p-3", True, 40)):
-        at = NOW - timedelta(days=days_ago)
+        at = now - timedelta(days=days_ago)
         await store.record_quiz_answer(QuizAnswer(who, "why_share", "success_depends", correct, at))
     await store.close()
 
@@ -166,6 +168,8 @@ def test_export_csv_and_html_to_files_with_a_progress_bar(
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     assert "<td>of which abandoned (no answer for a day)</td>" in page
     assert '<section id="quizzes">' in page and "3 people, 3 answers" in page
+    # trends by week, narrowed like the rest of the report: the two unfinished ones only
+    assert '<section id="trends">' in page and "Unfinished: 2 of 2 (100%)" in page
     assert run(config_file, "transcripts", "export", "-o", str(tmp_path / "no" / "x.csv")) == 2
     assert "cannot write" in capsys.readouterr().err
 
@@ -185,6 +189,39 @@ def test_stats_print_and_save_a_chart(
     # the real clock: half a day from the one-day cut-off, however slowly the suite runs)
     assert "3 conversations: 1 reached an outcome, 2 unfinished: 1 in progress, 1 abandoned" in out
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_trends_week_by_week_as_in_telegram_and_audited(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every seeded decision is in the last twelve weeks; the one of 9 days ago never in this
+    week (whatever day today is), so one week leaves it out."""
+    assert run(config_file, "transcripts", "trends") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("TRENDS: THE 12 WEEKS FROM ")
+    table = out.split("DECISIONS STARTED, BY WEEK\n\n")[1].split("\n\n")[0].splitlines()
+    assert len(table) == 12 and "(so far)" in table[-1]
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in table) == 3
+    assert "Legitimate purpose: 1 of 1 (100%)" in out
+    assert "Unfinished: 2 of 3 (67%)" in out
+    assert "Share, within the limits of the consent given: 1 of 3 (33%)" in out
+    assert run(config_file, "transcripts", "trends", "--weeks", "1") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("TRENDS: THE 1 WEEK FROM ") and "consent given" not in out
+    assert run(config_file, "audit") == 0
+    log = capsys.readouterr().out.splitlines()
+    assert sum(f"{WHO}  trends  (the " in line for line in log) == 2
+
+
+@pytest.mark.parametrize("weeks", ["0", "53", "x", "²"])
+def test_trends_of_weeks_it_cannot_show_is_a_usage_error(
+    config_file: Path, capsys: pytest.CaptureFixture[str], weeks: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run(config_file, "transcripts", "trends", "--weeks", weeks)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected a whole number from 1 to 52" in err and "Traceback" not in err
 
 
 def test_tag_note_and_the_access_log(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,10 +1,12 @@
-"""A sample transcript, with every kind of entry, for views and exports."""
+"""A sample transcript, with every kind of entry, for views and exports; a week's sums."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from bot.transcripts.model import BACK, FREE_TEXT, Entry, Note, Transcript
+from bot.transcripts.model import BACK, FREE_TEXT, Entry, Note, StatsInputs, Transcript
+from bot.transcripts.trends import Week
 
 
 def at(
@@ -39,3 +41,20 @@ TRANSCRIPT = Transcript(
     tags=frozenset({"reviewed", "follow_up"}),
     notes=(Note(at(10, 0, day=22), "cli:jane", "Discussed in supervision"),),
 )
+
+
+def week_sums(
+    week: Week,
+    outcomes: Mapping[str | None, int],
+    unsure: Mapping[str, tuple[int, int]] | None = None,
+) -> StatsInputs:
+    """What the store would add up for one week: decisions by outcome (None: unfinished), all
+    started in its first hour, and per question ("not sure" answers, answers)."""
+    answers = unsure or {}
+    return StatsInputs(
+        by_hour={(week.since, outcome): n for outcome, n in outcomes.items()},
+        answered={question: given for question, (_, given) in answers.items()},
+        unsure={question: n for question, (n, _) in answers.items()},
+        stopped_at={},
+        durations_s=[],
+    )

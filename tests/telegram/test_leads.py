@@ -12,6 +12,7 @@ from bot import words
 from bot.config import Config, Lead
 from bot.telegram.application import _post_init, build_application
 from bot.transcripts.model import Filters
+from bot.transcripts.trends import MARKS, NO_MARK
 from states import Library
 from tests.emulator.world import World
 from tests.support.chat import texts
@@ -225,8 +226,40 @@ async def test_stats_come_as_text_and_a_chart(harness: Harness) -> None:
     assert not [c for c in harness.bot_calls(empty) if c["method"] == "sendPhoto"]
 
 
+async def test_trends_week_by_week_for_a_lead_audited(harness: Harness) -> None:
+    """Last week a decision with a "not sure" answer; this week (so far) one without."""
+    harness.clock.at = NOW - timedelta(days=7)
+    await decide(harness.user("Ann"), *UNSURE)
+    harness.clock.at = NOW
+    await decide(harness.user("Bo"), *SHARE_WITH_CONSENT)
+    lead = make_lead(harness)
+    said = texts(await lead.send("/trends 2"))
+    assert "Trends: the 2 weeks from 9 Nov to 22 Nov 2026" in said
+    assert "9 Nov  ██████████ 1" in said and "16 Nov (so far)  ██████████ 1" in said
+    assert f"{MARKS[-1]}{NO_MARK} Legitimate purpose: 1 of 2 (50%)" in said
+    assert f"{NO_MARK}{MARKS[-1]} Share, within the limits of the consent given: 1 of 2" in said
+    assert f"{MARKS[-1]}{NO_MARK} Seek advice before you decide: 1 of 2 (50%)" in said
+    assert "Trends: the 12 weeks from 31 Aug" in texts(await lead.send("/trends"))
+    accesses = await harness.services.store.accesses()
+    assert [(a.who, a.action, a.allowed) for a in accesses[:2]] == [
+        (f"telegram:{lead.id}", "trends", True)
+    ] * 2
+    assert accesses[1].detail == "the 2 weeks from 9 Nov to 22 Nov 2026"
+
+
+@pytest.mark.parametrize("weeks", ["0", "53", "x", "²", "-1", "1.5", "99999999999999", "4 4"])
+async def test_trends_of_a_number_of_weeks_it_cannot_show_get_kind_usage(
+    harness: Harness, weeks: str
+) -> None:
+    lead = make_lead(harness)
+    shown = texts(await lead.send(f"/trends {weeks}"))
+    assert shown == words.TRENDS_USAGE.format(most=52)
+    assert await harness.services.store.accesses() == []  # nothing was looked at
+
+
 @pytest.mark.parametrize(
-    "command", ["/transcripts", "/transcript 1", "/t1", "/stats", "/tag 1 reviewed", "/note 1 x"]
+    "command",
+    ["/transcripts", "/transcript 1", "/t1", "/stats", "/trends", "/tag 1 reviewed", "/note 1 x"],
 )
 async def test_a_non_lead_gets_what_an_unknown_command_gets(
     harness: Harness, command: str, caplog: pytest.LogCaptureFixture

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import words
 from bot.errors import UsageError
 from bot.transcripts.charts import OUTCOME_COLOURS, UNSURE_COLOUR
 from bot.transcripts.export import STEP_COLUMNS, TRANSCRIPT_COLUMNS, Format, export
@@ -35,8 +36,9 @@ from bot.transcripts.model import (
     Transcript,
 )
 from bot.transcripts.stats import Stats, compute_stats
+from bot.transcripts.trends import Trends, compute_trends, weeks
 from states import NOT_SURE, Dialogue, Library, answer
-from tests.support.samples import TRANSCRIPT, at
+from tests.support.samples import TRANSCRIPT, at, week_sums
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
@@ -87,6 +89,7 @@ async def exported(
     items: Iterable[Transcript],
     stats: Stats | None = None,
     filters: Filters | None = None,
+    trends: Trends | None = None,
 ) -> str:
     out = io.StringIO(newline="")
     count = await export(
@@ -99,6 +102,7 @@ async def exported(
         stats=stats,
         filters=filters,
         now=NOW,
+        trends=trends,
     )
     assert count == len(list(items))
     return out.getvalue()
@@ -380,6 +384,62 @@ async def test_html_report_with_nothing_in_it(library: Library) -> None:
 async def test_html_without_stats_has_no_charts(library: Library) -> None:
     parser = parsed(await exported(library, "html", [FINISHED]))
     assert "svg" not in parser.tags and "all transcripts" in " ".join(parser.text)
+    assert ("section", "id", "trends") not in parser.attributes
+
+
+async def test_html_report_has_trends_by_week_bars_as_long_as_counts(library: Library) -> None:
+    """Consent: 1 of 4 last week, 4 of 32 this week; the second bar is the longer, though its
+    rate is the lower. A question id the content lost is shown as stored, escaped."""
+    last, this = weeks(NOW, LONDON, 2)
+    lost = '<b>retired</b> & "q"'
+    sums = [
+        week_sums(last, {"share": 4}, {"consent": (1, 4)}),
+        week_sums(this, {"share": 30, None: 2}, {"consent": (4, 32), lost: (1, 1)}),
+    ]
+    advice = library["advice"]
+    trends = compute_trends(
+        [(w, compute_stats(s, advice, LONDON)) for w, s in zip((last, this), sums, strict=True)],
+        LONDON,
+    )
+    page = await exported(library, "html", [FINISHED], trends=trends)
+    parser = parsed(page)
+    assert_self_contained(parser)
+    text = " ".join(parser.text)
+    assert "Trends by week: the 2 weeks from 9 Nov to 22 Nov 2026" in text
+    assert "Consent: 5 of 36 (14%)" in text and "1 of 4 (25%)" in text and "4 of 32 (12%)" in text
+    assert f"{lost}: 1 of 1 (100%)" in text and "<b>retired" not in page
+    assert "16 Nov (so far)" in text
+    widths = [
+        float((value or "").removeprefix("width: ").removesuffix("%"))
+        for tag, name, value in parser.attributes
+        if tag == "span" and name == "style"
+    ]
+    # started (4, 32), consent (1, 4), the lost question (0: no bar, 1), outcomes
+    assert widths[:2] == [12.5, 100.0]
+    assert widths[2:5] == [25.0, 100.0, 25.0]
+    section = page[
+        page.index('<section id="trends">') : page.index(
+            "</section>", page.index('<section id="trends">')
+        )
+    ]
+    assert section.index("Share: the information is not confidential: 34 of 36") < section.index(
+        "Unfinished: 2 of 36"
+    )
+
+
+async def test_html_report_trends_with_no_decisions_or_no_not_sure(library: Library) -> None:
+    found = weeks(NOW, LONDON, 3)
+    empty = [(w, compute_stats(week_sums(w, {}), library["advice"], LONDON)) for w in found]
+    parser = parsed(await exported(library, "html", [], trends=compute_trends(empty, LONDON)))
+    text = " ".join(parser.text)
+    assert "Trends by week: the 3 weeks from 2 Nov to 22 Nov 2026" in text
+    assert words.TRENDS_NONE in text
+    assert not [tag for tag, name, _ in parser.attributes if name == "style"]  # no bars
+    calm = [
+        (w, compute_stats(week_sums(w, {"share": 1}), library["advice"], LONDON)) for w in found
+    ]
+    parser = parsed(await exported(library, "html", [], trends=compute_trends(calm, LONDON)))
+    assert words.TRENDS_NO_UNSURE in " ".join(parser.text)
 
 
 async def test_written_as_they_arrive_with_progress(library: Library) -> None:
