@@ -126,8 +126,9 @@ class Lead(_Section):
     @property
     def signature(self) -> str:
         """How leads see who wrote a note: "Sam Patel (Designated safeguarding lead)"."""
-        parts = [p for p in (self.name, f"({self.role})" if self.role else None) if p]
-        return " ".join(parts) or f"lead {self.id}"
+        if self.name and self.role:
+            return f"{self.name} ({self.role})"
+        return self.name or self.role or f"lead {self.id}"
 
 
 class QuietHours(_Section):

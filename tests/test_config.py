@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from pydantic import BaseModel
 
-from bot.config import Config, load_config
+from bot.config import Config, QuietHours, load_config
 from bot.errors import ConfigError
 from tests.support.offline import TOKEN
 
@@ -121,3 +123,70 @@ def test_a_relative_key_file_is_taken_from_the_config_file(tmp_path: Path) -> No
     config = load_config(path)
     assert config.key_file() == tmp_path / "secrets" / "pseudonym.key"
     assert config.is_lead(1234) and not config.is_lead(4321) and not config.is_lead(None)
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "at", "released"),
+    [
+        # overnight quiet hours, in summer time (UTC+1)
+        ("22:00", "07:00", datetime(2026, 7, 1, 20, 59, tzinfo=UTC), None),
+        (
+            "22:00",
+            "07:00",
+            datetime(2026, 7, 1, 21, 0, tzinfo=UTC),
+            datetime(2026, 7, 2, 6, 0, tzinfo=UTC),
+        ),
+        (
+            "22:00",
+            "07:00",
+            datetime(2026, 7, 2, 1, 30, tzinfo=UTC),
+            datetime(2026, 7, 2, 6, 0, tzinfo=UTC),
+        ),
+        ("22:00", "07:00", datetime(2026, 7, 2, 6, 0, tzinfo=UTC), None),
+        # the night the clocks go back: 07:00 local is 07:00 UTC again
+        (
+            "22:00",
+            "07:00",
+            datetime(2026, 10, 24, 22, 0, tzinfo=UTC),
+            datetime(2026, 10, 25, 7, 0, tzinfo=UTC),
+        ),
+        # a daytime window
+        (
+            "12:00",
+            "13:00",
+            datetime(2026, 1, 5, 12, 30, tzinfo=UTC),
+            datetime(2026, 1, 5, 13, 0, tzinfo=UTC),
+        ),
+        ("12:00", "13:00", datetime(2026, 1, 5, 13, 0, tzinfo=UTC), None),
+    ],
+)
+def test_quiet_hours_hold_an_alert_until_they_end_local_time(
+    start: str, end: str, at: datetime, released: datetime | None
+) -> None:
+    quiet = QuietHours.model_validate({"start": start, "end": end})
+    assert quiet.release(at, LONDON) == (released or at)
+
+
+def test_only_urgent_outcomes_are_alerted_and_only_while_alerts_are_on() -> None:
+    at = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    config = Config.model_validate({"urgent_outcomes": ["refer_now"]})
+    assert config.alert_due("refer_now", at) == at
+    assert config.alert_due("share_with_consent", at) is None
+    assert config.alert_due(None, at) is None
+    off = Config.model_validate({"alerts": {"enabled": False}})
+    assert off.alert_due("refer_now", at) is None
+
+
+def test_leads_are_named_by_config_and_others_plainly() -> None:
+    config = Config.model_validate(
+        {"leads": [5, {"id": 7, "name": "Sam Patel", "role": "DSL"}, {"id": 8, "role": "Head"}]}
+    )
+    assert config.lead_ids == (5, 7, 8) and config.is_lead(7) and not config.is_lead(6)
+    assert config.signature("telegram:7") == "Sam Patel (DSL)"
+    assert config.signature("telegram:8") == "Head"
+    assert config.signature("telegram:5") == "lead 5"
+    assert config.signature("telegram:6") == "a former lead"
+    assert config.signature("cli:ann") == "ann (command line)"

@@ -278,7 +278,10 @@ async def _show(desk: Desk) -> int:
     if found is None:
         print(f"There is no transcript {number}.", file=sys.stderr)
         return 1
-    desk.print(transcript_blocks(found, desk.dialogue, desk.library, desk.config.zone))
+    config = desk.config
+    desk.print(
+        transcript_blocks(found, desk.dialogue, desk.library, config.zone, sign=config.signature)
+    )
     return 0
 
 
@@ -307,6 +310,7 @@ async def _export(desk: Desk) -> int:
             progress=bar.update,
             quiz=quiz,
             trends=trends,
+            sign=desk.config.signature,
         )
     detail = f"{written:,} transcript(s); {filters.describe(desk.config.zone)}"
     await desk.audit(f"export {args.format}", detail)

@@ -1,11 +1,14 @@
-"""Chat ids at rest: the database alone links no conversation to a Telegram account.
+"""Chat ids (and a confirmed request's identity) at rest: the database alone links nothing to a
+Telegram account.
 
 A chat's conversation row is found by a keyed hash of its chat id (`ChatKeys.key`), never by the
 id itself. The id is stored only while the outbox needs it to show an owed reply, and then only
 sealed (AES-GCM, `ChatKeys.seal`); the seal is removed as soon as the reply is shown. Both keys
 are derived from the bot's secret (`INFOSHARE_PSEUDONYM_SECRET`, or the pseudonym key file),
 which is never written to the database: a copy of the database without it shows step and answer
-ids, pseudonyms and times, and no way to tie them to a person.
+ids, pseudonyms and times, and no way to tie them to a person. The one identity a practitioner
+may choose to give (a request that a lead get in touch: `seal_identity`) is sealed the same way,
+under its own purpose, so a sealed chat id can never be opened as an identity or the reverse.
 """
 
 from __future__ import annotations

@@ -110,16 +110,20 @@ class Conversations:
     def transcript(
         self, stored: StoredConversation, who: str, entries: tuple[Entry, ...]
     ) -> TranscriptWrite:
-        """The transcript's header as the conversation now stands, plus what just happened."""
+        """The transcript's header as the conversation now stands, plus what just happened (and,
+        at an urgent outcome, when leads are to be alerted: in the same transaction)."""
         node = self.services.dialogue.node_or_none(stored.step)
+        outcome = stored.step if isinstance(node, Outcome) else None
+        now = self.services.now()
         return TranscriptWrite(
             conversation_id=stored.conversation_id,
             practitioner=who,
             dialogue=stored.dialogue,
             content_version=stored.content_version,
             started_at=stored.started_at,
-            at=self.services.now(),
-            outcome=stored.step if isinstance(node, Outcome) else None,
+            at=now,
+            outcome=outcome,
             rules=node.rules if isinstance(node, Outcome) else (),
             steps=entries,
+            alert_at=self.services.config.alert_due(outcome, now),
         )

@@ -268,7 +268,10 @@ class LeadDesk:
         if found is None:
             raise UsageError(words.TRANSCRIPT_GONE.format(number=number))
         zone = self.services.config.zone
-        blocks = transcript_blocks(found, self.services.dialogue, self.services.library, zone)
+        services = self.services
+        blocks = transcript_blocks(
+            found, services.dialogue, services.library, zone, sign=services.config.signature
+        )
         keyboard = tag_keyboard(number, found.tags)
         await send(context, chat_id_of(update), blocks, keyboard)
 

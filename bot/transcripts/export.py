@@ -88,6 +88,8 @@ class _Context:
     now: datetime
     quiz: Sequence[render.Block] = ()
     trends: Trends | None = None
+    sign: Callable[[str], str] = str
+    """How the report names a note's author ("telegram:<id>" as config names that lead)."""
 
 
 async def export(
@@ -104,6 +106,7 @@ async def export(
     now: datetime | None = None,
     quiz: Sequence[render.Block] = (),
     trends: Trends | None = None,
+    sign: Callable[[str], str] = str,
 ) -> int:
     """Write `transcripts` to `out` as `fmt`; return how many were written.
 
@@ -115,7 +118,15 @@ async def export(
     if fmt not in FORMATS:
         raise UsageError(f"There is no export format '{fmt}'. Formats: {', '.join(FORMATS)}.")
     context = _Context(
-        dialogue, library, zone, stats, filters or Filters(), now or datetime.now(UTC), quiz, trends
+        dialogue,
+        library,
+        zone,
+        stats,
+        filters or Filters(),
+        now or datetime.now(UTC),
+        quiz,
+        trends,
+        sign,
     )
     writer = _WRITERS[fmt](out, context)
     writer.begin()
@@ -283,7 +294,7 @@ class _Html(_Writer):
             more.append(f"last activity {when(t.updated_at, c.zone)}")
         extra = "".join(f"<p>{escape(rule_line(c.library, n))}</p>" for n in t.rules)
         extra += "".join(
-            f"<p>Note, {escape(when(n.at, c.zone))}, {escape(n.lead)}: {escape(n.text)}</p>"
+            f"<p>Note, {escape(when(n.at, c.zone))}, {escape(c.sign(n.lead))}: {escape(n.text)}</p>"
             for n in t.notes
         )
         count = len(t.steps)

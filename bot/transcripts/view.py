@@ -6,6 +6,7 @@ a transcript was made may have lost an id: it is then shown as it was stored, ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 
 from bot import render
@@ -91,9 +92,15 @@ def tag_words(tags: frozenset[str]) -> str:
 
 
 def transcript_blocks(
-    t: Transcript, dialogue: Dialogue, library: Library, zone: tzinfo
+    t: Transcript,
+    dialogue: Dialogue,
+    library: Library,
+    zone: tzinfo,
+    *,
+    sign: Callable[[str], str] = str,
 ) -> list[render.Block]:
-    """One whole transcript: who (a pseudonym), when, each step in order, outcome, tags, notes."""
+    """One whole transcript: who (a pseudonym), when, each step in order, outcome, tags, notes
+    (each signed by `sign`: a lead as config names them, e.g. `Config.signature`)."""
     dialogue = library.dialogues.get(t.dialogue, dialogue)
     about = [f"Practitioner: {t.practitioner}", f"Started: {when(t.started_at, zone)}"]
     if t.ended_at is not None:
@@ -122,7 +129,7 @@ def transcript_blocks(
     if t.rules:
         blocks.append(render.Bullets(tuple(rule_line(library, n) for n in t.rules)))
     if t.notes:
-        notes = (f"{when(n.at, zone)}, {n.lead}: {n.text}" for n in t.notes)
+        notes = (f"{when(n.at, zone)}, {sign(n.lead)}: {n.text}" for n in t.notes)
         blocks += [render.Heading("Notes"), render.Bullets(tuple(notes))]
     return blocks
 

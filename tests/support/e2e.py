@@ -120,8 +120,11 @@ class Launcher:
         storage_url: str | None = None,
         *,
         settings: dict[str, Any] | None = None,
+        top: dict[str, Any] | None = None,
     ) -> None:
         self.telegram = telegram
+        self.top = top or {}
+        """More top-level config keys (leads, alerts...)."""
         self.settings = {"confirm_typed_within": 0} if settings is None else settings
         """More `telegram` settings. By default tests type the instant a question arrives, as
         nobody can, so typed answers are confirmed only when numbered before their question."""
@@ -160,6 +163,7 @@ class Launcher:
             "logging": {"level": "DEBUG"},
         }
         settings["telegram"] |= self.settings
+        settings |= self.top
         path.write_text(yaml.safe_dump(settings), encoding="utf-8")
         return path
 

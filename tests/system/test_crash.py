@@ -21,6 +21,11 @@ And while a bot was up, no practitioner was left more than `STRANDED` seconds wi
 showing where the conversation is (its stored question with buttons, or its outcome; checked
 against the database): the outbox shows what a crash left unshown.
 
+A safeguarding lead is configured too: every conversation that reached an urgent outcome must
+reach the lead as exactly one alert naming its transcript (none lost). An alert is sent at least
+once: a kill in the millisecond between Telegram accepting it and the bot noting it sent makes a
+second, so at most one double is tolerated in a run (and counted).
+
 Two deployments: long polling on SQLite (the default) and a webhook on PostgreSQL (skipped when
 INFOSHARE_TEST_POSTGRES_URL is unset). Counts go to the test output. INFOSHARE_CRASH_SEED
 changes the random choices (kill moments, paths, typing, pauses); the same seed makes the same
@@ -85,6 +90,10 @@ NUDGE_AFTER = 8.0
 SEND_LATENCY = 0.2
 """Seconds each sendMessage takes to reach the emulated Telegram (dropped if the bot dies)."""
 LOOK_EVERY = 0.1
+ALERTS_SETTLE = 20.0
+"""Seconds after the last conversation for the running bot to send the last alerts."""
+URGENT = "refer_now"
+"""The urgent outcome (the default `urgent_outcomes`) whose alerts the lead must get."""
 CONVERSATION_TIMEOUT = 150.0
 RUN_TIMEOUT = 420.0
 OWED_SHOWN = re.compile(r"outbox: (\d+) owed repl")
@@ -426,6 +435,19 @@ async def kill_and_restart(
         counts.restarts += 1
 
 
+ALERTED = re.compile(r"Open the transcript: /t(\d+)")
+
+
+async def alerts_settle(lead: Actor, expected: int) -> None:
+    """Wait (bounded) until the lead has had `expected` alerts, or `ALERTS_SETTLE` passes."""
+    deadline = time.monotonic() + ALERTS_SETTLE
+    while time.monotonic() < deadline:
+        got = [m for m in await lead.messages() if (m.text or "").startswith("⚠️")]
+        if len(got) >= expected:
+            return
+        await asyncio.sleep(0.25)
+
+
 async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     telegram: EmulatorClient,
     library: Library,
@@ -442,7 +464,14 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     people: list[Person] = []
     # the bot's own default for confirming typed answers, as deployed; no flood control, as the
     # emulator has no flood limits (and its queueing would only slow the run down)
-    launcher = Launcher(telegram, tmp_path, variant.storage_url, settings={"rate_limit": False})
+    lead = await telegram.user("Lead")
+    launcher = Launcher(
+        telegram,
+        tmp_path,
+        variant.storage_url,
+        settings={"rate_limit": False},
+        top={"leads": [lead.user_id]},
+    )
     killing_done = asyncio.Event()
 
     async def slot(number: int) -> None:
@@ -481,6 +510,8 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     try:
         await launcher.start(webhook=variant.webhook)
         uptime.ready_at = time.monotonic()
+        await lead.send("/alerts")  # the lead's chat, started before the kills begin
+        await lead.wait_for_messages(1, timeout=10.0)
         reader = await launcher.open_store()
         tasks = [
             asyncio.create_task(killer()),
@@ -488,6 +519,8 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
         ]
         try:
             await asyncio.wait_for(asyncio.gather(*tasks), RUN_TIMEOUT)
+            urgent = sum(p.plan.outcome == URGENT for p in people)
+            await alerts_settle(lead, urgent)
         finally:
             for task in tasks:
                 task.cancel()
@@ -501,6 +534,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     store = await launcher.open_store()
     pseudonyms = load_pseudonyms(tmp_path / "pseudonym.key")
     faults: list[str] = []
+    numbers: dict[int, int] = {}
     wrong = lost_acks = 0
     try:
         everything = await store.list_transcripts(Filters(), offset=0, limit=1)
@@ -523,6 +557,7 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
             )
             if found.total != 1:
                 faults.append(f"{where}: {found.total} transcripts, not 1")
+            numbers[person.actor.chat_id] = found.items[0].id if found.items else -1
             for summary in found.items:
                 transcript = await store.get_transcript(summary.id)
                 assert transcript is not None
@@ -548,6 +583,18 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
     finally:
         await store.close()
 
+    told = [m.text or "" for m in await lead.messages() if (m.text or "").startswith("⚠️")]
+    alerted = [int(n) for text in told for n in ALERTED.findall(text)]
+    expected = sorted(numbers[p.actor.chat_id] for p in people if p.plan.outcome == URGENT)
+    lost_alerts = [n for n in expected if n not in alerted]
+    doubled = len(alerted) - len(set(alerted))
+    strays = sorted(set(alerted) - set(expected))
+    if lost_alerts:
+        faults.append(f"urgent outcomes never alerted: transcripts {lost_alerts}")
+    if strays:
+        faults.append(f"alerts for transcripts that reached no urgent outcome: {strays}")
+    if doubled > 1:
+        faults.append(f"{doubled} alerts sent twice (one kill's double is tolerated)")
     owed_shown = sum(int(n) for log in logs for n in OWED_SHOWN.findall(log))
     redelivered = sum(log.count("was applied before") for log in logs)
     raced = sum(log.count("raced another update") for log in logs)
@@ -568,7 +615,8 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_answer(
             f"patient practitioners {sum(p.patient for p in people)}, "
             f"left over {STRANDED:.0f} s with nothing to act on {counts.stranded}, "
             f"redeliveries recognised {redelivered}, stale-write retries {raced}, "
-            f"error log lines {errors}"
+            f"error log lines {errors}, urgent alerts {len(set(alerted))} of "
+            f"{len(expected)} (sent twice {doubled})"
         )
     assert not faults, "\n".join(faults)
     assert counts.kills == KILLS

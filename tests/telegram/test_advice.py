@@ -49,6 +49,7 @@ async def test_transcripts_by_button(
         assert phrase in everything, phrase
     assert [b["text"] for row in final["reply_markup"]["inline_keyboard"] for b in row] == [
         *words.PART_BUTTONS.values(),
+        *words.HELPED_BUTTONS.values(),
         "« Back",
         "New decision",
     ]

@@ -180,6 +180,24 @@ async def test_tags_by_button_and_command_and_notes_are_redacted(harness: Harnes
     assert page.total == 1
 
 
+async def test_notes_are_signed_with_the_leads_name_and_role_from_config(
+    harness: Harness,
+) -> None:
+    await decide(harness.user("Ann"), *UNSURE)
+    lead, other = harness.user("Lee"), harness.user("Mo")
+    services = harness.services
+    named = Lead(id=lead.id, name="Sam Patel", role="Designated safeguarding lead")
+    services.config = services.config.model_copy(update={"leads": (named, Lead(id=other.id))})
+    await lead.send("/note 1 discussed in supervision")
+    await other.send("/note 1 followed up")
+    shown = texts(await other.send("/transcript 1"))
+    assert "Sam Patel (Designated safeguarding lead): discussed in supervision" in shown
+    assert f"lead {other.id}: followed up" in shown
+    services.config = services.config.model_copy(update={"leads": (Lead(id=other.id),)})
+    shown = texts(await other.send("/transcript 1"))
+    assert "a former lead: discussed in supervision" in shown and "telegram:" not in shown
+
+
 async def test_stats_split_the_unfinished_by_how_they_stand(harness: Harness) -> None:
     """One left at a question for over a day (abandoned), one just now (in progress)."""
     idle = harness.user("Idle")
@@ -333,7 +351,7 @@ async def test_leads_are_shown_their_commands_in_their_chat_only(
 ) -> None:
     world = World(TOKEN, bot_name="I", bot_username="i_bot", privacy_mode=True)
     lead = world.create_user("Lee", None, None, "en")["id"]
-    config = config.model_copy(update={"leads": (lead,)})
+    config = config.model_copy(update={"leads": (Lead(id=lead),)})
     app = build_application(config, library, TOKEN, PSEUDONYMS, request=WorldRequest(world))
     async with app:
         await _post_init(app)

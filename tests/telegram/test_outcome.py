@@ -107,7 +107,8 @@ async def test_a_stale_press_on_an_old_decision_keeps_its_parts(harness: Harness
     replies = await user.press("New decision", old["message_id"])
     assert words.STALE in texts(replies)
     rows = user.message(old["message_id"])["reply_markup"]["inline_keyboard"]
-    assert [b["text"] for row in rows for b in row] == list(words.PART_BUTTONS.values())
+    kept = [*words.PART_BUTTONS.values(), *words.HELPED_BUTTONS.values()]
+    assert [b["text"] for row in rows for b in row] == kept
 
 
 async def test_a_typed_answer_marks_a_question_another_process_sent(harness: Harness) -> None:

@@ -12,10 +12,13 @@ from bot import words
 from bot.content import load_library
 from bot.outcome import PARTS
 from bot.telegram.payloads import (
+    HELPED_ACTIONS,
     PATTERNS,
     CasePress,
+    DecisionAction,
     Forget,
     ListView,
+    OpenRequest,
     PartPress,
     Press,
     QuizPress,
@@ -60,9 +63,17 @@ def sent_payloads() -> list[tuple[str, str]]:
     dialogue = LIBRARY["advice"]
     finals = sorted(paths(dialogue), key=lambda state: len(state.history))
     for final in (finals[0], finals[-1]):  # the longest path's places make the longest payload
-        for name in PARTS:
-            press = PartPress(name, CONVERSATION, positions(dialogue, final), date(2026, 12, 6))
-            sent.append(("outcome", SEAL.part_button(CHAT, dialogue, press)))
+        actions: list[tuple[str, tuple[DecisionAction, ...]]] = [
+            ("outcome", PARTS),
+            ("contact", ("ask", "confirm", "cancel", "withdraw")),
+            ("feedback", HELPED_ACTIONS),
+        ]
+        for feature, names in actions:
+            for name in names:
+                places = positions(dialogue, final)
+                press = PartPress(name, CONVERSATION, places, date(2026, 12, 6))
+                sent.append((feature, SEAL.part_button(CHAT, dialogue, press)))
+    sent += [("requests", OpenRequest(1).encode()), ("requests", OpenRequest(10**12 - 1).encode())]
     for quiz_id, quiz in LIBRARY.quizzes.items():
         last = len(quiz.statements) - 1
         sent += [
@@ -97,8 +108,10 @@ def accepted_by(feature: str, data: str) -> bool:
         return Forget.decode(data) is not None
     if feature == "leads":
         return ListView.decode(data) is not None or TagPress.decode(data) is not None
-    if feature == "outcome":
+    if feature in ("outcome", "contact", "feedback"):
         return SEAL.open_part(data, CHAT, LIBRARY["advice"]) is not None
+    if feature == "requests":
+        return OpenRequest.decode(data) is not None
     return SEAL.open(data, CHAT, LIBRARY) is not None
 
 
