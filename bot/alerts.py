@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 URGENT, CONTACT = "urgent", "contact"
 AlertKind = Literal["urgent", "contact"]
 
-HELPED: Final = ("yes", "partly", "no")
+Helped = Literal["yes", "partly", "no"]
+HELPED: Final[tuple[Helped, ...]] = get_args(Helped)
 """What a practitioner may say of whether a decision helped, in the order buttons show them."""
 COMMENT_LIMIT: Final = 500
 """Characters of a feedback comment that are kept (after redaction)."""

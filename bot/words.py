@@ -304,7 +304,12 @@ PRIVACY_POINTS: Final = (
     "that cannot be turned back into your Telegram account without a secret key. If you type "
     "something that is not an answer, only the fact that you typed, and which kinds of detail (a "
     "name, a phone number...) were removed, are kept: never the text itself.",
-    "Kept for leads' statistics: your quiz answers (right or wrong), under the same code.",
+    "Kept for leads' statistics: your quiz answers (right or wrong), under the same code, and "
+    "whether a decision helped if you say so, with any comment you add (names and other "
+    "identifying details are removed from it first).",
+    "Only if you ask a safeguarding lead to contact you, and confirm it: your Telegram name and "
+    "username, locked so that only the bot can open them, and shown to a lead when they open "
+    "your request. Withdraw it before then and they are deleted.",
     "Kept for checking on leads: an access log of each time a lead views or exports "
     "transcripts, and of refused attempts to use leads' commands (by code, never by name). A "
     "lead's search for your code, or your own refused attempt, puts your code in it.",
@@ -320,8 +325,9 @@ PRIVACY_POINTS: Final = (
 )
 FORGET_HEADING: Final = "Delete what is kept about you?"
 FORGET_QUESTION: Final = (
-    "This deletes every anonymised transcript of your decisions, your quiz answers and your "
-    "current progress, and takes your code out of the access log. Safeguarding leads will no "
+    "This deletes every anonymised transcript of your decisions (with any feedback on them and "
+    "any request to be contacted about them), your quiz answers and your current progress, and "
+    "takes your code out of the access log. Safeguarding leads will no "
     "longer see them, and they cannot be brought back. Decision records you copied into your "
     "own notes are not affected."
 )

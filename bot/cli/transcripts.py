@@ -28,6 +28,7 @@ from bot.errors import UsageError
 from bot.storage import ChatKeys, SqlStore, check_at_rest, open_store
 from bot.training import quiz_stats_blocks
 from bot.transcripts.export import FORMATS, export
+from bot.transcripts.feedback import feedback_blocks
 from bot.transcripts.model import (
     EVERY,
     TAGS,
@@ -201,6 +202,13 @@ def add_commands(commands: Commands) -> None:
         f"period={DEFAULT_PERIOD} unless a period is given",
         filters=True,
     )
+    add(
+        "feedback",
+        _feedback,
+        f"whether decisions helped, by outcome, with every comment (as /feedback); "
+        f"period={DEFAULT_PERIOD} unless a period is given",
+        filters=True,
+    )
     tag = add("tag", _tag, f"tag a transcript ({', '.join(TAGS)})")
     tag.add_argument("id", type=_transcript_id)
     tag.add_argument("tag", choices=tuple(TAGS))
@@ -367,6 +375,17 @@ async def _practitioners(desk: Desk) -> int:
     await desk.audit("practitioners", filters.describe(config.zone))
     heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
     desk.print(practitioner_blocks(rows, config.zone, heading, most=len(rows)))
+    return 0
+
+
+async def _feedback(desk: Desk) -> int:
+    filters = desk.filters(_with_period(desk.args.filters))
+    sums = await desk.store.feedback_sums(filters)
+    described = filters.describe(desk.config.zone)
+    await desk.audit("feedback", described)
+    heading = words.FEEDBACK_HEADING.format(filters=described)
+    comments = max((len(s.comments) for s in sums), default=0)
+    desk.print(feedback_blocks(sums, desk.dialogue, heading, comments=comments))
     return 0
 
 

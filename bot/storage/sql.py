@@ -557,8 +557,13 @@ class SqlStore:
 
     async def alert_delivered(self, alert_id: int, lead: int) -> None:
         key = self._keys.key(lead)
+        # Not flushed to disk (as `shown`): the note must follow the send within a millisecond,
+        # the window in which a crash makes the lead told twice; a power cut can lose it, and
+        # then the lead is told again, never not at all.
         await self._runner.write(
-            "note an alert delivered", lambda conn: alerts.delivered(conn, alert_id, key)
+            "note an alert delivered",
+            lambda conn: alerts.delivered(conn, alert_id, key),
+            durable=False,
         )
 
     async def alert_settled(self, alert_id: int) -> None:

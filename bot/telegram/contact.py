@@ -36,13 +36,10 @@ class ContactRequests:
         self.parts = parts
 
     async def on_press(self, update: Update, context: Context) -> None:
-        query = update.callback_query
-        assert query is not None
-        chat_id = chat_id_of(update)
-        opened = await self.parts.opened(query, chat_id)
+        opened = await self.parts.opened(update)
         if opened is None:
             return
-        press, state = opened
+        query, chat_id, press, state = opened.query, opened.chat_id, opened.press, opened.state
         if not self.services.config.leads:
             await answer_query(query)
             await send(context, chat_id, [render.Para(words.ASK_NO_LEADS)])

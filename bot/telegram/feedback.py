@@ -1,27 +1,23 @@
 """Whether a decision helped: the buttons under every outcome, a comment by reply, and /feedback
-for leads (per outcome: how many said each, and the comments, redacted before they are kept)."""
+for leads (per outcome: how many said each, and the comments, redacted before they are kept;
+worded by `bot.transcripts.feedback`)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Final
 
 from telegram import ForceReply, Message, Update
 
 from bot import render, words
-from bot.alerts import COMMENT_LIMIT
+from bot.alerts import COMMENT_LIMIT, HELPED
 from bot.anonymise import redact
 from bot.telegram.leads import LeadDesk, lead_only
 from bot.telegram.messaging import Context, Handler, answer_query, chat_id_of, send
 from bot.telegram.outcome import OutcomeParts
-from bot.telegram.payloads import HELPED_ACTIONS
 from bot.telegram.services import Services
-from bot.transcripts.view import step_name
+from bot.transcripts.feedback import feedback_blocks
 
 log = logging.getLogger(__name__)
-
-COMMENTS_SHOWN: Final = 5
-"""The newest comments /feedback shows per outcome (the export has them all)."""
 
 
 class Feedback:
@@ -34,14 +30,11 @@ class Feedback:
         """What a reply that is not a comment is: typed text in the conversation."""
 
     async def on_press(self, update: Update, context: Context) -> None:
-        query = update.callback_query
-        assert query is not None
-        chat_id = chat_id_of(update)
-        opened = await self.parts.opened(query, chat_id)
+        opened = await self.parts.opened(update)
         if opened is None:
             return
-        press = opened[0]
-        if press.part not in HELPED_ACTIONS:  # routed here only for these: see PATTERNS
+        query, chat_id, press = opened.query, opened.chat_id, opened.press
+        if press.part not in HELPED:  # routed here only for these: see PATTERNS
             await answer_query(query, words.NOT_THIS_BUTTON)
             return
         store, who = self.services.store, self.services.practitioner(update)
@@ -81,20 +74,7 @@ async def on_feedback(desk: LeadDesk, update: Update, context: Context, who: str
     filters = desk.period_filters(context, words.FEEDBACK_USAGE)
     services = desk.services
     sums = await services.store.feedback_sums(filters)
-    zone = services.config.zone
-    await desk.audit(who, "feedback", filters.describe(zone))
-    blocks: list[render.Block] = [
-        render.Heading(words.FEEDBACK_HEADING.format(filters=filters.describe(zone)))
-    ]
-    if not sums:
-        blocks.append(render.Para(words.FEEDBACK_NONE))
-    dialogue = services.dialogue
-    for each in sorted(sums, key=lambda s: -sum(s.counts.values())):
-        name = step_name(dialogue, each.outcome) if each.outcome else "unfinished"
-        counts = {said: each.counts.get(said, 0) for said in HELPED_ACTIONS}
-        line = words.FEEDBACK_LINE.format(outcome=name, total=sum(counts.values()), **counts)
-        blocks.append(render.Para(line))
-        if each.comments:
-            blocks.append(render.Para(words.FEEDBACK_COMMENTS.format(outcome=name)))
-            blocks.append(render.Bullets(each.comments[-COMMENTS_SHOWN:]))
-    await send(context, chat_id_of(update), blocks)
+    described = filters.describe(services.config.zone)
+    await desk.audit(who, "feedback", described)
+    heading = words.FEEDBACK_HEADING.format(filters=described)
+    await send(context, chat_id_of(update), feedback_blocks(sums, services.dialogue, heading))

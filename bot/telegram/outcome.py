@@ -10,17 +10,29 @@ decision was cleared.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from telegram import CallbackQuery, InlineKeyboardButton, InputFile, Update
 
 from bot import outcome, words
+from bot.alerts import HELPED
 from bot.telegram.messaging import Context, answer_query, chat_id_of, send
-from bot.telegram.payloads import HELPED_ACTIONS, DecisionAction, PartPress, Seal
+from bot.telegram.payloads import DecisionAction, PartPress, Seal
 from bot.telegram.services import Services
 from states import State, from_positions, positions
 
 PARTS_PER_ROW = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A checked press on a button under a finished decision."""
+
+    query: CallbackQuery
+    chat_id: int
+    press: PartPress
+    state: State
 
 
 class OutcomeParts:
@@ -44,7 +56,7 @@ class OutcomeParts:
         rows = [buttons[i : i + PARTS_PER_ROW] for i in range(0, len(buttons), PARTS_PER_ROW)]
         if services.config.leads:
             rows.append([button(words.ASK_LEAD_BUTTON, "ask")])
-        rows.append([button(words.HELPED_BUTTONS[said], said) for said in HELPED_ACTIONS])
+        rows.append([button(words.HELPED_BUTTONS[said], said) for said in HELPED])
         return rows
 
     def button(
@@ -63,26 +75,26 @@ class OutcomeParts:
             label, callback_data=self.seal.part_button(chat_id, dialogue, press)
         )
 
-    async def opened(self, query: CallbackQuery, chat_id: int) -> tuple[PartPress, State] | None:
-        """The press on a button under a finished decision and the decision it is under; None
+    async def opened(self, update: Update) -> Opened | None:
+        """The press on a button under a finished decision, and the decision it is under; None
         (and the press answered as not ours) if this bot did not send it to this chat for the
         content as it is now."""
+        query = update.callback_query
+        assert query is not None
+        chat_id = chat_id_of(update)
         dialogue = self.services.dialogue
         press = self.seal.open_part(query.data, chat_id, dialogue)
         state = from_positions(dialogue, press.places) if press is not None else None
         if press is None or state is None or not dialogue.is_outcome(state.step):
             await answer_query(query, words.NOT_THIS_BUTTON)
             return None
-        return press, state
+        return Opened(query, chat_id, press, state)
 
     async def on_press(self, update: Update, context: Context) -> None:
-        query = update.callback_query
-        assert query is not None
-        chat_id = chat_id_of(update)
-        opened = await self.opened(query, chat_id)
+        opened = await self.opened(update)
         if opened is None:
             return
-        press, state = opened
+        query, chat_id, press, state = opened.query, opened.chat_id, opened.press, opened.state
         if press.part not in outcome.PARTS:  # routed here only for parts: see PATTERNS
             await answer_query(query, words.NOT_THIS_BUTTON)
             return

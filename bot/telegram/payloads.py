@@ -29,10 +29,11 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final, Literal, TypeAlias, get_args
+from typing import Final, Literal, TypeAlias
 
 from pydantic import BaseModel
 
+from bot.alerts import Helped
 from bot.content.limits import (
     CALLBACK_DATA_BYTES,
     PATH_ANSWERS,
@@ -249,9 +250,6 @@ TrainingPress = QuizPress | CasePress | Start
 
 Asking: TypeAlias = Literal["ask", "confirm", "cancel", "withdraw"]
 """Asking a lead to get in touch about a decision, step by step."""
-Helped: TypeAlias = Literal["yes", "partly", "no"]
-"""Whether a decision helped (`bot.alerts.HELPED`)."""
-HELPED_ACTIONS: Final[tuple[Helped, ...]] = get_args(Helped)
 DecisionAction: TypeAlias = Part | Asking | Helped
 """What a button under a finished decision does."""
 

@@ -21,6 +21,7 @@ COMMANDS = [
     ["transcripts", "stats"],
     ["transcripts", "practitioners"],
     ["transcripts", "trends"],
+    ["transcripts", "feedback"],
     ["transcripts", "tag", "1", "reviewed"],
     ["transcripts", "note", "1", "text"],
     ["transcripts", "purge"],

@@ -70,6 +70,8 @@ async def seed(url: str) -> None:
             steps=tuple(steps),
         )
         await store.save(conv, expected_version=None, transcript=write)
+    assert await store.give_feedback("conv0001", "p-000000000001", "partly", now, 5)
+    assert await store.feedback_comment("p-000000000001", 5, "clear, but [NAME] was upset", now)
     for who, correct, days_ago in (("p-1", False, 3), ("p-2", False, 4), ("p-3", True, 40)):
         at = now - timedelta(days=days_ago)
         await store.record_quiz_answer(QuizAnswer(who, "why_share", "success_depends", correct, at))
@@ -315,6 +317,20 @@ def test_practitioners_by_pseudonym(config_file: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.startswith("PRACTITIONERS: ALL TRANSCRIPTS")
     assert run(config_file, "audit") == 0
     assert "practitioners" in capsys.readouterr().out
+
+
+def test_feedback_by_outcome_with_every_comment(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_file, "transcripts", "feedback") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("DID DECISIONS HELP? (FROM ")
+    assert ": 0 helped, 1 partly, 0 didn't (1 said)" in out
+    assert "- clear, but [NAME] was upset" in out
+    assert run(config_file, "transcripts", "feedback", "period=1d") == 0
+    assert "Nobody has said yet" in capsys.readouterr().out  # the decision was 9 days ago
+    assert run(config_file, "audit") == 0
+    assert "feedback" in capsys.readouterr().out
 
 
 def test_without_the_bots_secret_an_older_database_is_left_for_the_bot(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from telegram.ext import CallbackContext
+
 from bot import words
 from bot.storage import StoredConversation
 from tests.support.offline import Harness, Practitioner
@@ -35,3 +37,8 @@ def place(stored: StoredConversation | None) -> StoredConversation | None:
     """Where a chat is, leaving out which message asks its question and when it was sent (sent
     again when the question is shown again, without the chat moving)."""
     return None if stored is None else replace(stored, asked_message=None, asked_at=None)
+
+
+async def send_alerts(harness: Harness) -> None:
+    """One run of the alert job (`bot.telegram.alerts`), as the job queue runs it."""
+    await harness.app.features.alerts.send_due(CallbackContext(harness.app))

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from telegram.ext import CallbackContext
-
 from bot import words
 from bot.config import Alerts, Lead, QuietHours
 from bot.telegram.alerts import LEASE
 from bot.transcripts.model import Filters
+from tests.support.chat import send_alerts
 from tests.support.clock import NOW
 from tests.support.offline import Fault, Harness, Practitioner
 
@@ -26,11 +25,6 @@ async def leads(harness: Harness, *names: str) -> list[Practitioner]:
     for lead in made:
         await lead.send("/alerts")
     return made
-
-
-async def look(harness: Harness) -> None:
-    """One run of the alert job, as the job queue runs it."""
-    await harness.app.features.alerts.send_due(CallbackContext(harness.app))
 
 
 def alerts_to(harness: Harness, lead: Practitioner) -> list[str]:
@@ -51,8 +45,8 @@ async def refer_now(harness: Harness, name: str = "Sam") -> Practitioner:
 async def test_every_lead_is_told_once_without_an_identity(harness: Harness) -> None:
     ann, bo = await leads(harness, "Ann", "Bo")
     priya = await refer_now(harness, "Priya")
-    await look(harness)
-    await look(harness)
+    await send_alerts(harness)
+    await send_alerts(harness)
     page = await harness.services.store.list_transcripts(Filters(), offset=0, limit=5)
     (number,) = [s.id for s in page.items]
     pseudonym = harness.services.pseudonyms.of(priya.id)
@@ -74,12 +68,12 @@ async def test_a_lead_who_turned_alerts_off_is_not_told_and_can_turn_them_on(
     assert "Your urgent alerts are off" in replies[0]["text"]
     assert "on" in (await ann.send("/alerts maybe"))[0]["text"]  # usage
     await refer_now(harness)
-    await look(harness)
+    await send_alerts(harness)
     assert alerts_to(harness, ann) == [] and len(alerts_to(harness, bo)) == 1
     replies = await ann.send("/alerts ON")
     assert "Your urgent alerts are on" in replies[0]["text"]
     await refer_now(harness, "Kim")
-    await look(harness)
+    await send_alerts(harness)
     assert len(alerts_to(harness, ann)) == 1 and len(alerts_to(harness, bo)) == 2
     log = await harness.services.store.accesses()
     assert {a.action for a in log} >= {"alerts off", "alerts on"}
@@ -104,7 +98,7 @@ async def test_no_urgent_outcome_no_alert_and_none_when_alerts_are_disabled(
     services = harness.services
     services.config = services.config.model_copy(update={"alerts": Alerts(enabled=False)})
     await refer_now(harness, "Kim")
-    await look(harness)
+    await send_alerts(harness)
     assert alerts_to(harness, ann) == []
     replies = await ann.send("/alerts")
     assert "turned off for everyone" in replies[0]["text"]
@@ -116,13 +110,13 @@ async def test_quiet_hours_hold_an_alert_until_they_end(harness: Harness) -> Non
     quiet = QuietHours(start=time(9, 0), end=time(10, 0))  # 09:30 UTC is 09:30 in London
     services.config = services.config.model_copy(update={"alerts": Alerts(quiet_hours=quiet)})
     await refer_now(harness)
-    await look(harness)
+    await send_alerts(harness)
     assert alerts_to(harness, ann) == []
     harness.clock.at = NOW + timedelta(minutes=29)
-    await look(harness)
+    await send_alerts(harness)
     assert alerts_to(harness, ann) == []
     harness.clock.at = NOW + timedelta(minutes=30)
-    await look(harness)
+    await send_alerts(harness)
     (alert,) = alerts_to(harness, ann)
     assert words.ALERT_HELD in alert and "at 09:30" in alert
 
@@ -131,13 +125,13 @@ async def test_a_failed_send_is_retried_for_that_lead_only(harness: Harness) -> 
     ann, bo = await leads(harness, "Ann", "Bo")
     await refer_now(harness)
     harness.request.plan("sendMessage", Fault(status=500, description="Internal Server Error"))
-    await look(harness)
+    await send_alerts(harness)
     told = [len(alerts_to(harness, lead)) for lead in (ann, bo)]
     assert sorted(told) == [0, 1]
-    await look(harness)  # claimed: not due again until the lease runs out
+    await send_alerts(harness)  # claimed: not due again until the lease runs out
     assert [len(alerts_to(harness, lead)) for lead in (ann, bo)] == told
     harness.clock.at = NOW + LEASE
-    await look(harness)
+    await send_alerts(harness)
     assert [len(alerts_to(harness, lead)) for lead in (ann, bo)] == [1, 1]
 
 
@@ -147,7 +141,7 @@ async def test_a_lead_who_blocked_the_bot_does_not_hold_up_the_others(harness: H
     harness.request.plan(
         "sendMessage", Fault(status=403, description="Forbidden: bot was blocked by the user")
     )
-    await look(harness)
+    await send_alerts(harness)
     harness.clock.at = NOW + LEASE
-    await look(harness)
+    await send_alerts(harness)
     assert sorted(len(alerts_to(harness, lead)) for lead in (ann, bo)) == [0, 1]

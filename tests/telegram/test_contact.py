@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import CallbackContext
-
 from bot import words
 from bot.config import Lead
+from tests.support.chat import send_alerts
 from tests.support.offline import Harness, Practitioner
 
 
@@ -31,10 +30,6 @@ async def setup(
     await priya.send("/advice")
     await priya.press("Yes")
     return lead, priya
-
-
-async def look(harness: Harness) -> None:
-    await harness.app.features.alerts.send_due(CallbackContext(harness.app))
 
 
 def requests_to(harness: Harness, lead: Practitioner) -> list[dict[str, Any]]:
@@ -61,12 +56,12 @@ async def test_asking_says_exactly_what_is_passed_on_and_sends_nothing_yet(
     (question,) = await priya.press(words.ASK_LEAD_BUTTON)
     assert "Priya Shah" in question["text"] and "@priya_s" in question["text"]
     assert "transcript" in question["text"] and "withdraw" in question["text"]
-    await look(harness)
+    await send_alerts(harness)
     assert requests_to(harness, lead) == []
     calls = len(harness.world.calls)
     await priya.press(words.ASK_CANCEL_BUTTON)
     assert popups(harness, calls) == [words.ASK_CANCELLED]
-    await look(harness)
+    await send_alerts(harness)
     assert requests_to(harness, lead) == []
     assert [a.action for a in await harness.services.store.accesses()] == []
 
@@ -76,7 +71,7 @@ async def test_a_confirmed_request_reaches_the_lead_who_opens_it(harness: Harnes
     await priya.press(words.ASK_LEAD_BUTTON)
     (sent,) = await priya.press(words.ASK_CONFIRM_BUTTON)
     assert sent["text"] == words.ASK_SENT.format(s="")
-    await look(harness)
+    await send_alerts(harness)
     (alert,) = requests_to(harness, lead)
     pseudonym = harness.services.pseudonyms.of(priya.id)
     assert pseudonym in alert["text"] and "/t1" in alert["text"]
@@ -103,7 +98,7 @@ async def test_without_a_username_the_button_opens_the_chat_by_id(harness: Harne
     (question,) = await priya.press(words.ASK_LEAD_BUTTON)
     assert f"({words.NO_USERNAME})" in question["text"]
     await priya.press(words.ASK_CONFIRM_BUTTON)
-    await look(harness)
+    await send_alerts(harness)
     (alert,) = requests_to(harness, lead)
     await lead.press(words.OPEN_REQUEST_BUTTON, alert["message_id"])
     opened = harness.world.bot_messages(lead.id, 0)[-1].payload
@@ -115,7 +110,7 @@ async def test_a_withdrawn_request_shows_the_lead_nothing(harness: Harness) -> N
     lead, priya = await setup(harness)
     await priya.press(words.ASK_LEAD_BUTTON)
     await priya.press(words.ASK_CONFIRM_BUTTON)
-    await look(harness)
+    await send_alerts(harness)
     (alert,) = requests_to(harness, lead)
     calls = len(harness.world.calls)
     await priya.press(words.WITHDRAW_BUTTON)
@@ -131,7 +126,7 @@ async def test_withdrawn_before_it_was_sent_never_reaches_a_lead(harness: Harnes
     await priya.press(words.ASK_LEAD_BUTTON)
     await priya.press(words.ASK_CONFIRM_BUTTON)
     await priya.press(words.WITHDRAW_BUTTON)
-    await look(harness)
+    await send_alerts(harness)
     assert requests_to(harness, lead) == []
 
 
@@ -143,7 +138,7 @@ async def test_confirming_twice_asks_once(harness: Harness) -> None:
     await priya.press(words.ASK_LEAD_BUTTON, finished)
     (again,) = await priya.press(words.ASK_CONFIRM_BUTTON)
     assert again["text"] == words.ASK_ALREADY
-    await look(harness)
+    await send_alerts(harness)
     assert len(requests_to(harness, lead)) == 1
 
 

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from bot import words
+from bot.alerts import HELPED
 from bot.content import load_library
 from bot.outcome import PARTS
 from bot.telegram.payloads import (
-    HELPED_ACTIONS,
     PATTERNS,
     CasePress,
     DecisionAction,
@@ -66,7 +66,7 @@ def sent_payloads() -> list[tuple[str, str]]:
         actions: list[tuple[str, tuple[DecisionAction, ...]]] = [
             ("outcome", PARTS),
             ("contact", ("ask", "confirm", "cancel", "withdraw")),
-            ("feedback", HELPED_ACTIONS),
+            ("feedback", HELPED),
         ]
         for feature, names in actions:
             for name in names:
