@@ -9,6 +9,7 @@ reads a Telegram id.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -60,13 +61,19 @@ def raise_urgent(
     conn.execute(insert_for(conn.dialect.name)(alerts).values(values).on_conflict_do_nothing())
 
 
-def claim(conn: sa.Connection, now: datetime, lease: timedelta, limit: int) -> list[Alert]:
-    """Due alerts, each moved on by `lease` so that no other sender takes it meanwhile."""
-    due = conn.execute(
-        sa.select(alerts).where(A.due_at <= now).order_by(A.due_at, A.id).limit(limit)
-    ).all()
+def due(conn: sa.Connection, now: datetime, limit: int) -> list[sa.Row[Any]]:
+    """Alerts due at `now`, oldest first: read before any claim, so that an idle look (every
+    second, on every replica) never takes SQLite's write lock."""
+    query = sa.select(alerts).where(A.due_at <= now).order_by(A.due_at, A.id).limit(limit)
+    return list(conn.execute(query).all())
+
+
+def claim(
+    conn: sa.Connection, rows: Sequence[sa.Row[Any]], now: datetime, lease: timedelta
+) -> list[Alert]:
+    """The `due` rows no other sender took since, each moved on by `lease` for this one."""
     claimed: list[Alert] = []
-    for row in due:
+    for row in rows:
         taken = conn.execute(
             sa.update(alerts)
             .where(A.id == row.id, A.due_at == row.due_at)  # unless another sender came first

@@ -551,8 +551,11 @@ class SqlStore:
     # ---- alerts, requests to get in touch, feedback (`bot.storage.alerts`) -------------------
 
     async def claim_alerts(self, now: datetime, lease: timedelta, limit: int) -> list[Alert]:
+        rows = await self._runner.read("look for alerts", lambda conn: alerts.due(conn, now, limit))
+        if not rows:
+            return []
         return await self._runner.write(
-            "claim alerts", lambda conn: alerts.claim(conn, now, lease, limit)
+            "claim alerts", lambda conn: alerts.claim(conn, rows, now, lease)
         )
 
     async def alert_delivered(self, alert_id: int, lead: int) -> None:

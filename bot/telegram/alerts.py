@@ -31,9 +31,10 @@ log = logging.getLogger(__name__)
 SEND_EVERY: Final = 1.0
 """Seconds between looks for due alerts: a lead hears within about this of the outcome."""
 MOST_PER_LOOK: Final = 50
-LEASE: Final = timedelta(seconds=30)
+LEASE: Final = timedelta(seconds=10)
 """How long a claimed alert is left to its sender: enough for a few leads' sends through the
-rate limiter; one not settled by then (a sender died, Telegram failed) is sent again."""
+rate limiter; one not settled by then (a sender died, Telegram failed) is sent again, to the
+leads not yet noted as told, so a lead hears within about this after a crash."""
 HELD_AFTER: Final = timedelta(minutes=1)
 """An alert sent this long after its event says it was held (quiet hours, an outage)."""
 
