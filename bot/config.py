@@ -137,6 +137,23 @@ class QuietHours(_Section):
     start: time
     end: time
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> Any:
+        """YAML 1.1 reads an unquoted 22:00 as the number 1320 (base 60): take it as meant."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value < 24 * 60:
+                raise ValueError('write the time in quotes, e.g. "22:00"')
+            return time(value // 60, value % 60)
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("a local time (see timezone), without a UTC offset")
+        return value
+
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -190,3 +190,17 @@ def test_leads_are_named_by_config_and_others_plainly() -> None:
     assert config.signature("telegram:5") == "lead 5"
     assert config.signature("telegram:6") == "a former lead"
     assert config.signature("cli:ann") == "ann (command line)"
+
+
+def test_quiet_hours_written_without_quotes_are_read_as_meant(tmp_path: Path) -> None:
+    """YAML 1.1 reads 22:00 unquoted as 1320 (base 60): still ten at night, not a crash."""
+    path = tmp_path / "config.yaml"
+    path.write_text("alerts: {quiet_hours: {start: 22:00, end: 07:00}}\n")
+    quiet = load_config(path).alerts.quiet_hours
+    assert quiet is not None and (quiet.start, quiet.end) == (time(22, 0), time(7, 0))
+    at = datetime(2026, 1, 5, 23, 0, tzinfo=UTC)
+    assert quiet.release(at, LONDON) == datetime(2026, 1, 6, 7, 0, tzinfo=UTC)
+    for bad, said in (("25:00", "write the time in quotes"), ('"22:00+01:00"', "without a UTC")):
+        path.write_text(f"alerts: {{quiet_hours: {{start: {bad}, end: '07:00'}}}}\n")
+        with pytest.raises(ConfigError, match=said):
+            load_config(path)

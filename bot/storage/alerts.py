@@ -87,7 +87,7 @@ def claim(
 
 def delivered(conn: sa.Connection, alert_id: int, lead_key: str) -> None:
     """One lead has been told (or cannot be: blocked the bot); a retry skips them."""
-    row = conn.execute(sa.select(A.delivered).where(A.id == alert_id)).first()
+    row = conn.execute(sa.select(A.delivered).where(A.id == alert_id).with_for_update()).first()
     if row is None:
         return
     told = sorted({*row.delivered, lead_key})
@@ -135,7 +135,10 @@ def request(
     the decision's transcript is not kept (or is not theirs). A request already standing for
     this transcript is returned as it is, so a second confirmation asks nobody twice."""
     found = conn.execute(
-        sa.select(T.id).where(T.conversation_id == conversation_id, T.practitioner == practitioner)
+        sa.select(T.id, T.outcome)
+        .where(T.conversation_id == conversation_id, T.practitioner == practitioner)
+        .with_for_update()  # PostgreSQL: one confirmation at a time per decision (SQLite: the
+        # write lock); a unique index on standing requests backs it up
     ).first()
     if found is None:
         return None
@@ -157,6 +160,7 @@ def request(
             kind=CONTACT,
             transcript_id=found.id,
             request_id=made,
+            outcome=found.outcome,
             practitioner=practitioner,
             at=at,
             due_at=at,
@@ -175,18 +179,13 @@ def request(
     return ContactRequest(made, found.id, practitioner, at, "pending", fresh=True)
 
 
-def withdraw(
-    conn: sa.Connection, conversation_id: str, practitioner: str, at: datetime
-) -> RequestState:
-    """Withdraw a practitioner's standing request about a decision unless a lead has opened it:
-    its sealed identity is deleted and an alert not yet sent is not sent. Returns where the
-    request stands afterwards ("gone": there is none standing)."""
+def withdraw(conn: sa.Connection, request_id: int, practitioner: str, at: datetime) -> RequestState:
+    """Withdraw a practitioner's own request unless a lead has opened it: its sealed identity is
+    deleted and an alert not yet sent is not sent. Returns where the request stands afterwards
+    ("gone": no such request of theirs)."""
     row = conn.execute(
         sa.select(contact_requests)
-        .join(transcripts, T.id == R.transcript_id)
-        .where(T.conversation_id == conversation_id, R.practitioner == practitioner)
-        .where(R.withdrawn_at.is_(None))
-        .order_by(R.id.desc())
+        .where(R.id == request_id, R.practitioner == practitioner)
         .with_for_update()
     ).first()
     state = _state(row)
@@ -235,11 +234,6 @@ def open_request(conn: sa.Connection, request_id: int, lead: str, at: datetime) 
 
 def sealed_identity(conn: sa.Connection, request_id: int) -> str | None:
     return conn.execute(sa.select(R.identity_sealed).where(R.id == request_id)).scalar_one_or_none()
-
-
-def get_request(conn: sa.Connection, request_id: int) -> ContactRequest | None:
-    row = conn.execute(sa.select(contact_requests).where(R.id == request_id)).first()
-    return None if row is None else _request(row)
 
 
 def _state(row: sa.Row[Any] | None) -> RequestState:

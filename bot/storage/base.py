@@ -251,15 +251,13 @@ class AlertStore(Protocol):
         transaction; None if the conversation's transcript is not kept or not theirs."""
 
     async def withdraw_request(
-        self, conversation_id: str, practitioner: str, at: datetime
+        self, request_id: int, practitioner: str, at: datetime
     ) -> RequestState:
-        """Withdraw `practitioner`'s standing request about this conversation's decision unless
-        a lead opened it (its identity deleted); where it stands afterwards."""
+        """Withdraw `practitioner`'s own request unless a lead opened it (its identity deleted);
+        where it stands afterwards."""
 
     async def open_request(self, request_id: int, lead: str, at: datetime) -> ContactRequest:
         """A lead opens a request (logged either way); with the identity if it stands."""
-
-    async def get_request(self, request_id: int) -> ContactRequest | None: ...
 
     async def give_feedback(
         self,

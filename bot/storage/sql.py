@@ -595,11 +595,11 @@ class SqlStore:
         )
 
     async def withdraw_request(
-        self, conversation_id: str, practitioner: str, at: datetime
+        self, request_id: int, practitioner: str, at: datetime
     ) -> RequestState:
         return await self._runner.write(
             "withdraw the request",
-            lambda conn: alerts.withdraw(conn, conversation_id, practitioner, at),
+            lambda conn: alerts.withdraw(conn, request_id, practitioner, at),
         )
 
     async def open_request(self, request_id: int, lead: str, at: datetime) -> ContactRequest:
@@ -616,11 +616,6 @@ class SqlStore:
         except StorageError as exc:
             log.warning("a request's identity cannot be opened: %s", exc)
             return None
-
-    async def get_request(self, request_id: int) -> ContactRequest | None:
-        return await self._runner.read(
-            "read the request", lambda conn: alerts.get_request(conn, request_id)
-        )
 
     async def give_feedback(
         self,

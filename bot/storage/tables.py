@@ -195,6 +195,14 @@ contact_requests = sa.Table(
     sa.Index(None, "transcript_id"),
     sqlite_autoincrement=True,
 )
+# At most one standing (not withdrawn) request per decision, whatever replicas race.
+sa.Index(
+    "uq_contact_requests_standing",
+    contact_requests.c.transcript_id,
+    unique=True,
+    sqlite_where=contact_requests.c.withdrawn_at.is_(None),
+    postgresql_where=contact_requests.c.withdrawn_at.is_(None),
+)
 
 # Messages leads are owed (an urgent outcome, a request to get in touch): written in the
 # transaction of the event itself and sent by a worker (`bot.telegram.alerts`), so a crash loses

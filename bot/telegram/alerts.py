@@ -4,8 +4,9 @@ An alert is written in the transaction of its event (the save that reaches an ur
 confirmed request: `bot.storage.alerts`), so a crash loses none. This job, every `SEND_EVERY` on
 every replica, claims due alerts (each for `LEASE`, so one replica sends each) and tells every
 lead whose alerts are on; each lead told is noted at once, so a retry after a failure or a crash
-tells only the others. A lead may be told twice only if the process dies between Telegram
-accepting the message and the note: never not at all.
+tells only the others. A lead may be told twice if the process dies between Telegram
+accepting the message and the note, or if a send outlasts the lease (flood control) and another
+replica claims the alert meanwhile: never not at all.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ LEASE: Final = timedelta(seconds=10)
 """How long a claimed alert is left to its sender: enough for a few leads' sends through the
 rate limiter; one not settled by then (a sender died, Telegram failed) is sent again, to the
 leads not yet noted as told, so a lead hears within about this after a crash."""
-HELD_AFTER: Final = timedelta(minutes=1)
-"""An alert sent this long after its event says it was held (quiet hours, an outage)."""
 
 
 class AlertSender:
@@ -106,7 +105,8 @@ class AlertSender:
                 words.OPEN_REQUEST_BUTTON, callback_data=OpenRequest(alert.request_id).encode()
             )
             return words.ALERT_CONTACT.format(**fields), InlineKeyboardMarkup([[button]])
-        held = services.now() - alert.at > HELD_AFTER
+        quiet = services.config.alerts.quiet_hours
+        held = quiet is not None and quiet.release(alert.at, services.config.zone) > alert.at
         lines = [words.ALERT_URGENT.format(**fields), words.ALERT_HELD if held else ""]
         return " ".join(filter(None, lines)) + "\n\n" + words.ALERT_FOOTER, None
 

@@ -21,8 +21,9 @@ from bot.alerts import ContactRequest, Identity
 from bot.telegram.leads import LeadDesk, lead_only
 from bot.telegram.messaging import Context, answer_query, chat_id_of, send, set_keyboard
 from bot.telegram.outcome import OutcomeParts
-from bot.telegram.payloads import OpenRequest, PartPress
+from bot.telegram.payloads import WITHDRAW_PREFIX, Asking, OpenRequest, PartPress
 from bot.telegram.services import Services
+from bot.transcripts.model import Access
 from states import State
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,14 @@ class ContactRequests:
         self.parts = parts
 
     async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        if (query.data or "").startswith(WITHDRAW_PREFIX):
+            await self.withdraw(update, query)
+            return
         opened = await self.parts.opened(update)
         if opened is None:
+            await self.refused(update, "request button")
             return
         query, chat_id, press, state = opened.query, opened.chat_id, opened.press, opened.state
         if not self.services.config.leads:
@@ -51,14 +58,22 @@ class ContactRequests:
             await answer_query(query)
             await self.ask(update, context, press, state)
         elif press.part == "confirm":
-            await self.confirm(update, context, query, press, state)
+            await self.confirm(update, context, query, press)
         elif press.part == "cancel":
             await answer_query(query, words.ASK_CANCELLED)
             await set_keyboard(query, None)
-        elif press.part == "withdraw":
-            await self.withdraw(update, query, press)
         else:
             await answer_query(query, words.NOT_THIS_BUTTON)
+
+    async def refused(self, update: Update, action: str) -> None:
+        """A request button this bot did not send to this chat (forged, or from content that
+        has changed since): answered as not ours already; logged, by pseudonym."""
+        services = self.services
+        who = f"telegram:{services.practitioner(update)}"
+        log.warning("a request button was refused (%s)", who)
+        await services.store.log_access(
+            Access(services.now(), who, "telegram", action, "forged or stale", allowed=False)
+        )
 
     async def ask(self, update: Update, context: Context, press: PartPress, state: State) -> None:
         """Say exactly what would be passed on, and ask them to confirm."""
@@ -81,12 +96,7 @@ class ContactRequests:
         await send(context, chat_id_of(update), blocks, InlineKeyboardMarkup([buttons]))
 
     async def confirm(
-        self,
-        update: Update,
-        context: Context,
-        query: CallbackQuery,
-        press: PartPress,
-        state: State,
+        self, update: Update, context: Context, query: CallbackQuery, press: PartPress
     ) -> None:
         user = update.effective_user
         assert user is not None
@@ -100,7 +110,8 @@ class ContactRequests:
         several = "s" if len(services.config.leads) > 1 else ""
         said = words.ASK_SENT.format(s=several) if made.fresh else words.ASK_ALREADY
         await answer_query(query)
-        withdraw = self.button(update, press, state, "withdraw", words.WITHDRAW_BUTTON)
+        data = self.parts.seal.withdraw_button(chat_id_of(update), made.id)
+        withdraw = InlineKeyboardButton(words.WITHDRAW_BUTTON, callback_data=data)
         await send(
             context,
             chat_id_of(update),
@@ -109,25 +120,26 @@ class ContactRequests:
         )
         await set_keyboard(query, None)
 
-    async def withdraw(self, update: Update, query: CallbackQuery, press: PartPress) -> None:
+    async def withdraw(self, update: Update, query: CallbackQuery) -> None:
+        """Withdraw the request the button names: it must be this practitioner's own."""
         services = self.services
+        request = self.parts.seal.open_withdraw(query.data, chat_id_of(update))
+        if request is None:
+            await answer_query(query, words.NOT_THIS_BUTTON)
+            await self.refused(update, "withdraw button")
+            return
         state = await services.store.withdraw_request(
-            press.conversation, services.practitioner(update), services.now()
+            request, services.practitioner(update), services.now()
         )
         said = {"withdrawn": words.WITHDRAWN, "opened": words.WITHDRAW_TOO_LATE}
         await answer_query(query, said.get(state, words.WITHDRAW_ALREADY))
         await set_keyboard(query, None)
 
     def button(
-        self, update: Update, press: PartPress, state: State, action: str, label: str
+        self, update: Update, press: PartPress, state: State, action: Asking, label: str
     ) -> InlineKeyboardButton:
         return self.parts.button(
-            chat_id_of(update),
-            press.conversation,
-            state,
-            press.day,
-            action,  # type: ignore[arg-type]
-            label,
+            chat_id_of(update), press.conversation, state, press.day, action, label
         )
 
 
@@ -156,11 +168,13 @@ async def on_open(desk: LeadDesk, update: Update, context: Context, who: str) ->
     """A lead opens a request: the identity, once, logged; the practitioner is told."""
     query = update.callback_query
     assert query is not None
+    services = desk.services
     wanted = OpenRequest.decode(query.data)
     if wanted is None:
         await answer_query(query, words.NOT_THIS_BUTTON)
+        access = Access(services.now(), who, "telegram", "open request", "malformed", False)
+        await services.store.log_access(access)
         return
-    services = desk.services
     request = await services.store.open_request(wanted.request, who, services.now())
     if request.state == "gone":
         await answer_query(query, words.REQUEST_GONE)

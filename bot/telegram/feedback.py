@@ -37,17 +37,17 @@ class Feedback:
         if press.part not in HELPED:  # routed here only for these: see PATTERNS
             await answer_query(query, words.NOT_THIS_BUTTON)
             return
-        store, who = self.services.store, self.services.practitioner(update)
-        if not await store.keeps_conversation(press.conversation):
+        services = self.services
+        store, who, now = services.store, services.practitioner(update), services.now()
+        # saved before anything is said, so a failure never follows a thank-you
+        if not await store.give_feedback(press.conversation, who, press.part, now):
             await answer_query(query, words.PART_CLEARED)
             return
         await answer_query(query, words.FEEDBACK_THANKS)
         prompt = await context.bot.send_message(
             chat_id, words.FEEDBACK_COMMENT, reply_markup=ForceReply(selective=True)
         )
-        await store.give_feedback(
-            press.conversation, who, press.part, self.services.now(), prompt.message_id
-        )
+        await store.give_feedback(press.conversation, who, press.part, now, prompt.message_id)
 
     async def on_reply(self, update: Update, context: Context) -> None:
         """A reply to the bot: a comment if it answers a feedback prompt, else typed text."""
@@ -56,9 +56,12 @@ class Feedback:
         if message is None or asked is None or not isinstance(asked, Message):
             await self.typed(update, context)
             return
-        cleaned = redact((message.text or "")[:COMMENT_LIMIT])
+        cleaned = redact(message.text or "")  # whole, then cut: a cut could halve a number
         kept = await self.services.store.feedback_comment(
-            self.services.practitioner(update), asked.message_id, cleaned.text, self.services.now()
+            self.services.practitioner(update),
+            asked.message_id,
+            cleaned.text[:COMMENT_LIMIT],
+            self.services.now(),
         )
         if not kept:
             await self.typed(update, context)

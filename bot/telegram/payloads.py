@@ -17,8 +17,10 @@ with `words.NOT_THIS_BUTTON`. Each format has its own first letters, and `PATTER
     o:PART:CONV:PATH:DAY:SIGNATURE  a part of a finished decision (its answers as places, the
                                  day it was made), signed likewise: an old decision's part
                                  can be shown long after the chat has moved on; the same for
-                                 asking a lead to get in touch about it (ask, confirm, cancel,
-                                 withdraw) and saying whether it helped
+                                 asking a lead to get in touch about it (ask, confirm, cancel)
+                                 and saying whether it helped
+    W:ID:SIGNATURE               withdraw request ID, signed for this chat only (it must work
+                                 whatever the content has become since)
 """
 
 from __future__ import annotations
@@ -46,13 +48,15 @@ from states import Case, Dialogue, Library, Quiz
 
 PART_PREFIX: Final = "o:"
 """The first letters of a decision's part buttons."""
+WITHDRAW_PREFIX: Final = "W:"
+"""The first letters of the button withdrawing a request to get in touch."""
 PATTERNS: Final = {
     "advice": r"^[axbns]:",
     "forget": r"^F:",
     "leads": r"^[LT]:",
     "training": r"^[qc][msa](:|$)",
     "outcome": rf"^{PART_PREFIX}[whrce]:",
-    "contact": rf"^{PART_PREFIX}[gkzu]:",
+    "contact": rf"^({PART_PREFIX}[gkz]:|{WITHDRAW_PREFIX})",
     "requests": r"^R:",
     "feedback": rf"^{PART_PREFIX}[123]:",
 }
@@ -248,7 +252,7 @@ class Start:
 TrainingPress = QuizPress | CasePress | Start
 
 
-Asking: TypeAlias = Literal["ask", "confirm", "cancel", "withdraw"]
+Asking: TypeAlias = Literal["ask", "confirm", "cancel"]
 """Asking a lead to get in touch about a decision, step by step."""
 DecisionAction: TypeAlias = Part | Asking | Helped
 """What a button under a finished decision does."""
@@ -280,7 +284,6 @@ _PART_CODES: dict[DecisionAction, str] = {
     "ask": "g",  # get in touch
     "confirm": "k",
     "cancel": "z",
-    "withdraw": "u",
     "yes": "1",
     "partly": "2",
     "no": "3",
@@ -291,6 +294,11 @@ _PART = re.compile(
     rf"^o:([{''.join(_PARTS)}]):([A-Za-z0-9_-]{{8}}):"
     rf"(\d{{1,{PATH_ANSWERS}}}):(\d{{1,6}}):({_SIG})$"
 )
+
+
+_WITHDRAW = re.compile(rf"^W:(\d{{1,12}}):({_SIG})$")
+_WITHDRAWING = "withdraw"
+"""What a withdraw button is signed for instead of content: it outlives any content change."""
 
 
 def fingerprint(*items: BaseModel) -> str:
@@ -367,6 +375,18 @@ class Seal:
             return None
         places = tuple(int(digit) for digit in found[3])
         return PartPress(_PARTS[found[1]], found[2], places, _EPOCH + timedelta(int(found[4])))
+
+    def withdraw_button(self, chat_id: int, request: int) -> str:
+        body = f"{WITHDRAW_PREFIX}{request}"
+        return _fits(f"{body}:{self._signature(chat_id, _WITHDRAWING, body)}")
+
+    def open_withdraw(self, data: str | None, chat_id: int) -> int | None:
+        """The request a withdraw button sent to this chat names; None for anything else."""
+        found = _WITHDRAW.match(data or "")
+        if found is None:
+            return None
+        body = (data or "").rsplit(":", 1)[0]
+        return int(found[1]) if self._valid(found[2], chat_id, _WITHDRAWING, body) else None
 
     def _valid(self, signature: str, chat_id: int, content: str, body: str) -> bool:
         return hmac.compare_digest(signature, self._signature(chat_id, content, body))

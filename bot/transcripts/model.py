@@ -62,8 +62,10 @@ NOTE_LIMIT = 1000
 
 
 def clean_note(text: str) -> Redaction:
-    """A lead's note as it may be stored: cut to NOTE_LIMIT, identifying details removed."""
-    return redact(text[:NOTE_LIMIT])
+    """A lead's note as it may be stored: identifying details removed, then cut to NOTE_LIMIT
+    (cut first, a number or name across the cut could escape the redactor)."""
+    cleaned = redact(text)
+    return Redaction(cleaned.text[:NOTE_LIMIT], cleaned.kinds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ and opened; feedback and comments. Deleting a practitioner's transcripts takes a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from tests.support.storage import conversation
 
 AT = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
+Reopen = Callable[[], Awaitable[SqlStore]]
 ALICE = Identity(987654321012, "Alice Example", "alice_example")
 
 
@@ -107,10 +109,10 @@ async def test_an_alert_held_for_quiet_hours_is_not_due_until_then(store: SqlSto
 
 
 async def test_a_claim_is_one_senders_until_its_lease_runs_out(
-    store: SqlStore, reopen: object
+    store: SqlStore, reopen: Reopen
 ) -> None:
     await decided(store, 1, "conv-lease")
-    other = await reopen()  # type: ignore[operator]
+    other = await reopen()
     first, second = await asyncio.gather(
         store.claim_alerts(AT, LEASE, 10), other.claim_alerts(AT, LEASE, 10)
     )
@@ -157,6 +159,7 @@ async def test_a_request_is_sealed_alerted_and_logged_in_one_go(
     assert made.transcript_id == number and made.identity is None
     (alert,) = await store.claim_alerts(AT, LEASE, 10)
     assert (alert.kind, alert.request_id, alert.transcript_id) == (CONTACT, made.id, number)
+    assert alert.outcome == "share_with_consent"
     again = await store.request_contact("conv-ask", "p-alice", ALICE, AT + timedelta(minutes=1))
     assert again is not None and again.id == made.id and not again.fresh
     stored = " ".join(str(row) for row in table(store_url, contact_requests))
@@ -164,6 +167,20 @@ async def test_a_request_is_sealed_alerted_and_logged_in_one_go(
         assert secret not in stored
     log = [(row.who, row.action) for row in table(store_url, access_log)]
     assert log == [("telegram:p-alice", f"request {made.id}")]
+
+
+async def test_confirmations_racing_on_replicas_make_one_request(
+    store: SqlStore, reopen: Reopen, store_url: str
+) -> None:
+    await decided(store, 1, "conv-race", "share_with_consent", alert_at=None)
+    replicas = [store, *[await reopen() for _ in range(3)]]
+    made = await asyncio.gather(
+        *(r.request_contact("conv-race", "p-alice", ALICE, AT) for r in replicas)
+    )
+    assert len({m.id for m in made if m is not None}) == 1
+    assert sum(m is not None and m.fresh for m in made) == 1
+    assert len(table(store_url, contact_requests)) == 1
+    assert len(await store.claim_alerts(AT, LEASE, 10)) == 1
 
 
 async def test_only_a_kept_decision_of_ones_own_can_be_asked_about(store: SqlStore) -> None:
@@ -183,7 +200,7 @@ async def test_a_lead_opens_a_request_once_and_it_can_no_longer_be_withdrawn(
     second = await store.open_request(made.id, "telegram:9002", AT + timedelta(minutes=6))
     assert second.state == "opened" and not second.fresh and second.identity == ALICE
     assert second.opened_by == "telegram:9001"
-    assert await store.withdraw_request("conv-open", "p-alice", AT) == "opened"
+    assert await store.withdraw_request(made.id, "p-alice", AT) == "opened"
     actions = [row.action for row in table(store_url, access_log)]
     assert actions == [f"request {made.id}", f"open request {made.id}", f"open request {made.id}"]
 
@@ -194,9 +211,9 @@ async def test_withdrawing_deletes_the_identity_and_stops_the_alert(
     await decided(store, 1, "conv-wd", "share_with_consent", alert_at=None)
     made = await store.request_contact("conv-wd", "p-alice", ALICE, AT)
     assert made is not None
-    assert await store.withdraw_request("conv-wd", "p-bob", AT) == "gone"  # not theirs
-    assert await store.withdraw_request("conv-wd", "p-alice", AT) == "withdrawn"
-    assert await store.withdraw_request("conv-wd", "p-alice", AT) == "gone"
+    assert await store.withdraw_request(made.id, "p-bob", AT) == "gone"  # not theirs
+    assert await store.withdraw_request(made.id, "p-alice", AT) == "withdrawn"
+    assert await store.withdraw_request(made.id, "p-alice", AT) == "withdrawn"  # said once
     assert [row.identity_sealed for row in table(store_url, contact_requests)] == [None]
     assert await store.claim_alerts(AT + timedelta(days=1), LEASE, 10) == []
     opened = await store.open_request(made.id, "telegram:9001", AT)

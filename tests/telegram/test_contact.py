@@ -74,7 +74,8 @@ async def test_a_confirmed_request_reaches_the_lead_who_opens_it(harness: Harnes
     await send_alerts(harness)
     (alert,) = requests_to(harness, lead)
     pseudonym = harness.services.pseudonyms.of(priya.id)
-    assert pseudonym in alert["text"] and "/t1" in alert["text"]
+    title = harness.services.dialogue.content.outcomes["refer_now"].title
+    assert pseudonym in alert["text"] and f"({title}, /t1)" in alert["text"]
     assert "Priya" not in alert["text"] and "priya_s" not in alert["text"]
     await lead.press(words.OPEN_REQUEST_BUTTON, alert["message_id"])
     opened = harness.world.bot_messages(lead.id, 0)[-1].payload
@@ -91,6 +92,28 @@ async def test_a_confirmed_request_reaches_the_lead_who_opens_it(harness: Harnes
         (f"telegram:{pseudonym}", "request 1", True),
         (f"telegram:{lead.id}", "open request 1", True),
     ]
+
+
+async def test_a_second_lead_opening_it_sees_who_opened_it_first(harness: Harness) -> None:
+    lead, priya = await setup(harness)
+    other = harness.user("Mo")
+    services = harness.services
+    named = Lead(id=lead.id, name="Sam Patel", role="DSL")
+    services.config = services.config.model_copy(update={"leads": (named, Lead(id=other.id))})
+    await other.send("/alerts")
+    await priya.press(words.ASK_LEAD_BUTTON)
+    await priya.press(words.ASK_CONFIRM_BUTTON)
+    await send_alerts(harness)
+    (first,) = requests_to(harness, lead)
+    (second,) = requests_to(harness, other)
+    await lead.press(words.OPEN_REQUEST_BUTTON, first["message_id"])
+    await other.press(words.OPEN_REQUEST_BUTTON, second["message_id"])
+    shown = harness.world.bot_messages(other.id, 0)[-1].payload["text"]
+    assert "Priya Shah" in shown and "It was first opened by Sam Patel (DSL)." in shown
+    told = [
+        m for m in harness.world.bot_messages(priya.id, 0) if m.payload["text"] == words.TOLD_OPENED
+    ]
+    assert len(told) == 1  # told once, by the first opening
 
 
 async def test_without_a_username_the_button_opens_the_chat_by_id(harness: Harness) -> None:
@@ -152,17 +175,30 @@ async def test_a_non_lead_or_a_forged_request_button_reveals_nothing(harness: Ha
     calls = len(harness.world.calls)
     assert await stranger.forge("R:1", message) == []
     assert popups(harness, calls) == [words.NOT_THIS_BUTTON]
-    refused = [a for a in await harness.services.store.accesses() if not a.allowed]
-    assert [a.action for a in refused] == ["open request"]
-    # a lead pressing for a request that does not exist, and a forged ask button
+    # a lead pressing for a request that does not exist or a malformed one, a forged ask
+    # button, a withdraw button altered to name another request: each refused and logged
     anchor = harness.world.bot_messages(lead.id, 0)[-1].payload["message_id"]
     calls = len(harness.world.calls)
     await lead.forge("R:999", anchor)
-    assert popups(harness, calls) == [words.REQUEST_GONE]
+    await lead.forge("R:x", anchor)
+    assert popups(harness, calls) == [words.REQUEST_GONE, words.NOT_THIS_BUTTON]
     calls = len(harness.world.calls)
     finished = priya.keyboard_message().payload["message_id"]
     await priya.forge("o:g:AbCd-_12:0:9000:AAAAAAAA", finished)
-    assert popups(harness, calls) == [words.NOT_THIS_BUTTON]
+    # the real button names request 1; altered to name request 2, its signature fails
+    data = harness.app.features.outcome.seal.withdraw_button(priya.id, 1).replace("W:1:", "W:2:")
+    await priya.forge(data, finished)
+    assert popups(harness, calls) == [words.NOT_THIS_BUTTON] * 2
+    refused = [
+        (a.action, a.detail) for a in await harness.services.store.accesses() if not a.allowed
+    ]
+    assert sorted(refused) == [
+        ("open request", ""),
+        ("open request", "malformed"),
+        ("open request 999", "gone"),
+        ("request button", "forged or stale"),
+        ("withdraw button", "forged or stale"),
+    ]
 
 
 async def test_after_forget_the_decision_cannot_be_asked_about(harness: Harness) -> None:

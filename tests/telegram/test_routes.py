@@ -65,7 +65,7 @@ def sent_payloads() -> list[tuple[str, str]]:
     for final in (finals[0], finals[-1]):  # the longest path's places make the longest payload
         actions: list[tuple[str, tuple[DecisionAction, ...]]] = [
             ("outcome", PARTS),
-            ("contact", ("ask", "confirm", "cancel", "withdraw")),
+            ("contact", ("ask", "confirm", "cancel")),
             ("feedback", HELPED),
         ]
         for feature, names in actions:
@@ -74,6 +74,7 @@ def sent_payloads() -> list[tuple[str, str]]:
                 press = PartPress(name, CONVERSATION, places, date(2026, 12, 6))
                 sent.append((feature, SEAL.part_button(CHAT, dialogue, press)))
     sent += [("requests", OpenRequest(1).encode()), ("requests", OpenRequest(10**12 - 1).encode())]
+    sent += [("contact", SEAL.withdraw_button(CHAT, n)) for n in (1, 10**12 - 1)]
     for quiz_id, quiz in LIBRARY.quizzes.items():
         last = len(quiz.statements) - 1
         sent += [
@@ -108,6 +109,8 @@ def accepted_by(feature: str, data: str) -> bool:
         return Forget.decode(data) is not None
     if feature == "leads":
         return ListView.decode(data) is not None or TagPress.decode(data) is not None
+    if feature == "contact" and data.startswith("W:"):
+        return SEAL.open_withdraw(data, CHAT) is not None
     if feature in ("outcome", "contact", "feedback"):
         return SEAL.open_part(data, CHAT, LIBRARY["advice"]) is not None
     if feature == "requests":
@@ -144,3 +147,13 @@ async def test_a_forged_payload_gets_one_not_this_button_answer_and_nothing_else
     assert made[0]["ok"]
     assert replies == []
     assert await harness.services.store.load(user.id) == before
+
+
+def test_a_withdraw_button_is_this_chats_and_unchanged() -> None:
+    """It names a request and holds for this chat whatever the content becomes; altered, or
+    pressed in another chat, it is nobody's."""
+    data = SEAL.withdraw_button(CHAT, 42)
+    assert SEAL.open_withdraw(data, CHAT) == 42
+    assert SEAL.open_withdraw(data, CHAT + 1) is None
+    assert SEAL.open_withdraw(data.replace("W:42", "W:43"), CHAT) is None
+    assert SEAL.open_withdraw("W:42", CHAT) is None

@@ -56,6 +56,15 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_contact_requests_transcript_id"), "contact_requests", ["transcript_id"]
     )
+    standing = sa.text("withdrawn_at IS NULL")
+    op.create_index(
+        "uq_contact_requests_standing",
+        "contact_requests",
+        ["transcript_id"],
+        unique=True,
+        sqlite_where=standing,
+        postgresql_where=standing,
+    )
     op.create_table(
         "alerts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -101,6 +110,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alerts_transcript_id"), "alerts")
     op.drop_index(op.f("ix_alerts_due_at"), "alerts")
     op.drop_table("alerts")
+    op.drop_index("uq_contact_requests_standing", "contact_requests")
     op.drop_index(op.f("ix_contact_requests_transcript_id"), "contact_requests")
     op.drop_table("contact_requests")
     op.drop_table("alerts_off")
