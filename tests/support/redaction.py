@@ -35,12 +35,14 @@ class Evaluation:
     labelled: Counter[str] = field(default_factory=Counter)
     caught: Counter[str] = field(default_factory=Counter)
     right_kind: Counter[str] = field(default_factory=Counter)
-    misses: dict[str, list[str]] = field(default_factory=dict)
+    misses: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Message ids and missed text: never in a repr, so that a failing assertion on the judged
+    set (whose traceback shows the objects it compared) cannot print what it holds."""
     words: int = 0
     words_removed: int = 0
     clean_words: int = 0
     clean_words_removed: int = 0
-    removed_examples: list[str] = field(default_factory=list)
+    removed_examples: list[str] = field(default_factory=list, repr=False)
 
     def recall(self, kind: str) -> float:
         return self.caught[kind] / self.labelled[kind] if self.labelled[kind] else 1.0
