@@ -125,7 +125,14 @@ class TestConversationsOnOneBot:
         [summary] = final
         assert outcome.title in text_of(final) and len(summary.text or "") <= SUMMARY_CHARS
         labels = [*words.PART_BUTTONS.values()]
-        assert summary.buttons == [labels[0:2], labels[2:4], labels[4:], ["« Back", "New decision"]]
+        helped = list(words.HELPED_BUTTONS.values())
+        assert summary.buttons == [
+            labels[0:2],
+            labels[2:4],
+            labels[4:],
+            helped,
+            ["« Back", "New decision"],
+        ]
         parts = {}
         for name, label in words.PART_BUTTONS.items():  # every part, over HTTP
             parts[name] = await user.read_part(label, summary)

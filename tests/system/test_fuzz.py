@@ -458,7 +458,8 @@ class Example:
         self.dialogue = fuzzer.dialogue
         harness = fuzzer.harness
         self.users = [harness.user(name).id for name in ("Ann", "Bo", "Cy", "Lee")]
-        self.services.config = self.services.config.model_copy(update={"leads": (self.users[3],)})
+        lead = Lead(id=self.users[3])
+        self.services.config = self.services.config.model_copy(update={"leads": (lead,)})
         self.others = [
             self.world.create_chat("group", "Team", None)["id"],
             self.world.create_chat("supergroup", "Staff room", "staffroom")["id"],
