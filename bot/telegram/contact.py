@@ -184,12 +184,15 @@ async def on_open(desk: LeadDesk, update: Update, context: Context, who: str) ->
         await set_keyboard(query, None)
         return
     await answer_query(query)
-    await show_request(context, desk, request, who)
+    await show_request(context, desk, request, who, chat_id_of(update))
 
 
-async def show_request(context: Context, desk: LeadDesk, request: ContactRequest, who: str) -> None:
+async def show_request(
+    context: Context, desk: LeadDesk, request: ContactRequest, who: str, lead: int
+) -> None:
+    """What an opened request shows lead `who` in their chat `lead`: who asked, and a button
+    that opens a chat with them."""
     services = desk.services
-    lead = int(who.removeprefix("telegram:"))
     identity = request.identity
     if identity is None:
         await send(context, lead, [render.Para(words.REQUEST_SEALED)])
