@@ -110,15 +110,21 @@ class RateLimited(logging.Filter):
     few lines a second that still say how big it was.
     """
 
-    def __init__(self, burst: int = LOG_BURST, per_second: float = LOG_PER_SECOND) -> None:
+    def __init__(
+        self,
+        burst: int = LOG_BURST,
+        per_second: float = LOG_PER_SECOND,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         self.burst = burst
         self.per_second = per_second
+        self._clock = clock
         self._buckets: dict[tuple[str, str], tuple[float, float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         key = (record.name, str(record.msg))
-        now = time.monotonic()
+        now = self._clock()
         tokens, then, dropped = self._buckets.get(key, (float(self.burst), now, 0))
         tokens = min(float(self.burst), tokens + (now - then) * self.per_second)
         if tokens < 1.0:

@@ -307,12 +307,21 @@ def test_the_cap_leaves_room_under_the_open_file_limit() -> None:
 
 
 def test_the_log_rate_limit_lets_a_burst_through_then_a_few_a_second() -> None:
-    limiter = RateLimited(burst=5, per_second=2.0)
-    record = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "accept failed", None, None)
-    passed = sum(limiter.filter(record) for _ in range(100_000))
-    assert passed == 5
-    time.sleep(0.6)
-    assert limiter.filter(record) and "99995 more like this dropped" in str(record.msg)
+    now = [100.0]
+    limiter = RateLimited(burst=5, per_second=2.0, clock=lambda: now[0])
+
+    def accept_failed() -> logging.LogRecord:  # each call logs a new record, as logging does
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "accept failed", None, None)
+
+    assert sum(limiter.filter(accept_failed()) for _ in range(100_000)) == 5
+    now[0] += 0.4  # less than a token's worth of time: still dropped
+    assert not limiter.filter(accept_failed())
+    now[0] += 0.2
+    record = accept_failed()
+    assert limiter.filter(record) and "99996 more like this dropped" in str(record.msg)
+    assert not limiter.filter(accept_failed())  # that token is spent
+    now[0] += 60.0  # a long quiet refills the burst, no more
+    assert sum(limiter.filter(accept_failed()) for _ in range(10)) == 5
     other = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "another", None, None)
     assert limiter.filter(other)  # one flood does not silence other messages
 
@@ -326,7 +335,7 @@ def test_depth_is_measured_without_parsing_and_strings_do_not_count() -> None:
     assert not within(b'["\\\\"' + nested(100) + b'"]', MAX_DEPTH)  # "\\" is a whole string
     started = time.perf_counter()
     assert within(b'"\\' * 300_000, MAX_DEPTH)  # no backtracking on unterminated strings
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # backtracking would take hours, not seconds
 
 
 async def test_idle_and_slow_connections_beyond_the_cap_do_not_crowd_out_health_or_updates(
@@ -362,7 +371,8 @@ async def test_idle_and_slow_connections_beyond_the_cap_do_not_crowd_out_health_
         "webhook: at most 16 connections at once (open-file limit 352: half of what is left "
         "after 320 kept for the Bot API, the database and logs, within 16..1024)"
     ]
-    assert status == 200 and health_s < 1.0 and update_s < 1.0, (health_s, update_s)
+    # Starved, they would wait for the client's timeout; served, well under a second.
+    assert status == 200 and health_s < 10.0 and update_s < 10.0, (health_s, update_s)
     evictions = [r for r in caplog.records if "closed the oldest idle" in r.getMessage()]
     assert 1 <= len(evictions) <= webhook.LOG_BURST + 2  # 64+ evictions, a few lines
 
@@ -402,5 +412,5 @@ async def test_health_checks_without_the_secret_never_crowd_out_updates(
         update_s = time.perf_counter() - started
         for writer in writers:
             writer.close()
-    assert update_s < 2.0, update_s
+    assert update_s < 10.0, update_s  # behind 320 pings of 0.5 s it would take minutes
     assert pings["most"] == 1, pings
