@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -182,6 +182,31 @@ class Alerts(_Section):
 Jurisdiction = Literal["england", "wales", "scotland", "northern_ireland"]
 """The UK nations the content covers (`dialogues/nations.yaml` has one entry for each)."""
 
+ORGANISATION_ID: Final = r"^[a-z0-9][a-z0-9-]{0,39}$"
+"""An organisation's id: short, lower case, safe in a filter word, a button and a log line."""
+
+
+class Organisation(_Section):
+    """One organisation a partnership's deployment serves: a school, a GP practice, a team.
+
+    What it leaves out it takes from the deployment (contacts, urgent outcomes, alerts).
+    """
+
+    id: str = Field(pattern=ORGANISATION_ID)
+    name: str = Field(min_length=1, max_length=100)
+    leads: tuple[Lead, ...] = ()
+    contacts: tuple[Contact, ...] | None = None
+    urgent_outcomes: tuple[str, ...] | None = None
+    alerts: Alerts | None = None
+    jurisdiction: Jurisdiction | None = None
+    listed: bool = False
+    """Whether a practitioner may choose it from a list in /org (else: by invite link only)."""
+
+    @field_validator("leads")
+    @classmethod
+    def _one_entry_each(cls, value: tuple[Lead, ...]) -> tuple[Lead, ...]:
+        return _distinct(value)
+
 
 class Config(_Section):
     """Everything an area sets: where the content is, storage, Telegram, local contacts."""
@@ -200,6 +225,10 @@ class Config(_Section):
     alerts: Alerts = Alerts()
     timezone: str = "Europe/London"
     leads: tuple[Lead, ...] = ()
+    """A deployment without organisations: its leads. With them, leads are listed under each
+    organisation, and `partnership_leads` see every organisation."""
+    organisations: tuple[Organisation, ...] = ()
+    partnership_leads: tuple[Lead, ...] = ()
     pseudonym_key_file: Path | None = None
     storage: Storage = Storage()
     telegram: Telegram = Telegram()
@@ -215,13 +244,32 @@ class Config(_Section):
             raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from None
         return value
 
-    @field_validator("leads")
+    @field_validator("leads", "partnership_leads")
     @classmethod
     def _one_entry_each(cls, value: tuple[Lead, ...]) -> tuple[Lead, ...]:
-        ids = [lead.id for lead in value]
+        return _distinct(value)
+
+    @model_validator(mode="after")
+    def _organisations(self) -> Config:
+        ids = [organisation.id for organisation in self.organisations]
         if len(set(ids)) != len(ids):
-            raise ValueError("a lead is listed twice")
-        return value
+            raise ValueError("organisations: an id is listed twice")
+        if self.organisations and self.leads:
+            raise ValueError(
+                "with organisations, list leads under each organisation (or in "
+                "partnership_leads to see them all), not in leads"
+            )
+        if self.partnership_leads and not self.organisations:
+            raise ValueError("partnership_leads needs organisations: without them, use leads")
+        for organisation in self.organisations:
+            if organisation.jurisdiction not in (None, self.jurisdiction):
+                raise ValueError(
+                    f"organisations: {organisation.id}: jurisdiction "
+                    f"{organisation.jurisdiction} differs from the deployment's "
+                    f"({self.jurisdiction}); one deployment gives one nation's advice, so run "
+                    "a deployment per nation"
+                )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -229,38 +277,104 @@ class Config(_Section):
         return ZoneInfo(self.timezone)
 
     @property
+    def every_lead(self) -> tuple[Lead, ...]:
+        """Each lead once: partnership leads first, then each organisation's in order."""
+        seen: dict[int, Lead] = {}
+        for lead in (
+            *self.leads,
+            *self.partnership_leads,
+            *(lead for o in self.organisations for lead in o.leads),
+        ):
+            seen.setdefault(lead.id, lead)
+        return tuple(seen.values())
+
+    @property
     def lead_ids(self) -> tuple[int, ...]:
-        return tuple(lead.id for lead in self.leads)
+        return tuple(lead.id for lead in self.every_lead)
 
     def is_lead(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.lead_ids
 
+    def scope(self, user_id: int) -> frozenset[str] | None:
+        """The organisations a lead sees (None: every one, and transcripts of none): all for
+        a deployment without organisations and for partnership leads, else those they lead."""
+        if not self.organisations or user_id in (lead.id for lead in self.partnership_leads):
+            return None
+        return frozenset(o.id for o in self.organisations if user_id in (x.id for x in o.leads))
+
+    def organisation(self, organisation_id: str | None) -> Organisation | None:
+        """The organisation in config by id; None for none or one no longer configured."""
+        return next((o for o in self.organisations if o.id == organisation_id), None)
+
+    def recipients(self, organisation_id: str | None) -> tuple[int, ...]:
+        """Who is alerted about, or asked to contact, a practitioner of this organisation:
+        its leads; the partnership's when it has none, is unknown or was removed."""
+        if not self.organisations:
+            return self.lead_ids
+        organisation = self.organisation(organisation_id)
+        if organisation is not None and organisation.leads:
+            return tuple(lead.id for lead in organisation.leads)
+        return tuple(lead.id for lead in self.partnership_leads)
+
+    def contacts_for(self, organisation_id: str | None) -> tuple[Contact, ...]:
+        organisation = self.organisation(organisation_id)
+        if organisation is not None and organisation.contacts is not None:
+            return organisation.contacts
+        return self.contacts
+
     def signature(self, who: str) -> str:
         """A lead's note or action signed as config names them ("telegram:<id>" is how the
         store records them); someone no longer listed is "a former lead"."""
-        for lead in self.leads:
+        for lead in self.every_lead:
             if who == f"telegram:{lead.id}":
                 return lead.signature
         if who.startswith("cli:"):
             return f"{who.removeprefix('cli:')} (command line)"
         return "a former lead"
 
-    def alert_due(self, outcome: str | None, at: datetime) -> datetime | None:
-        """When leads are to be alerted that `outcome` was reached `at` (None: no alert)."""
-        if outcome not in self.urgent_outcomes or not self.alerts.enabled:
+    def urgent(self, organisation_id: str | None = None) -> tuple[str, ...]:
+        """The outcomes that call for action now, as the organisation (or the deployment) says."""
+        organisation = self.organisation(organisation_id)
+        if organisation is not None and organisation.urgent_outcomes is not None:
+            return organisation.urgent_outcomes
+        return self.urgent_outcomes
+
+    def alerts_for(self, organisation_id: str | None) -> Alerts:
+        organisation = self.organisation(organisation_id)
+        return organisation.alerts if organisation and organisation.alerts else self.alerts
+
+    @property
+    def urgent_anywhere(self) -> frozenset[str]:
+        """Outcomes urgent for the deployment or any organisation (worth looking up whose)."""
+        return frozenset(self.urgent()).union(*(self.urgent(o.id) for o in self.organisations))
+
+    def alert_due(
+        self, outcome: str | None, at: datetime, organisation_id: str | None = None
+    ) -> datetime | None:
+        """When leads are to be alerted that `outcome` was reached `at` (None: no alert), by
+        the practitioner's organisation's settings where it has its own."""
+        alerts = self.alerts_for(organisation_id)
+        if outcome not in self.urgent(organisation_id) or not alerts.enabled:
             return None
-        quiet = self.alerts.quiet_hours
+        quiet = alerts.quiet_hours
         return at if quiet is None else quiet.release(at, self.zone)
 
     def check_outcomes(self, outcomes: Collection[str]) -> None:
-        """`urgent_outcomes` must name outcomes the advice has: a typo would count nothing as
+        """Urgent outcomes must name outcomes the advice has: a typo would count nothing as
         urgent, silently. `ConfigError` names it and the outcomes there are."""
-        unknown = [o for o in self.urgent_outcomes if o not in outcomes]
-        if unknown:
-            raise ConfigError(
-                f"urgent_outcomes: {', '.join(unknown)} is not an outcome of the advice; the "
-                f"outcomes are {', '.join(outcomes)}"
-            )
+        for where, urgent in (
+            ("urgent_outcomes", self.urgent_outcomes),
+            *(
+                (f"organisations: {o.id}: urgent_outcomes", o.urgent_outcomes or ())
+                for o in self.organisations
+            ),
+        ):
+            unknown = [o for o in urgent if o not in outcomes]
+            if unknown:
+                raise ConfigError(
+                    f"{where}: {', '.join(unknown)} is not an outcome of the advice; the "
+                    f"outcomes are {', '.join(outcomes)}"
+                )
 
     def abandoned_before(self, now: datetime) -> datetime:
         """An unfinished decision last changed before this is abandoned, not in progress."""
@@ -291,6 +405,13 @@ class Config(_Section):
                 "(as BotFather gives it)."
             )
         return token
+
+
+def _distinct(leads: tuple[Lead, ...]) -> tuple[Lead, ...]:
+    ids = [lead.id for lead in leads]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a lead is listed twice")
+    return leads
 
 
 def load_config(path: Path | None) -> Config:

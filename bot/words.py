@@ -29,6 +29,7 @@ COMMANDS: Final = (
     ("back", "Undo your last answer"),
     ("restart", "Start this decision again"),
     ("cancel", "Stop the current decision"),
+    ("org", "Your organisation: which leads see your decisions"),
     ("privacy", "What is kept, for how long, who can see it"),
     ("forget", "Delete everything kept about your conversations"),
     ("help", "What I can do"),
@@ -45,6 +46,8 @@ LEAD_COMMANDS: Final = (
     ("note", "Leads: add a note, e.g. /note 42 discussed in supervision"),
     ("alerts", "Leads: urgent alerts on or off, e.g. /alerts off"),
     ("feedback", "Leads: whether decisions helped, by outcome, e.g. /feedback 30d"),
+    ("invite", "Leads: your organisation's invite link; /invite new replaces it"),
+    ("orgs", "Leads: organisations side by side, e.g. /orgs 30d"),
 )
 """Added to the menu in leads' own chats only."""
 
@@ -488,3 +491,52 @@ FEEDBACK_HEADING: Final = "Did decisions help? ({filters})"
 FEEDBACK_NONE: Final = "Nobody has said yet whether a decision helped in this period."
 FEEDBACK_LINE: Final = "{outcome}: {yes} helped, {partly} partly, {no} didn't ({total} said)"
 FEEDBACK_COMMENTS: Final = "Comments on {outcome}:"
+
+# ---- organisations (bot/telegram/organisations.py) ------------------------------------------
+
+JOINED: Final = (
+    "You have joined {name}. Its safeguarding leads can now see your decisions here, anonymised "
+    "(a code, never your name), and are told at once of any that need action now."
+)
+JOINED_MOVED: Final = "Decisions you made before stay with {before}."
+ALREADY_JOINED: Final = "You are already in {name}: nothing has changed."
+INVITE_UNKNOWN: Final = (
+    "That invite link doesn't work. Check you copied all of it, or ask your safeguarding lead "
+    "for the current link. You can still use me: send /advice."
+)
+INVITE_WITHDRAWN: Final = (
+    "That invite link has been replaced, so it no longer works. Ask your safeguarding lead for "
+    "the current one. You can still use me: send /advice."
+)
+ORG_IS: Final = "You are in {name}. Its safeguarding leads see your decisions, anonymised."
+ORG_NONE: Final = (
+    "You are not in an organisation here. Your safeguarding lead can send you an invite link."
+)
+ORG_REMOVED: Final = (
+    "The organisation you joined is no longer on this service. Decisions you made stay with "
+    "the partnership's safeguarding leads. Ask your safeguarding lead for an invite link to "
+    "join another."
+)
+ORG_CHOOSE: Final = "Or choose your organisation:"
+ORG_CHOSEN: Final = "Joined {name}"
+ORGS_NONE: Final = "This service has no organisations: your decisions go to its leads."
+INVITE_USAGE: Final = (
+    "Send /invite, or /invite new to replace the link (the old one stops working)."
+)
+INVITE_USAGE_MANY: Final = (
+    "You lead more than one organisation: send /invite ID or /invite ID new. IDs: {ids}."
+)
+INVITE_NO_SUCH: Final = "You don't lead an organisation '{id}'. IDs: {ids}."
+INVITE_LINK: Final = (
+    "Invite link for {name}: {link}\n\nAnyone who opens it joins {name}, so share it with your "
+    "staff only. If it leaks, send /invite{id_arg} new: this link stops working."
+)
+INVITE_ROTATED: Final = "The old link for {name} no longer works. The new one: {link}"
+ORGS_USAGE: Final = "Send /orgs, or /orgs with a period such as 30d or 2026-11."
+ORGS_HEADING: Final = "Organisations side by side ({filters})"
+ORGS_LINE: Final = (
+    "{name}: {members} member(s); {total} decision(s), {finished} finished, "
+    "{unsure} with not sure ({unsure_rate}); {urgent} urgent"
+)
+ORGS_PARTNERSHIP: Final = "the partnership's safeguarding leads"
+ORGS_NOT_IN_ONE: Final = "Not in an organisation, or in one since removed"

@@ -204,3 +204,79 @@ def test_quiet_hours_written_without_quotes_are_read_as_meant(tmp_path: Path) ->
         path.write_text(f"alerts: {{quiet_hours: {{start: {bad}, end: '07:00'}}}}\n")
         with pytest.raises(ConfigError, match=said):
             load_config(path)
+
+
+def partnership(**more: Any) -> Config:
+    return Config.model_validate(
+        {
+            "urgent_outcomes": ["refer_now"],
+            "organisations": [
+                {"id": "acorn", "name": "Acorn", "leads": [1, {"id": 2, "name": "Ann"}]},
+                {
+                    "id": "beech",
+                    "name": "Beech",
+                    "leads": [2, 3],
+                    "urgent_outcomes": ["refer_now", "seek_advice"],
+                    "alerts": {"quiet_hours": {"start": "22:00", "end": "07:00"}},
+                    "contacts": [{"name": "Beech office", "phone": "0114 273 4855"}],
+                },
+                {"id": "cedar", "name": "Cedar"},
+            ],
+            "partnership_leads": [9],
+            **more,
+        }
+    )
+
+
+def test_organisations_scope_leads_and_route_alerts_and_contacts() -> None:
+    config = partnership(contacts=[{"name": "Hub", "phone": "0114 273 4567"}])
+    assert config.lead_ids == (9, 1, 2, 3) and config.is_lead(3) and not config.is_lead(4)
+    assert config.scope(9) is None  # the partnership sees everything
+    assert config.scope(2) == frozenset({"acorn", "beech"}) and config.scope(1) == {"acorn"}
+    assert config.recipients("beech") == (2, 3)
+    assert config.recipients("cedar") == (9,)  # no leads of its own: the partnership
+    assert config.recipients("gone") == (9,) and config.recipients(None) == (9,)
+    assert [c.name for c in config.contacts_for("beech")] == ["Beech office"]
+    assert [c.name for c in config.contacts_for("acorn")] == ["Hub"]
+    assert config.signature("telegram:2") == "Ann"
+    assert config.urgent_anywhere == {"refer_now", "seek_advice"}
+    late = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    assert config.alert_due("seek_advice", late, "acorn") is None
+    assert config.alert_due("refer_now", late, "acorn") == late
+    held = config.alert_due("seek_advice", late, "beech")
+    assert held == datetime(2026, 12, 2, 7, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert Config().scope(5) is None and Config().recipients("x") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("organisations: [{id: Acorn, name: A}]", "organisations.0.id: String should match"),
+        (
+            "organisations: [{id: a, name: A}, {id: a, name: B}]",
+            "(file): Value error, organisations: an id is listed twice",
+        ),
+        (
+            "leads: [1]\norganisations: [{id: a, name: A}]",
+            "with organisations, list leads under each organisation",
+        ),
+        ("partnership_leads: [1]", "partnership_leads needs organisations"),
+        (
+            "organisations: [{id: a, name: A, jurisdiction: wales}]",
+            "organisations: a: jurisdiction wales differs from the deployment's (england)",
+        ),
+        ("organisations: [{id: a, name: A, leads: [4, 4]}]", "a lead is listed twice"),
+    ],
+)
+def test_organisation_mistakes_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert message in str(caught.value)
+
+
+def test_an_organisations_urgent_outcomes_are_checked_against_the_advice() -> None:
+    config = partnership()
+    with pytest.raises(ConfigError, match="organisations: beech: urgent_outcomes: seek_advice"):
+        config.check_outcomes(["refer_now", "share"])

@@ -83,14 +83,17 @@ class Desk:
 
     def filters(self, words: list[str]) -> Filters:
         outcomes = tuple(self.dialogue.content.outcomes)
-        return parse_filters(words, self.at, self.config.zone, outcomes).filters
+        ids = [organisation.id for organisation in self.config.organisations]
+        return parse_filters(words, self.at, self.config.zone, outcomes, organisations=ids).filters
 
     async def audit(self, action: str, detail: str = "") -> None:
         await self.store.log_access(Access(self.at, self.who, "cli", action, detail))
 
     async def quiz(self, filters: Filters) -> list[render.Block]:
         """The quiz results of the same period as `filters`."""
-        found = await self.store.quiz_stats(since=filters.since, until=filters.until)
+        found = await self.store.quiz_stats(
+            since=filters.since, until=filters.until, organisation=filters.organisation
+        )
         return quiz_stats_blocks(found, self.library.quizzes)
 
     async def stats(self, filters: Filters) -> Stats:
@@ -371,7 +374,7 @@ async def _trends(desk: Desk) -> int:
 async def _practitioners(desk: Desk) -> int:
     filters = desk.filters(_with_period(desk.args.filters))
     config = desk.config
-    rows = await desk.store.practitioners(filters, config.urgent_outcomes)
+    rows = await desk.store.practitioners(filters, sorted(config.urgent_anywhere))
     await desk.audit("practitioners", filters.describe(config.zone))
     heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
     desk.print(practitioner_blocks(rows, config.zone, heading, most=len(rows)))

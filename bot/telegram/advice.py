@@ -467,8 +467,10 @@ class Advice:
         services = self.services
         kinds = ", ".join(sorted(set(found))) if found else None
         entry = Entry(stored.step, FREE_TEXT, services.now(), redacted=bool(found), removed=kinds)
-        write = self.conversations.transcript(stored, services.practitioner(update), (entry,))
         try:
+            write = await self.conversations.transcript(
+                stored, services.practitioner(update), (entry,)
+            )
             await services.store.record(write)
         except StorageUnavailable as exc:
             log.warning("free text not noted in the transcript: %s", type(exc).__name__)

@@ -21,7 +21,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot import words
 from bot.alerts import CONTACT, Alert
 from bot.errors import StorageUnavailable, UsageError
-from bot.telegram.leads import LeadDesk, lead_only
+from bot.telegram.leads import Acting, LeadDesk, lead_only
 from bot.telegram.messaging import Context, chat_id_of, say
 from bot.telegram.payloads import OpenRequest
 from bot.telegram.services import Services
@@ -68,7 +68,7 @@ class AlertSender:
 
     async def send(self, context: Context, alert: Alert) -> None:
         store = self.services.store
-        leads = self.services.config.lead_ids
+        leads = self.services.config.recipients(alert.organisation)
         on = await store.alerts_on(leads)
         text, markup = self.message(alert)
         failed = False
@@ -105,8 +105,9 @@ class AlertSender:
                 words.OPEN_REQUEST_BUTTON, callback_data=OpenRequest(alert.request_id).encode()
             )
             return words.ALERT_CONTACT.format(**fields), InlineKeyboardMarkup([[button]])
-        quiet = services.config.alerts.quiet_hours
-        held = quiet is not None and quiet.release(alert.at, services.config.zone) > alert.at
+        held = (
+            services.config.alert_due(alert.outcome, alert.at, alert.organisation) or alert.at
+        ) > alert.at
         lines = [words.ALERT_URGENT.format(**fields), words.ALERT_HELD if held else ""]
         return " ".join(filter(None, lines)) + "\n\n" + words.ALERT_FOOTER, None
 
@@ -118,7 +119,7 @@ def _when(at: datetime, services: Services) -> str:
 
 
 @lead_only("alerts")
-async def on_alerts(desk: LeadDesk, update: Update, context: Context, who: str) -> None:
+async def on_alerts(desk: LeadDesk, update: Update, context: Context, acting: Acting) -> None:
     """/alerts [on|off]: this lead's urgent alerts (requests to get in touch always come)."""
     args = [a.lower() for a in context.args or []]
     if args not in ([], ["on"], ["off"]):
@@ -127,10 +128,11 @@ async def on_alerts(desk: LeadDesk, update: Update, context: Context, who: str) 
     store = desk.services.store
     if args:
         await store.set_alerts(lead, args == ["on"])
-        await desk.audit(who, f"alerts {args[0]}")
+        await desk.audit(acting.who, f"alerts {args[0]}")
     on = (await store.alerts_on([lead]))[lead]
     change = words.ALERTS_TURN_OFF if on else words.ALERTS_TURN_ON
     text = words.ALERTS_ARE.format(state="on" if on else "off", change=change)
-    if not desk.services.config.alerts.enabled:
+    config = desk.services.config
+    if not any(config.alerts_for(o).enabled for o in acting.scope or (None,)):
         text = f"{text} {words.ALERTS_DISABLED}"
     await say(context, lead, text)

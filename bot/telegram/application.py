@@ -164,5 +164,5 @@ def reload_config(services: Services, path: Path) -> bool:
         for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction")
     }
     services.config = fresh.model_copy(update=kept)
-    log.info("config reloaded: %d lead(s), %d contact(s)", len(fresh.leads), len(fresh.contacts))
+    log.info("config reloaded: %d lead(s), %d contact(s)", len(fresh.lead_ids), len(fresh.contacts))
     return True

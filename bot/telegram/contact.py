@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 
 from bot import render, words
 from bot.alerts import ContactRequest, Identity
-from bot.telegram.leads import LeadDesk, lead_only
+from bot.telegram.leads import Acting, LeadDesk, lead_only
 from bot.telegram.messaging import Context, answer_query, chat_id_of, send, set_keyboard
 from bot.telegram.outcome import OutcomeParts
 from bot.telegram.payloads import WITHDRAW_PREFIX, Asking, OpenRequest, PartPress
@@ -47,7 +47,10 @@ class ContactRequests:
             await self.refused(update, "request button")
             return
         query, chat_id, press, state = opened.query, opened.chat_id, opened.press, opened.state
-        if not self.services.config.leads:
+        services = self.services
+        organisation = await services.store.organisation_of(services.practitioner(update))
+        leads = services.config.recipients(organisation)
+        if not leads:
             await answer_query(query)
             await send(context, chat_id, [render.Para(words.ASK_NO_LEADS)])
             return
@@ -56,9 +59,9 @@ class ContactRequests:
             return
         if press.part == "ask":
             await answer_query(query)
-            await self.ask(update, context, press, state)
+            await self.ask(update, context, press, state, len(leads))
         elif press.part == "confirm":
-            await self.confirm(update, context, query, press)
+            await self.confirm(update, context, query, press, len(leads))
         elif press.part == "cancel":
             await answer_query(query, words.ASK_CANCELLED)
             await set_keyboard(query, None)
@@ -75,12 +78,14 @@ class ContactRequests:
             Access(services.now(), who, "telegram", action, "forged or stale", allowed=False)
         )
 
-    async def ask(self, update: Update, context: Context, press: PartPress, state: State) -> None:
-        """Say exactly what would be passed on, and ask them to confirm."""
+    async def ask(
+        self, update: Update, context: Context, press: PartPress, state: State, leads: int
+    ) -> None:
+        """Say exactly what would be passed on (to `leads` leads), and ask them to confirm."""
         user = update.effective_user
         assert user is not None
         identity = identity_of(user)
-        several = "s" if len(self.services.config.leads) > 1 else ""
+        several = "s" if leads > 1 else ""
         what = words.ASK_LEAD_WHAT.format(
             s=several, name=identity.name, username=_username(identity)
         )
@@ -96,7 +101,12 @@ class ContactRequests:
         await send(context, chat_id_of(update), blocks, InlineKeyboardMarkup([buttons]))
 
     async def confirm(
-        self, update: Update, context: Context, query: CallbackQuery, press: PartPress
+        self,
+        update: Update,
+        context: Context,
+        query: CallbackQuery,
+        press: PartPress,
+        leads: int,
     ) -> None:
         user = update.effective_user
         assert user is not None
@@ -107,7 +117,7 @@ class ContactRequests:
         if made is None:
             await answer_query(query, words.PART_CLEARED)
             return
-        several = "s" if len(services.config.leads) > 1 else ""
+        several = "s" if leads > 1 else ""
         said = words.ASK_SENT.format(s=several) if made.fresh else words.ASK_ALREADY
         await answer_query(query)
         data = self.parts.seal.withdraw_button(chat_id_of(update), made.id)
@@ -164,7 +174,7 @@ def chat_button(identity: Identity) -> InlineKeyboardButton:
 
 
 @lead_only("open request")
-async def on_open(desk: LeadDesk, update: Update, context: Context, who: str) -> None:
+async def on_open(desk: LeadDesk, update: Update, context: Context, lead: Acting) -> None:
     """A lead opens a request: the identity, once, logged; the practitioner is told."""
     query = update.callback_query
     assert query is not None
@@ -172,10 +182,12 @@ async def on_open(desk: LeadDesk, update: Update, context: Context, who: str) ->
     wanted = OpenRequest.decode(query.data)
     if wanted is None:
         await answer_query(query, words.NOT_THIS_BUTTON)
-        access = Access(services.now(), who, "telegram", "open request", "malformed", False)
+        access = Access(services.now(), lead.who, "telegram", "open request", "malformed", False)
         await services.store.log_access(access)
         return
-    request = await services.store.open_request(wanted.request, who, services.now())
+    request = await services.store.open_request(
+        wanted.request, lead.who, services.now(), lead.scope
+    )
     if request.state == "gone":
         await answer_query(query, words.REQUEST_GONE)
         return
@@ -184,7 +196,7 @@ async def on_open(desk: LeadDesk, update: Update, context: Context, who: str) ->
         await set_keyboard(query, None)
         return
     await answer_query(query)
-    await show_request(context, desk, request, who, chat_id_of(update))
+    await show_request(context, desk, request, lead.who, chat_id_of(update))
 
 
 async def show_request(

@@ -102,19 +102,25 @@ class Conversations:
             owed_at=now + OWED_GRACE,
             owed_mark=mark,
         )
-        write = None if who is None or state is None else self.transcript(stored, who, entries)
+        write = None
+        if who is not None and state is not None:
+            write = await self.transcript(stored, who, entries)
         return await services.store.save(
             stored, expected_version=old.version if old else None, transcript=write
         )
 
-    def transcript(
+    async def transcript(
         self, stored: StoredConversation, who: str, entries: tuple[Entry, ...]
     ) -> TranscriptWrite:
         """The transcript's header as the conversation now stands, plus what just happened (and,
-        at an urgent outcome, when leads are to be alerted: in the same transaction)."""
-        node = self.services.dialogue.node_or_none(stored.step)
+        at an urgent outcome, when the leads of `who`'s organisation are to be alerted: in the
+        same transaction)."""
+        services = self.services
+        node = services.dialogue.node_or_none(stored.step)
         outcome = stored.step if isinstance(node, Outcome) else None
-        now = self.services.now()
+        now = services.now()
+        urgent = outcome in services.config.urgent_anywhere
+        organisation = await services.store.organisation_of(who) if urgent else None
         return TranscriptWrite(
             conversation_id=stored.conversation_id,
             practitioner=who,
@@ -125,5 +131,5 @@ class Conversations:
             outcome=outcome,
             rules=node.rules if isinstance(node, Outcome) else (),
             steps=entries,
-            alert_at=self.services.config.alert_due(outcome, now),
+            alert_at=self.services.config.alert_due(outcome, now, organisation),
         )

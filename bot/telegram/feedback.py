@@ -11,7 +11,7 @@ from telegram import ForceReply, Message, Update
 from bot import render, words
 from bot.alerts import COMMENT_LIMIT, HELPED
 from bot.anonymise import redact
-from bot.telegram.leads import LeadDesk, lead_only
+from bot.telegram.leads import Acting, LeadDesk, lead_only
 from bot.telegram.messaging import Context, Handler, answer_query, chat_id_of, send
 from bot.telegram.outcome import OutcomeParts
 from bot.telegram.services import Services
@@ -72,12 +72,12 @@ class Feedback:
 
 
 @lead_only("feedback")
-async def on_feedback(desk: LeadDesk, update: Update, context: Context, who: str) -> None:
+async def on_feedback(desk: LeadDesk, update: Update, context: Context, lead: Acting) -> None:
     """/feedback [PERIOD]: per outcome, whether decisions helped, and the newest comments."""
-    filters = desk.period_filters(context, words.FEEDBACK_USAGE)
+    filters = desk.period_filters(context, words.FEEDBACK_USAGE, lead)
     services = desk.services
     sums = await services.store.feedback_sums(filters)
     described = filters.describe(services.config.zone)
-    await desk.audit(who, "feedback", described)
+    await desk.audit(lead.who, "feedback", described)
     heading = words.FEEDBACK_HEADING.format(filters=described)
     await send(context, chat_id_of(update), feedback_blocks(sums, services.dialogue, heading))

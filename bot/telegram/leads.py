@@ -1,8 +1,9 @@
 """The lead desk: safeguarding leads review anonymised transcripts in Telegram.
 
-Every command and every button is checked against `config.leads` on every update; anyone else
-gets exactly what an unknown command or a forged button gets, and the attempt is logged (in the
-log, by pseudonym, and in the access log). Every view a lead makes is written to the access log.
+Every command and every button is checked against the configured leads on every update; anyone
+else gets exactly what an unknown command or a forged button gets, and the attempt is logged (in
+the log, by pseudonym, and in the access log). A lead of an organisation sees only its
+transcripts (`Acting`). Every view a lead makes is written to the access log.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -38,6 +39,7 @@ from bot.transcripts.model import (
     Access,
     Filters,
     Note,
+    Transcript,
     clean_note,
     parse_filters,
     parse_id,
@@ -71,26 +73,42 @@ WEEKS: Final = re.compile(r"[0-9]{1,2}")
 """How many weeks /trends may be asked for, before its range is checked."""
 
 
-LeadCommand = Callable[["LeadDesk", Update, Context, str], Coroutine[Any, Any, None]]
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """The lead behind an update: how the access log names them, and what they may see."""
+
+    who: str
+    """ "telegram:<id>", as the access log and notes record a lead."""
+    scope: frozenset[str] | None
+    """The organisations they lead (None: every one, as `Config.scope` says)."""
+
+    def sees(self, organisation: str | None) -> bool:
+        return self.scope is None or organisation in self.scope
+
+    def within(self, filters: Filters) -> Filters:
+        return filters.within(self.scope)
+
+
+LeadCommand = Callable[["LeadDesk", Update, Context, Acting], Coroutine[Any, Any, None]]
 """A desk method that is told who the lead is."""
 DeskMethod = Callable[["LeadDesk", Update, Context], Coroutine[Any, Any, None]]
 """The same, as a handler method (not `messaging.Handler`: it takes the desk first)."""
 
 
 def lead_only(action: str) -> Callable[[LeadCommand], DeskMethod]:
-    """Check the sender against `config.leads` on every update; turn bad arguments into words.
+    """Check the sender against the configured leads on every update; bad arguments become words.
 
     A non-lead gets exactly what an unknown command or a forged button gets, and is logged.
     """
 
     def wrap(command: LeadCommand) -> DeskMethod:
         async def handler(desk: LeadDesk, update: Update, context: Context) -> None:
-            who = desk.lead(update)
-            if who is None:
+            lead = desk.lead(update)
+            if lead is None:
                 await desk.refused(update, context, action)
                 return
             try:
-                await command(desk, update, context, who)
+                await command(desk, update, context, lead)
             except UsageError as exc:
                 if update.callback_query is not None:
                     await answer_query(update.callback_query, words.NOT_THIS_BUTTON)
@@ -112,12 +130,13 @@ class LeadDesk:
 
     # ---- who may -------------------------------------------------------------------------
 
-    def lead(self, update: Update) -> str | None:
-        """ "telegram:<id>" for a configured lead, None for anyone else."""
+    def lead(self, update: Update) -> Acting | None:
+        """The lead sending `update`, None for anyone else."""
         user = update.effective_user
-        if user is None or not self.services.config.is_lead(user.id):
+        config = self.services.config
+        if user is None or not config.is_lead(user.id):
             return None
-        return f"telegram:{user.id}"
+        return Acting(f"telegram:{user.id}", config.scope(user.id))
 
     async def refused(self, update: Update, context: Context, action: str) -> None:
         """A non-lead tried: log it (by pseudonym, never what they sent) and play dumb."""
@@ -139,10 +158,17 @@ class LeadDesk:
     # ---- /transcripts ----------------------------------------------------------------------
 
     @lead_only("list")
-    async def on_transcripts(self, update: Update, context: Context, who: str) -> None:
+    async def on_transcripts(self, update: Update, context: Context, lead: Acting) -> None:
         """/transcripts [FILTER...]: the newest ten, with buttons to page and filter."""
-        zone = self.services.config.zone
-        parsed = parse_filters(list(context.args or []), self.services.now(), zone, self.outcomes)
+        config = self.services.config
+        ids = [o.id for o in config.organisations]
+        parsed = parse_filters(
+            list(context.args or []),
+            self.services.now(),
+            config.zone,
+            self.outcomes,
+            organisations=ids,
+        )
         filters = parsed.filters
         view = ListView(
             outcome=self.outcomes.index(filters.outcome) + 1 if filters.outcome else 0,
@@ -150,14 +176,17 @@ class LeadDesk:
             tag=TAG_IDS.index(filters.tag) + 1 if filters.tag else 0,
             period=parsed.period.strip().lower() or "all",
             practitioner=filters.practitioner or "",
+            organisation=ids.index(filters.organisation) + 1 if filters.organisation else 0,
         )
-        blocks, markup = await self.list_page(view, who)
+        blocks, markup = await self.list_page(view, lead)
         await send(context, chat_id_of(update), blocks, markup)
 
     def filters_of(self, view: ListView) -> Filters:
         since, until = parse_period(view.period, self.services.now(), self.services.config.zone)
         on = [bool(view.flags & (1 << i)) for i in range(len(FLAGS))]
         known = 0 < view.outcome <= len(self.outcomes)
+        organisations = self.services.config.organisations
+        chosen = 0 < view.organisation <= len(organisations)
         return Filters(
             outcome=self.outcomes[view.outcome - 1] if known else None,
             since=since,
@@ -167,15 +196,16 @@ class LeadDesk:
             unfinished=on[2],
             practitioner=view.practitioner or None,
             tag=TAG_IDS[view.tag - 1] if 0 < view.tag <= len(TAG_IDS) else None,
+            organisation=organisations[view.organisation - 1].id if chosen else None,
         )
 
     async def list_page(
-        self, view: ListView, who: str
+        self, view: ListView, lead: Acting
     ) -> tuple[list[render.Block], InlineKeyboardMarkup]:
-        filters = self.filters_of(view)
+        filters = lead.within(self.filters_of(view))
         zone, dialogue = self.services.config.zone, self.services.dialogue
         page = await self.services.store.list_transcripts(filters, offset=view.offset, limit=PAGE)
-        await self.audit(who, "list", f"{filters.describe(zone)}; from {view.offset + 1}")
+        await self.audit(lead.who, "list", f"{filters.describe(zone)}; from {view.offset + 1}")
         blocks: list[render.Block] = [
             render.Heading(words.LIST_HEADING.format(filters=filters.describe(zone)))
         ]
@@ -255,7 +285,7 @@ class LeadDesk:
     # ---- /transcript ID --------------------------------------------------------------------
 
     @lead_only("show")
-    async def on_transcript(self, update: Update, context: Context, who: str) -> None:
+    async def on_transcript(self, update: Update, context: Context, lead: Acting) -> None:
         """/transcript ID, or a tap on /tID in a list."""
         message = update.effective_message
         shortcut = SHORTCUT.match(message.text or "") if message else None
@@ -263,8 +293,7 @@ class LeadDesk:
         if len(args) != 1:
             raise UsageError(words.TRANSCRIPT_USAGE)
         number = parse_id(args[0])
-        found = await self.services.store.get_transcript(number)
-        await self.audit(who, f"show {number}", "" if found else "not found")
+        found = await self.visible(lead, number, f"show {number}")
         if found is None:
             raise UsageError(words.TRANSCRIPT_GONE.format(number=number))
         zone = self.services.config.zone
@@ -278,58 +307,89 @@ class LeadDesk:
     # ---- tags and notes --------------------------------------------------------------------
 
     @lead_only("tag")
-    async def on_tag(self, update: Update, context: Context, who: str) -> None:
+    async def on_tag(self, update: Update, context: Context, lead: Acting) -> None:
         """/tag ID TAG [off]"""
         args = list(context.args or [])
         if len(args) not in (2, 3) or args[1] not in TAGS or args[2:] not in ([], ["off"]):
             raise UsageError(words.TAG_USAGE.format(tags=", ".join(TAG_IDS)))
         number, tag, on = parse_id(args[0]), args[1], len(args) == 2
-        await self.set_tag(who, number, tag, on)
+        await self.set_tag(lead, number, tag, on)
         said = words.TAGGED if on else words.UNTAGGED
         await say(context, chat_id_of(update), said.format(number=number, label=TAGS[tag]))
 
-    async def set_tag(self, who: str, number: int, tag: str, on: bool) -> None:
+    async def set_tag(self, lead: Acting, number: int, tag: str, on: bool) -> None:
+        action = f"tag {number} {tag}{'' if on else ' off'}"
+        if await self.visible(lead, number, action, audit=False) is None:
+            raise UsageError(words.NO_SUCH_TRANSCRIPT.format(number=number))
         done = await self.services.store.set_tag(number, tag, on)
-        await self.audit(who, f"tag {number} {tag}{'' if on else ' off'}")
+        await self.audit(lead.who, action)
         if not done:
             raise UsageError(words.NO_SUCH_TRANSCRIPT.format(number=number))
 
+    async def visible(
+        self, lead: Acting, number: int, action: str, *, audit: bool = True
+    ) -> Transcript | None:
+        """Transcript `number` if it is there and `lead` may see it. One of another
+        organisation is answered as one that is not there, and logged as refused."""
+        found = await self.services.store.get_transcript(number)
+        if found is not None and not lead.sees(found.organisation):
+            log.warning("a lead (%s) asked for a transcript of another organisation", lead.who)
+            await self.services.store.log_access(
+                Access(
+                    self.services.now(),
+                    lead.who,
+                    "telegram",
+                    action,
+                    "another organisation",
+                    allowed=False,
+                )
+            )
+            return None
+        if audit:
+            await self.audit(lead.who, action, "" if found else "not found")
+        return found
+
     @lead_only("note")
-    async def on_note(self, update: Update, context: Context, who: str) -> None:
+    async def on_note(self, update: Update, context: Context, lead: Acting) -> None:
         """/note ID TEXT: identifying details are removed before the note is stored."""
         args = list(context.args or [])
         if len(args) < 2:
             raise UsageError(words.NOTE_USAGE)
         number, cleaned = parse_id(args[0]), clean_note(" ".join(args[1:]))
+        if await self.visible(lead, number, f"note {number}", audit=False) is None:
+            raise UsageError(words.NO_SUCH_TRANSCRIPT.format(number=number))
         done = await self.services.store.add_note(
-            number, Note(self.services.now(), who, cleaned.text)
+            number, Note(self.services.now(), lead.who, cleaned.text)
         )
-        await self.audit(who, f"note {number}")
+        await self.audit(lead.who, f"note {number}")
         if not done:
             raise UsageError(words.NO_SUCH_TRANSCRIPT.format(number=number))
         notice = f" {render.note_redaction_notice(cleaned.kinds)}" if cleaned.kinds else ""
         added = words.NOTE_ADDED.format(number=number)
         await say(context, chat_id_of(update), f"{added}{notice}")
 
-    def period_filters(self, context: Context, usage: str) -> Filters:
-        """The one optional PERIOD a lead gave (default `DEFAULT_PERIOD`), or `usage` said."""
+    def period_filters(self, context: Context, usage: str, lead: Acting) -> Filters:
+        """The one optional PERIOD a lead gave (default `DEFAULT_PERIOD`), or `usage` said;
+        within what the lead may see."""
         args = list(context.args or [])
         if len(args) > 1:
             raise UsageError(usage)
         period = args[0] if args else DEFAULT_PERIOD
         since, until = parse_period(period, self.services.now(), self.services.config.zone)
-        return Filters(since=since, until=until)
+        return lead.within(Filters(since=since, until=until))
 
     # ---- /stats ----------------------------------------------------------------------------
 
     @lead_only("stats")
-    async def on_stats(self, update: Update, context: Context, who: str) -> None:
+    async def on_stats(self, update: Update, context: Context, lead: Acting) -> None:
         """/stats [PERIOD]: the numbers as text, and a chart."""
-        filters = self.period_filters(context, words.STATS_USAGE)
+        filters = self.period_filters(context, words.STATS_USAGE, lead)
         zone = self.services.config.zone
         stats = await self.stats(filters)
-        quiz_stats = await self.services.store.quiz_stats(since=filters.since, until=filters.until)
-        await self.audit(who, "stats", filters.describe(zone))
+        quiz_stats = await self.services.store.quiz_stats(
+            since=filters.since, until=filters.until, scope=lead.scope
+        )
+        await self.audit(lead.who, "stats", filters.describe(zone))
         chat_id = chat_id_of(update)
         blocks = [
             *stats_blocks(stats, words.STATS_HEADING.format(filters=filters.describe(zone))),
@@ -358,7 +418,7 @@ class LeadDesk:
     # ---- /trends ---------------------------------------------------------------------------
 
     @lead_only("trends")
-    async def on_trends(self, update: Update, context: Context, who: str) -> None:
+    async def on_trends(self, update: Update, context: Context, lead: Acting) -> None:
         """/trends [WEEKS]: "not sure" by question and outcomes, week by week (one query a
         week: a lead's occasional look, not a hot path)."""
         args = list(context.args or [])
@@ -367,26 +427,28 @@ class LeadDesk:
             raise UsageError(words.TRENDS_USAGE.format(most=MOST_WEEKS))
         zone = self.services.config.zone
         found = weeks(self.services.now(), zone, int(count))
-        trends = compute_trends([(week, await self.stats(week.filters())) for week in found], zone)
-        await self.audit(who, "trends", span(trends))
+        trends = compute_trends(
+            [(week, await self.stats(lead.within(week.filters()))) for week in found], zone
+        )
+        await self.audit(lead.who, "trends", span(trends))
         await send(context, chat_id_of(update), trends_blocks(trends))
 
     # ---- /practitioners --------------------------------------------------------------------
 
     @lead_only("practitioners")
-    async def on_practitioners(self, update: Update, context: Context, who: str) -> None:
+    async def on_practitioners(self, update: Update, context: Context, lead: Acting) -> None:
         """/practitioners [PERIOD]: pseudonyms ranked by urgent outcomes and "not sure"."""
-        filters = self.period_filters(context, words.PRACTITIONERS_USAGE)
+        filters = self.period_filters(context, words.PRACTITIONERS_USAGE, lead)
         config = self.services.config
-        rows = await self.services.store.practitioners(filters, config.urgent_outcomes)
-        await self.audit(who, "practitioners", filters.describe(config.zone))
+        rows = await self.services.store.practitioners(filters, sorted(config.urgent_anywhere))
+        await self.audit(lead.who, "practitioners", filters.describe(config.zone))
         heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
         await send(context, chat_id_of(update), practitioner_blocks(rows, config.zone, heading))
 
     # ---- buttons ---------------------------------------------------------------------------
 
     @lead_only("button")
-    async def on_press(self, update: Update, context: Context, who: str) -> None:
+    async def on_press(self, update: Update, context: Context, lead: Acting) -> None:
         """List pages and filters (L:...), tag toggles (T:...)."""
         query = update.callback_query
         assert query is not None
@@ -395,12 +457,12 @@ class LeadDesk:
             await answer_query(query)  # a menu over the same page: nothing new is looked at
             await set_keyboard(query, self.menu_keyboard(view))
         elif view is not None and view.outcome <= len(self.outcomes):
-            blocks, markup = await self.list_page(view, who)
+            blocks, markup = await self.list_page(view, lead)
             await answer_query(query)
             await show_page(query.message, blocks, markup)
         elif (tagging := TagPress.decode(query.data)) and tagging.tag < len(TAG_IDS):
             number, wanted, on = parse_id(tagging.transcript), TAG_IDS[tagging.tag], tagging.on
-            await self.set_tag(who, number, wanted, on)
+            await self.set_tag(lead, number, wanted, on)
             popup = words.TAG_POPUP if on else words.UNTAG_POPUP
             await answer_query(query, popup.format(label=TAGS[wanted]))
             found = await self.services.store.get_transcript(number)

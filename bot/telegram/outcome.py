@@ -54,7 +54,7 @@ class OutcomeParts:
 
         buttons = [button(words.PART_BUTTONS[name], name) for name in outcome.PARTS]
         rows = [buttons[i : i + PARTS_PER_ROW] for i in range(0, len(buttons), PARTS_PER_ROW)]
-        if services.config.leads:
+        if services.config.lead_ids:
             rows.append([button(words.ASK_LEAD_BUTTON, "ask")])
         rows.append([button(words.HELPED_BUTTONS[said], said) for said in HELPED])
         return rows
@@ -104,7 +104,8 @@ class OutcomeParts:
             return
         await answer_query(query)
         services = self.services
-        contacts = services.config.contacts
+        organisation = await services.store.organisation_of(services.practitioner(update))
+        contacts = services.config.contacts_for(organisation)
         dialogue = services.dialogue
         blocks = outcome.part(part, services.library, dialogue, state, contacts, press.day)
         await send(context, chat_id, blocks)

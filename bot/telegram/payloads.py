@@ -8,7 +8,8 @@ with `words.NOT_THIS_BUTTON`. Each format has its own first letters, and `PATTER
                                  stop at a Not-sure note; tied to one turn of one
                                  conversation, so an old button is stale
     F:y|n:MINUTE                 /forget's confirmation, valid for FORGET_WITHIN_MINUTES
-    L:OFFSET:OUTCOME:FLAGS:TAG:PERIOD:PSEUDONYM   a lead's transcript list page and filters
+    L:OFFSET:OUTCOME:FLAGS:TAG:PERIOD:PSEUDONYM[:gORG][:MENU]   a lead's transcript list page
+                                 and filters
     T:ID:TAG:ON                  a lead's tag button on one transcript
     R:ID                         a lead opening request ID to get in touch (checked: leads only)
     qm, cm, qs:ID, cs:ID         the quiz and case menus, and opening one
@@ -21,6 +22,7 @@ with `words.NOT_THIS_BUTTON`. Each format has its own first letters, and `PATTER
                                  and saying whether it helped
     W:ID:SIGNATURE               withdraw request ID, signed for this chat only (it must work
                                  whatever the content has become since)
+    G:ORGANISATION               join a listed organisation from /org (checked against config)
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ PATTERNS: Final = {
     "contact": rf"^({PART_PREFIX}[gkz]:|{WITHDRAW_PREFIX})",
     "requests": r"^R:",
     "feedback": rf"^{PART_PREFIX}[123]:",
+    "organisations": r"^G:",
 }
 """The first letters of each feature's payloads, for routing presses (every handler has one)."""
 
@@ -129,7 +132,7 @@ class Forget:
 
 _LIST = re.compile(
     r"^L:(\d{1,7}):(\d{1,2}):([0-7]):([0-3]):([0-9a-z.-]{1,22}):((?:p-[0-9a-f]{12})?)"
-    r"(?::([ot]))?$"
+    r"(?::g(\d{1,3}))?(?::([ot]))?$"
 )
 _TAG = re.compile(r"^T:(\d{1,10}):(\d):([01])$")
 
@@ -149,12 +152,15 @@ class ListView:
     practitioner: str = ""
     menu: str = ""
     """"": the list's own buttons; "o" or "t": a menu to choose the outcome or the tag from."""
+    organisation: int = 0
+    """0: any the lead sees; n: config's n-th organisation (org=ID typed with /transcripts)."""
 
     def encode(self) -> str:
+        organisation = f":g{self.organisation}" if self.organisation else ""
         menu = f":{self.menu}" if self.menu else ""
         return _fits(
             f"L:{self.offset}:{self.outcome}:{self.flags}:{self.tag}:{self.period}:"
-            f"{self.practitioner}{menu}"
+            f"{self.practitioner}{organisation}{menu}"
         )
 
     @staticmethod
@@ -163,7 +169,10 @@ class ListView:
         if match is None:
             return None
         offset, outcome, flags, tag = (int(group) for group in match.group(1, 2, 3, 4))
-        return ListView(offset, outcome, flags, tag, match[5], match[6], match[7] or "")
+        organisation = int(match[7] or 0)
+        return ListView(
+            offset, outcome, flags, tag, match[5], match[6], match[8] or "", organisation
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +209,24 @@ class OpenRequest:
     def decode(data: str | None) -> OpenRequest | None:
         match = _OPEN.match(data or "")
         return None if match is None else OpenRequest(int(match[1]))
+
+
+_CHOOSE = re.compile(r"^G:([a-z0-9][a-z0-9-]{0,39})$")
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseOrganisation:
+    """A practitioner chooses `organisation` from /org's list (only a listed one is taken)."""
+
+    organisation: str
+
+    def encode(self) -> str:
+        return _fits(f"G:{self.organisation}")
+
+    @staticmethod
+    def decode(data: str | None) -> ChooseOrganisation | None:
+        match = _CHOOSE.match(data or "")
+        return None if match is None else ChooseOrganisation(match[1])
 
 
 SIGNATURE_CHARS: Final = 8

@@ -63,7 +63,9 @@ class ReferencePages:
         await send(context, chat_id_of(update), render.sources(self.services.library))
 
     async def on_contacts(self, update: Update, context: Context) -> None:
-        contacts = self.services.config.contacts
+        services = self.services
+        organisation = await services.store.organisation_of(services.practitioner(update))
+        contacts = services.config.contacts_for(organisation)
         await send(context, chat_id_of(update), render.contact_blocks(contacts))
 
     async def on_help(self, update: Update, context: Context) -> None:

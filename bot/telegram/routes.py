@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot import words
-from bot.telegram import alerts, contact, feedback
+from bot.telegram import alerts, contact, feedback, organisations
 from bot.telegram.advice import Advice
 from bot.telegram.alerts import AlertSender
 from bot.telegram.contact import ContactRequests
@@ -32,6 +32,7 @@ from bot.telegram.feedback import Feedback
 from bot.telegram.guard import Guard
 from bot.telegram.leads import SHORTCUT, LeadDesk
 from bot.telegram.messaging import Context, Handler, answer_query
+from bot.telegram.organisations import Organisations
 from bot.telegram.outbox import Outbox
 from bot.telegram.outcome import OutcomeParts
 from bot.telegram.payloads import PATTERNS
@@ -59,6 +60,7 @@ class Features:
     alerts: AlertSender
     contact: ContactRequests
     feedback: Feedback
+    organisations: Organisations
 
     @staticmethod
     def build(services: Services) -> Features:
@@ -78,6 +80,7 @@ class Features:
             alerts=AlertSender(services),
             contact=ContactRequests(services, parts),
             feedback=Feedback(services, parts, advice.once(advice.on_text)),
+            organisations=Organisations(services, advice.once(advice.on_start)),
         )
 
 
@@ -93,7 +96,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
     private = filters.ChatType.PRIVATE & ~filters.FORWARDED
     app.add_handler(TypeHandler(Update, f.guard.screen), group=-1)
     commands: dict[str, Handler] = {
-        "start": f.advice.once(f.advice.on_start),
+        "start": f.organisations.on_start,
         "advice": f.advice.once(f.advice.on_advice),
         "restart": f.advice.once(f.advice.on_advice),
         "back": f.advice.once(f.advice.on_back),
@@ -120,6 +123,9 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "note": f.leads.on_note,
         "alerts": functools.partial(alerts.on_alerts, f.leads),
         "feedback": functools.partial(feedback.on_feedback, f.leads),
+        "org": f.organisations.on_org,
+        "invite": functools.partial(organisations.on_invite, f.leads),
+        "orgs": functools.partial(organisations.on_orgs, f.leads),
     }
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler, filters=private))
@@ -133,6 +139,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "contact": f.contact.on_press,
         "requests": functools.partial(contact.on_open, f.leads),
         "feedback": f.feedback.on_press,
+        "organisations": f.organisations.on_press,
     }
     for feature, handler in presses.items():
         app.add_handler(CallbackQueryHandler(handler, pattern=PATTERNS[feature]))

@@ -7,6 +7,7 @@ config may be swapped by a reload (SIGHUP), so both are read through it on every
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from telegram import Update
 
 from bot.config import Config
 from bot.errors import StorageUnavailable
+from bot.organisations import Invites
 from bot.storage import Store
 from bot.transcripts.pseudonym import Pseudonyms
 from states import MAIN_DIALOGUE, Dialogue, Library
@@ -40,6 +42,11 @@ class Services:
     @property
     def dialogue(self) -> Dialogue:
         return self.library[MAIN_DIALOGUE]
+
+    @functools.cached_property
+    def invites(self) -> Invites:
+        """Invite codes, keyed by the same secret as pseudonyms (never stored)."""
+        return Invites(self.pseudonyms.secret)
 
     @property
     def store(self) -> Store:
