@@ -39,6 +39,8 @@ class Alert:
     request_id: int | None = None
     delivered: frozenset[str] = frozenset()
     """The leads (by key) already told: a retry tells only the others."""
+    organisation: str | None = None
+    """Its transcript's organisation: whose leads are told."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class ContactRequest:
     opened_by: str | None = None
     fresh: bool = False
     """Made (or first opened) by the call that returned it, not found as it already was."""
+    organisation: str | None = None
+    """Its transcript's organisation: whose leads may open it."""
 
 
 @dataclass(frozen=True, slots=True)

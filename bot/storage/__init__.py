@@ -4,6 +4,7 @@ one transaction.
 
 One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections, the store),
 `bot.storage.tables` (the schema), `bot.storage.transcripts` (the transcript queries),
+`bot.storage.alerts` and `bot.storage.organisations` (the queries of those features),
 `bot.storage.engines` (how work reaches each database), `bot.storage.keys` (chat ids at rest).
 """
 
@@ -11,6 +12,7 @@ from bot.storage.base import (
     APPLIED_KEPT,
     ConversationStore,
     Mark,
+    OrganisationStore,
     StaleWrite,
     StorageError,
     StorageUnavailable,
@@ -27,6 +29,7 @@ __all__ = [
     "ChatKeys",
     "ConversationStore",
     "Mark",
+    "OrganisationStore",
     "SqlStore",
     "StaleWrite",
     "StorageError",

@@ -64,7 +64,13 @@ def raise_urgent(
 def due(conn: sa.Connection, now: datetime, limit: int) -> list[sa.Row[Any]]:
     """Alerts due at `now`, oldest first: read before any claim, so that an idle look (every
     second, on every replica) never takes SQLite's write lock."""
-    query = sa.select(alerts).where(A.due_at <= now).order_by(A.due_at, A.id).limit(limit)
+    query = (
+        sa.select(alerts, T.organisation)
+        .join_from(alerts, transcripts, T.id == A.transcript_id)
+        .where(A.due_at <= now)
+        .order_by(A.due_at, A.id)
+        .limit(limit)
+    )
     return list(conn.execute(query).all())
 
 
@@ -122,6 +128,7 @@ def _alert(row: sa.Row[Any]) -> Alert:
         outcome=row.outcome,
         request_id=row.request_id,
         delivered=frozenset(row.delivered),
+        organisation=row.organisation,
     )
 
 
@@ -135,7 +142,7 @@ def request(
     the decision's transcript is not kept (or is not theirs). A request already standing for
     this transcript is returned as it is, so a second confirmation asks nobody twice."""
     found = conn.execute(
-        sa.select(T.id, T.outcome)
+        sa.select(T.id, T.outcome, T.organisation)
         .where(T.conversation_id == conversation_id, T.practitioner == practitioner)
         .with_for_update()  # PostgreSQL: one confirmation at a time per decision (SQLite: the
         # write lock); a unique index on standing requests backs it up
@@ -143,7 +150,7 @@ def request(
     if found is None:
         return None
     standing = conn.execute(
-        sa.select(contact_requests)
+        _with_organisation()
         .where(R.transcript_id == found.id, R.withdrawn_at.is_(None))
         .order_by(R.id.desc())
     ).first()
@@ -176,7 +183,9 @@ def request(
             f"transcript {found.id}",
         ),
     )
-    return ContactRequest(made, found.id, practitioner, at, "pending", fresh=True)
+    return ContactRequest(
+        made, found.id, practitioner, at, "pending", fresh=True, organisation=found.organisation
+    )
 
 
 def withdraw(conn: sa.Connection, request_id: int, practitioner: str, at: datetime) -> RequestState:
@@ -205,7 +214,7 @@ def open_request(conn: sa.Connection, request_id: int, lead: str, at: datetime) 
     """A lead opens a request: logged, and the first opening is kept on it (it can no longer
     be withdrawn). A withdrawn or gone one is returned as such, with no identity."""
     row = conn.execute(
-        sa.select(contact_requests).where(R.id == request_id).with_for_update()
+        _with_organisation().where(R.id == request_id).with_for_update(of=contact_requests)
     ).first()
     state = _state(row)
     detail = "" if state in ("pending", "opened") else state
@@ -230,6 +239,13 @@ def open_request(conn: sa.Connection, request_id: int, lead: str, at: datetime) 
         )
         return _request(row, "opened", opened_by=lead, fresh=True)
     return _request(row)
+
+
+def _with_organisation() -> sa.Select[Any]:
+    """Requests with their transcript's organisation (a request always has its transcript)."""
+    return sa.select(contact_requests, T.organisation).join_from(
+        contact_requests, transcripts, T.id == R.transcript_id
+    )
 
 
 def sealed_identity(conn: sa.Connection, request_id: int) -> str | None:
@@ -259,6 +275,7 @@ def _request(
         state=state or _state(row),
         opened_by=opened_by or row.opened_by,
         fresh=fresh,
+        organisation=row.organisation,
     )
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "APPLIED_KEPT",
     "ConversationStore",
     "Mark",
+    "OrganisationStore",
     "StaleWrite",
     "StorageError",
     "StorageUnavailable",
@@ -201,7 +202,8 @@ class TranscriptStore(Protocol):
         """False if there is no such transcript."""
 
     async def forget_practitioner(self, practitioner: str, *, at: datetime) -> int:
-        """Delete every transcript (and quiz answer) of one practitioner and replace their code
+        """Delete every transcript (and quiz answer, and membership) of one practitioner and
+        replace their code
         in the access log and notes, in one transaction; log, by counts only, that it happened
         `at`. Return how many transcripts went."""
 
@@ -218,8 +220,14 @@ class TranscriptStore(Protocol):
     async def record_quiz_answer(self, answer: QuizAnswer) -> None: ...
 
     async def quiz_stats(
-        self, *, since: datetime | None = None, until: datetime | None = None
-    ) -> QuizStats: ...
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        scope: frozenset[str] | None = None,
+        organisation: str | None = None,
+    ) -> QuizStats:
+        """`scope` and `organisation` confine it as the same `Filters` fields do transcripts."""
 
     async def purge_quiz_answers(self, before: datetime) -> int:
         """Delete quiz answers given before `before`; return how many went."""
@@ -277,6 +285,32 @@ class AlertStore(Protocol):
     async def feedback_sums(self, filters: Filters) -> list[FeedbackSums]: ...
 
 
-class Store(ConversationStore, TranscriptStore, AlertStore, Protocol):
+class OrganisationStore(Protocol):
+    """Which organisation each practitioner (by pseudonym) is in, and each organisation's
+    invitation round; the same `SqlStore`. Safe against concurrent calls from other replicas."""
+
+    async def join_organisation(
+        self, practitioner: str, organisation: str, at: datetime
+    ) -> str | None:
+        """Make `organisation` theirs (from now on: what they wrote before stays where it was);
+        the one they were in before, or None."""
+
+    async def organisation_of(self, practitioner: str) -> str | None: ...
+
+    async def leave_organisation(self, practitioner: str) -> str | None:
+        """Take them out of their organisation; the one they were in, or None."""
+
+    async def members(self) -> dict[str, int]:
+        """How many practitioners each organisation has (none: not there)."""
+
+    async def invite_rounds(self) -> dict[str, int]:
+        """Every stored round; an organisation that is not there is in round 1."""
+
+    async def rotate_invite(self, organisation: str) -> int:
+        """Move the organisation to its next round (the first rotation gives 2) and return it;
+        concurrent rotations each get their own round."""
+
+
+class Store(ConversationStore, TranscriptStore, AlertStore, OrganisationStore, Protocol):
     """What the bot needs of its database: conversation state and transcripts, together (so an
     answer and its transcript entry are saved in one transaction)."""

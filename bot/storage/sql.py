@@ -32,7 +32,7 @@ from sqlalchemy.pool import StaticPool
 
 from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
 from bot.errors import ConfigError, StorageError, UsageError
-from bot.storage import alerts, transcripts
+from bot.storage import alerts, organisations, transcripts
 from bot.storage.base import Mark, StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.engines import SQLITE_THREADS, WRITE, Greenlet, Runner, Threaded
 from bot.storage.files import check_sqlite_file, owner_only
@@ -535,10 +535,16 @@ class SqlStore:
         )
 
     async def quiz_stats(
-        self, *, since: datetime | None = None, until: datetime | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        scope: frozenset[str] | None = None,
+        organisation: str | None = None,
     ) -> QuizStats:
         return await self._runner.read(
-            "compute quiz statistics", lambda conn: transcripts.quiz_stats(conn, since, until)
+            "compute quiz statistics",
+            lambda conn: transcripts.quiz_stats(conn, since, until, scope, organisation),
         )
 
     async def purge_quiz_answers(self, before: datetime) -> int:
@@ -643,6 +649,38 @@ class SqlStore:
     async def feedback_sums(self, filters: Filters) -> list[FeedbackSums]:
         return await self._runner.read(
             "add up feedback", lambda conn: alerts.feedback_sums(conn, filters), bulk=True
+        )
+
+    # ---- organisations (`bot.storage.organisations`) ------------------------------------------
+
+    async def join_organisation(
+        self, practitioner: str, organisation: str, at: datetime
+    ) -> str | None:
+        return await self._runner.write(
+            "join the organisation",
+            lambda conn: organisations.join(conn, practitioner, organisation, at),
+        )
+
+    async def organisation_of(self, practitioner: str) -> str | None:
+        return await self._runner.read(
+            "look up the organisation",
+            lambda conn: organisations.organisation_of(conn, practitioner),
+        )
+
+    async def leave_organisation(self, practitioner: str) -> str | None:
+        return await self._runner.write(
+            "leave the organisation", lambda conn: organisations.leave(conn, practitioner)
+        )
+
+    async def members(self) -> dict[str, int]:
+        return await self._runner.read("count members", organisations.members)
+
+    async def invite_rounds(self) -> dict[str, int]:
+        return await self._runner.read("read invitation rounds", organisations.rounds)
+
+    async def rotate_invite(self, organisation: str) -> int:
+        return await self._runner.write(
+            "rotate the invitation", lambda conn: organisations.rotate(conn, organisation)
         )
 
 

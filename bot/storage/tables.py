@@ -109,10 +109,14 @@ transcripts = sa.Table(
     sa.Column("unsure", sa.Boolean, nullable=False),
     sa.Column("redacted", sa.Boolean, nullable=False),
     sa.Column("last_step", sa.Text, nullable=False),
+    # The practitioner's organisation when the transcript began (`memberships`), kept if they
+    # move: a lead sees what happened in their organisation. NULL: no organisation.
+    sa.Column("organisation", sa.Text, nullable=True),
     # Newest-first pages and keyset iteration; the flags ride along so that a filtered page
     # (or a deep OFFSET) is decided in the index without reading the rows it skips.
     sa.Index(None, "started_at", "id", "outcome", "unsure", "redacted"),
     sa.Index(None, "outcome", "started_at"),
+    sa.Index(None, "organisation", "started_at"),  # a lead's pages, scoped to theirs
     sqlite_autoincrement=True,
 )
 
@@ -175,6 +179,7 @@ quiz_answers = sa.Table(
     sa.Column("statement", sa.Text, nullable=False),
     sa.Column("correct", sa.Boolean, nullable=False),
     sa.Column("at", UTCDateTime, nullable=False, index=True),  # retention and /stats periods
+    sa.Column("organisation", sa.Text, nullable=True),  # as `transcripts.organisation`
     sqlite_autoincrement=True,
 )
 
@@ -259,4 +264,23 @@ feedback = sa.Table(
     sa.Column("comment", sa.Text, nullable=True),
     sa.Column("prompt_message", sa.BigInteger, nullable=True),
     sqlite_autoincrement=True,
+)
+
+# Which organisation (school, team) each practitioner belongs to, by pseudonym: one at a time.
+# Transcripts and quiz answers take it when they are first written.
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("practitioner", sa.Text, primary_key=True),
+    sa.Column("organisation", sa.Text, nullable=False),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+)
+
+# Each organisation's invitation round: rotating it makes the links of earlier rounds stale.
+# An organisation without a row is in round 1.
+invite_rounds = sa.Table(
+    "invite_rounds",
+    metadata,
+    sa.Column("organisation", sa.Text, primary_key=True),
+    sa.Column("round", sa.Integer, nullable=False),
 )

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
+from bot.storage import organisations
 from bot.storage.tables import (
     UTCDateTime,
     access_log,
@@ -113,8 +114,10 @@ class Writer:
             )
             .returning(T.id, T.step_count)
         )
+        # Where the practitioner is now, once: a later move leaves the transcript where it began.
         self._insert = (
             insert_for(dialect)(transcripts)
+            .values(organisation=organisations.current(sa.bindparam("member")))
             .on_conflict_do_nothing(index_elements=[T.conversation_id])
             .returning(T.id, T.step_count)
         )
@@ -147,7 +150,7 @@ class Writer:
         changes = {f"new_{name}": header[name] for name in self._BOUND}
         row = (conn.execute(self._update, changes)).first()
         if row is None:
-            row = (conn.execute(self._insert, header)).first()
+            row = (conn.execute(self._insert, header | {"member": change.practitioner})).first()
         if row is None:  # another replica inserted it since our UPDATE looked: it is there now
             row = (conn.execute(self._update, changes)).one()
         if not change.steps:
@@ -221,8 +224,8 @@ def _delete_where(conn: sa.Connection, conditions: Sequence[sa.ColumnElement[boo
 
 
 def forget(conn: sa.Connection, practitioner: str, at: datetime) -> int:
-    """Delete one practitioner's transcripts and quiz answers, take their code out of what is
-    left, and log the deletion by counts only; return how many transcripts went.
+    """Delete one practitioner's transcripts, quiz answers and membership, take their code out
+    of what is left, and log the deletion by counts only; return how many transcripts went.
 
     In the caller's one transaction, so the access log never names a code whose data is gone.
     """
@@ -230,6 +233,7 @@ def forget(conn: sa.Connection, practitioner: str, at: datetime) -> int:
     answers = conn.execute(
         sa.delete(quiz_answers).where(quiz_answers.c.practitioner == practitioner)
     )
+    organisations.leave(conn, practitioner)
     _scrub(conn, practitioner)
     detail = FORGET_DETAIL.format(
         transcripts=_counted(gone, "transcript"),
@@ -267,16 +271,19 @@ def purge_quiz_answers(conn: sa.Connection, before: datetime) -> int:
 
 
 def log_access(conn: sa.Connection, access: Access) -> None:
-    _insert_fields(conn, access_log, access)
+    _insert_fields(conn, sa.insert(access_log), access)
 
 
 def record_quiz_answer(conn: sa.Connection, answer: QuizAnswer) -> None:
-    _insert_fields(conn, quiz_answers, answer)
+    """The answer, in the organisation its practitioner is in now (as a transcript)."""
+    organisation = organisations.current(answer.practitioner)
+    _insert_fields(conn, sa.insert(quiz_answers).values(organisation=organisation), answer)
 
 
-def _insert_fields(conn: sa.Connection, table: sa.Table, record: Any) -> None:
-    """Insert a dataclass whose fields are the table's columns (all but its id)."""
-    conn.execute(sa.insert(table), {f.name: getattr(record, f.name) for f in fields(record)})
+def _insert_fields(conn: sa.Connection, insert: sa.Insert, record: Any) -> None:
+    """Insert a dataclass whose fields are the table's columns (all but its id and any the
+    statement sets itself)."""
+    conn.execute(insert, {f.name: getattr(record, f.name) for f in fields(record)})
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -304,7 +311,19 @@ def matching(filters: Filters) -> list[sa.ColumnElement[bool]]:
     if filters.tag:
         tags = transcript_tags.c
         conditions.append(T.id.in_(sa.select(tags.transcript_id).where(tags.tag == filters.tag)))
+    conditions += _within(T.organisation, filters.organisation, filters.scope)
     return conditions
+
+
+def _within(
+    column: sa.ColumnElement[str | None], organisation: str | None, scope: frozenset[str] | None
+) -> list[sa.ColumnElement[bool]]:
+    """Rows of `organisation` (if chosen) and in `scope` (None: anywhere, or nowhere; empty:
+    none at all)."""
+    return [
+        *([] if organisation is None else [column == organisation]),
+        *([] if scope is None else [column.in_(sorted(scope))]),
+    ]
 
 
 def count(conn: sa.Connection, filters: Filters) -> int:
@@ -324,6 +343,7 @@ def page(conn: sa.Connection, filters: Filters, offset: int, limit: int) -> Page
             T.step_count,
             T.unsure,
             T.redacted,
+            T.organisation,
         )
         .where(*matching(filters))
         .order_by(T.started_at.desc(), T.id.desc())
@@ -343,6 +363,7 @@ def page(conn: sa.Connection, filters: Filters, offset: int, limit: int) -> Page
             unsure=row.unsure,
             redacted=row.redacted,
             tags=tags.get(row.id, frozenset()),
+            organisation=row.organisation,
         )
         for row in rows
     ]
@@ -401,6 +422,7 @@ def _whole(conn: sa.Connection, query: sa.Select[Any]) -> list[Transcript]:
             steps=tuple(steps.get(row.id, ())),
             tags=tags.get(row.id, frozenset()),
             notes=tuple(notes.get(row.id, ())),
+            organisation=row.organisation,
         )
         for row in rows
     ]
@@ -511,9 +533,15 @@ def _between(
     ]
 
 
-def quiz_stats(conn: sa.Connection, since: datetime | None, until: datetime | None) -> QuizStats:
+def quiz_stats(
+    conn: sa.Connection,
+    since: datetime | None,
+    until: datetime | None,
+    scope: frozenset[str] | None,
+    organisation: str | None,
+) -> QuizStats:
     q = quiz_answers.c
-    conditions = _between(q.at, since, until)
+    conditions = _between(q.at, since, until) + _within(q.organisation, organisation, scope)
     takers = sa.select(q.quiz, sa.func.count(q.practitioner.distinct())).where(*conditions)
     per_statement = sa.select(
         q.quiz, q.statement, sa.func.count(), sa.func.count().filter(q.correct.is_(False))

@@ -9,7 +9,8 @@ module is plain data shared by storage, the Telegram lead desk, the CLI and the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
@@ -91,6 +92,8 @@ class Summary:
     unsure: bool
     redacted: bool
     tags: frozenset[str] = frozenset()
+    organisation: str | None = None
+    """Where the practitioner was when it began (None: no organisation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,8 @@ class Transcript:
     steps: tuple[Entry, ...]
     tags: frozenset[str] = frozenset()
     notes: tuple[Note, ...] = ()
+    organisation: str | None = None
+    """Where the practitioner was when it began (None: no organisation)."""
 
     @property
     def unsure(self) -> bool:
@@ -163,6 +168,15 @@ class Filters:
     tag: str | None = None
     changed_before: datetime | None = None
     """Only those whose last activity was before this (what retention purges)."""
+    organisation: str | None = None
+    """Only those of this organisation (chosen with a filter word)."""
+    scope: frozenset[str] | None = None
+    """The organisations a lead may see (None: everything, also transcripts of none). Not a
+    choice, so `describe` leaves it out: a heading says what was asked for."""
+
+    def within(self, scope: frozenset[str] | None) -> Filters:
+        """These filters confined to `scope` (None: left as they are)."""
+        return self if scope is None else replace(self, scope=scope)
 
     def describe(self, zone: tzinfo = UTC) -> str:
         """The filters in words, for headings ("all transcripts" when none); days in `zone`."""
@@ -185,6 +199,8 @@ class Filters:
             parts.append(f"practitioner {self.practitioner}")
         if self.tag:
             parts.append(f"tagged {TAGS.get(self.tag, self.tag)}")
+        if self.organisation:
+            parts.append(f"organisation {self.organisation}")
         return ", ".join(parts) if parts else "all transcripts"
 
 
@@ -360,9 +376,15 @@ class FilterWords:
 
 
 def parse_filters(
-    words: list[str], now: datetime, zone: ZoneInfo, outcomes: tuple[str, ...]
+    words: list[str],
+    now: datetime,
+    zone: ZoneInfo,
+    outcomes: tuple[str, ...],
+    *,
+    organisations: Sequence[str] = (),
 ) -> FilterWords:
-    """Filters from words a lead typed, in Telegram or on the command line."""
+    """Filters from words a lead typed, in Telegram or on the command line; `organisations`:
+    the configured organisation ids `org=` may name."""
     values: dict[str, object] = {}
     period = "all"
     for word in words:
@@ -387,9 +409,19 @@ def parse_filters(
             raise UsageError(
                 f"'{value[:20]}' is not a practitioner code: they look like p-3f9a0c2e71b4."
             )
+        elif key == "org" and value in organisations:
+            values["organisation"] = value
+        elif key == "org":
+            raise UsageError(_no_organisation(value, organisations))
         else:
             raise UsageError(
                 f"I don't understand '{word}'. Filters: outcome=ID, period=P, tag=T, "
-                "practitioner=P, unsure, redacted, unfinished."
+                "practitioner=P, org=ID, unsure, redacted, unfinished."
             )
     return FilterWords(Filters(**values), period)  # type: ignore[arg-type]
+
+
+def _no_organisation(value: str, organisations: Sequence[str]) -> str:
+    if not organisations:
+        return "This deployment has no organisations."
+    return f"There is no organisation '{value[:40]}'. Organisations: {', '.join(organisations)}."
