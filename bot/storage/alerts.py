@@ -210,14 +210,23 @@ def withdraw(conn: sa.Connection, request_id: int, practitioner: str, at: dateti
     return "withdrawn"
 
 
-def open_request(conn: sa.Connection, request_id: int, lead: str, at: datetime) -> ContactRequest:
+def open_request(
+    conn: sa.Connection,
+    request_id: int,
+    lead: str,
+    at: datetime,
+    scope: frozenset[str] | None = None,
+) -> ContactRequest:
     """A lead opens a request: logged, and the first opening is kept on it (it can no longer
-    be withdrawn). A withdrawn or gone one is returned as such, with no identity."""
+    be withdrawn). A withdrawn or gone one is returned as such, with no identity; so is one of
+    an organisation outside the lead's `scope` (logged as refused)."""
     row = conn.execute(
         _with_organisation().where(R.id == request_id).with_for_update(of=contact_requests)
     ).first()
-    state = _state(row)
-    detail = "" if state in ("pending", "opened") else state
+    elsewhere = row is not None and scope is not None and row.organisation not in scope
+    state = "gone" if elsewhere else _state(row)
+    detail: str = "another organisation" if elsewhere else ""
+    detail = detail or ("" if state in ("pending", "opened") else state)
     log_access(
         conn,
         Access(
@@ -229,7 +238,7 @@ def open_request(conn: sa.Connection, request_id: int, lead: str, at: datetime) 
             allowed=state in ("pending", "opened"),
         ),
     )
-    if row is None:
+    if row is None or elsewhere:
         return ContactRequest(request_id, 0, "", at, "gone")
     if state == "pending":
         conn.execute(

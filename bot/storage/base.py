@@ -264,8 +264,11 @@ class AlertStore(Protocol):
         """Withdraw `practitioner`'s own request unless a lead opened it (its identity deleted);
         where it stands afterwards."""
 
-    async def open_request(self, request_id: int, lead: str, at: datetime) -> ContactRequest:
-        """A lead opens a request (logged either way); with the identity if it stands."""
+    async def open_request(
+        self, request_id: int, lead: str, at: datetime, scope: frozenset[str] | None = None
+    ) -> ContactRequest:
+        """A lead opens a request (logged either way); with the identity if it stands and its
+        organisation is within `scope` (None: any); else as gone."""
 
     async def give_feedback(
         self,

@@ -608,9 +608,11 @@ class SqlStore:
             lambda conn: alerts.withdraw(conn, request_id, practitioner, at),
         )
 
-    async def open_request(self, request_id: int, lead: str, at: datetime) -> ContactRequest:
+    async def open_request(
+        self, request_id: int, lead: str, at: datetime, scope: frozenset[str] | None = None
+    ) -> ContactRequest:
         def work(conn: sa.Connection) -> ContactRequest:
-            opened = alerts.open_request(conn, request_id, lead, at)
+            opened = alerts.open_request(conn, request_id, lead, at, scope)
             sealed = alerts.sealed_identity(conn, request_id) if opened.state == "opened" else None
             return opened if sealed is None else replace(opened, identity=self._identity(sealed))
 

@@ -51,8 +51,10 @@ async def joined(harness: Harness, name: str, code: str) -> tuple[Practitioner, 
     return user, [r["text"] for r in replies]
 
 
-async def refer_now(user: Practitioner) -> None:
-    await user.send("/advice")
+async def refer_now(user: Practitioner, *, started: bool = False) -> None:
+    """Reach the urgent outcome (`started`: the first question is showing, as after /start)."""
+    if not started:
+        await user.send("/advice")
     await user.press("Yes")  # immediate danger: refer now
 
 
@@ -116,7 +118,7 @@ async def test_unknown_and_withdrawn_codes_are_refused_clearly_and_logged(
 async def test_alerts_go_to_the_practitioners_organisation_only(harness: Harness) -> None:
     ann, bo, pat = await partnership(harness)
     sam, _ = await joined(harness, "Sam", await invite_code(ann))
-    await refer_now(sam)
+    await refer_now(sam, started=True)
     await send_alerts(harness)
     assert len(alerts_to(harness, ann)) == 1
     assert alerts_to(harness, bo) == [] and alerts_to(harness, pat) == []
@@ -131,7 +133,7 @@ async def test_a_lead_sees_only_their_organisation_and_the_partnership_sees_all(
 ) -> None:
     ann, bo, pat = await partnership(harness)
     sam, _ = await joined(harness, "Sam", await invite_code(ann))
-    await refer_now(sam)
+    await refer_now(sam, started=True)
     page = await harness.services.store.list_transcripts(Filters(), offset=0, limit=5)
     (number,) = [s.id for s in page.items]
     assert f"/t{number}" in (await ann.send("/transcripts"))[0]["text"]
@@ -144,12 +146,12 @@ async def test_a_lead_sees_only_their_organisation_and_the_partnership_sees_all(
     (noted,) = await bo.send(f"/note {number} seen")
     assert noted["text"] == words.NO_SUCH_TRANSCRIPT.format(number=number)
     assert (await harness.services.store.get_transcript(number)).tags == frozenset()
-    assert "Refer" in (await ann.send(f"/transcript {number}"))[0]["text"]
+    assert "Act now" in (await ann.send(f"/transcript {number}"))[0]["text"]
     refused = [a for a in await harness.services.store.accesses() if not a.allowed]
     assert {(a.who, a.detail) for a in refused} == {(f"telegram:{bo.id}", "another organisation")}
     assert len(refused) == 3
-    stats = (await bo.send("/stats"))[0]["text"]
-    assert "No decisions" in stats or " 0 " in stats
+    assert "No conversations were recorded" in (await bo.send("/stats"))[0]["text"]
+    assert "No conversations were recorded" not in (await ann.send("/stats"))[0]["text"]
 
 
 async def test_org_filter_narrows_a_partnership_leads_list_and_keeps_it_across_pages(
@@ -158,14 +160,15 @@ async def test_org_filter_narrows_a_partnership_leads_list_and_keeps_it_across_p
     ann, bo, pat = await partnership(harness)
     sam, _ = await joined(harness, "Sam", await invite_code(ann))
     kim, _ = await joined(harness, "Kim", await invite_code(bo))
-    await refer_now(sam)
-    await refer_now(kim)
+    await refer_now(sam, started=True)
+    await refer_now(kim, started=True)
     (listed,) = await pat.send("/transcripts org=beech")
-    assert "organisation beech" in listed["text"] and listed["text"].count("/t") == 1
+    assert "organisation beech" in listed["text"]
+    assert len(re.findall(r"/t\d+", listed["text"])) == 1
     (wrong,) = await pat.send("/transcripts org=oak")
     assert wrong["text"] == "There is no organisation 'oak'. Organisations: acorn, beech."
     (ann_asks,) = await ann.send("/transcripts org=beech")  # in config, but not hers
-    assert "/t" not in ann_asks["text"]
+    assert re.search(r"/t\d+", ann_asks["text"]) is None
 
 
 async def test_listed_organisations_can_be_chosen_in_org_and_forged_choices_are_refused(
@@ -200,11 +203,11 @@ async def test_a_removed_organisations_members_are_told_and_go_to_the_partnershi
     services.config = services.config.model_copy(update={"organisations": beech_only})
     said = await sam.send("/start")
     assert said[0]["text"] == words.ORG_REMOVED
-    assert (await sam.send("/cancel")) and (await sam.send("/org"))[0]["text"] == words.ORG_REMOVED
-    await refer_now(sam)
+    assert (await sam.send("/org"))[0]["text"] == words.ORG_REMOVED
+    await refer_now(sam, started=True)
     await send_alerts(harness)
     assert len(alerts_to(harness, pat)) == 1 and alerts_to(harness, ann) == []
-    assert "/t" in (await pat.send("/transcripts"))[0]["text"]
+    assert re.search(r"/t\d+", (await pat.send("/transcripts"))[0]["text"])
 
 
 async def test_invite_for_a_lead_of_two_organisations_and_for_non_leads(harness: Harness) -> None:
@@ -227,7 +230,7 @@ async def test_invite_for_a_lead_of_two_organisations_and_for_non_leads(harness:
 async def test_orgs_compares_organisations_for_the_partnership(harness: Harness) -> None:
     ann, bo, pat = await partnership(harness)
     sam, _ = await joined(harness, "Sam", await invite_code(ann))
-    await refer_now(sam)
+    await refer_now(sam, started=True)
     await refer_now(harness.user("Jo"))  # in none
     (compared,) = await pat.send("/orgs")
     text = compared["text"]
@@ -245,3 +248,33 @@ async def test_without_organisations_nothing_changes(harness: Harness) -> None:
     said = await sam.send("/start jAAAAAAAAAAAAAAAAAAAAAA")
     assert words.INVITE_UNKNOWN not in [r["text"] for r in said]
     assert (await sam.send("/org"))[0]["text"] == words.ORGS_NONE
+
+
+async def test_a_request_reaches_its_organisations_lead_and_no_other_can_open_it(
+    harness: Harness,
+) -> None:
+    ann, bo, pat = await partnership(harness)
+    sam, _ = await joined(harness, "Sam", await invite_code(ann))
+    await refer_now(sam, started=True)
+    await sam.press(words.ASK_LEAD_BUTTON)
+    (sent,) = await sam.press(words.ASK_CONFIRM_BUTTON)
+    assert words.ASK_SENT.format(s="") in sent["text"]  # one lead: Ann
+    await send_alerts(harness)
+
+    def requests(lead: Practitioner) -> list[dict[str, object]]:
+        messages = harness.world.bot_messages(lead.id, 0)
+        return [m.payload for m in messages if m.payload["text"].startswith("🙋")]
+
+    (request,) = requests(ann)
+    assert requests(bo) == [] and requests(pat) == []
+    on = (await bo.send("/alerts"))[0]["message_id"]
+    calls = len(harness.world.calls)
+    assert await bo.forge("R:1", on) == []
+    answers = [(c["method"], c["params"].get("text")) for c in harness.bot_calls(calls)]
+    assert answers == [("answerCallbackQuery", words.REQUEST_GONE)]
+    refused = [a for a in await harness.services.store.accesses() if not a.allowed]
+    assert [(a.who, a.action, a.detail) for a in refused] == [
+        (f"telegram:{bo.id}", "open request 1", "another organisation")
+    ]
+    shown = (await ann.press(words.OPEN_REQUEST_BUTTON, request["message_id"]))[-1]
+    assert "Sam" in shown["text"]
