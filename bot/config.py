@@ -261,15 +261,24 @@ class Config(_Section):
             )
         if self.partnership_leads and not self.organisations:
             raise ValueError("partnership_leads needs organisations: without them, use leads")
-        for organisation in self.organisations:
-            if organisation.jurisdiction not in (None, self.jurisdiction):
-                raise ValueError(
-                    f"organisations: {organisation.id}: jurisdiction "
-                    f"{organisation.jurisdiction} differs from the deployment's "
-                    f"({self.jurisdiction}); one deployment gives one nation's advice, so run "
-                    "a deployment per nation"
-                )
         return self
+
+    @property
+    def other_nations(self) -> frozenset[str]:
+        """Jurisdictions of organisations that differ from the deployment's: their content is
+        loaded at start, beside the deployment's."""
+        own = {o.jurisdiction for o in self.organisations if o.jurisdiction is not None}
+        return frozenset(own - {self.jurisdiction})
+
+    def check_nations(self, loaded: Collection[str]) -> None:
+        """On reload: an organisation may not move to a nation whose content was not loaded at
+        start (that needs a restart). `ConfigError` names it."""
+        missing = sorted(self.other_nations - set(loaded))
+        if missing:
+            raise ConfigError(
+                f"organisations: jurisdiction {', '.join(missing)} was not in use at start: "
+                "restart the bot to load its content"
+            )
 
     @property
     def zone(self) -> ZoneInfo:

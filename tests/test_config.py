@@ -261,10 +261,6 @@ def test_organisations_scope_leads_and_route_alerts_and_contacts() -> None:
             "with organisations, list leads under each organisation",
         ),
         ("partnership_leads: [1]", "partnership_leads needs organisations"),
-        (
-            "organisations: [{id: a, name: A, jurisdiction: wales}]",
-            "organisations: a: jurisdiction wales differs from the deployment's (england)",
-        ),
         ("organisations: [{id: a, name: A, leads: [4, 4]}]", "a lead is listed twice"),
     ],
 )
@@ -280,3 +276,19 @@ def test_an_organisations_urgent_outcomes_are_checked_against_the_advice() -> No
     config = partnership()
     with pytest.raises(ConfigError, match="organisations: beech: urgent_outcomes: seek_advice"):
         config.check_outcomes(["refer_now", "share"])
+
+
+def test_other_nations_are_loaded_at_start_and_a_reload_may_not_add_one() -> None:
+    config = Config.model_validate(
+        {
+            "organisations": [
+                {"id": "a", "name": "A", "jurisdiction": "wales"},
+                {"id": "b", "name": "B", "jurisdiction": "england"},
+                {"id": "c", "name": "C"},
+            ]
+        }
+    )
+    assert config.other_nations == {"wales"}
+    config.check_nations(["wales"])
+    with pytest.raises(ConfigError, match="jurisdiction wales was not in use at start"):
+        config.check_nations([])

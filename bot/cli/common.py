@@ -67,6 +67,13 @@ def library_for(args: argparse.Namespace, config: Config) -> Library:
     return library
 
 
+def nations_for(args: argparse.Namespace, config: Config) -> dict[str, Library]:
+    """The content for each other nation an organisation in config is in, by jurisdiction."""
+    edition = getattr(args, "edition", None) or config.edition
+    directory = dialogues_dir(args, config)
+    return {nation: load_library(directory, edition, nation) for nation in config.other_nations}
+
+
 def add_scope_options(parser: argparse.ArgumentParser) -> None:
     """--edition and --jurisdiction: try another edition or nation without editing config."""
     parser.add_argument("--edition", help="edition of the advice (default: config's edition)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import Commands, add_command, library_for
+from bot.cli.common import Commands, add_command, library_for, nations_for
 from bot.config import Config
 
 
@@ -13,7 +13,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bot.telegram.run import run_bot
 
     library = library_for(args, config)
-    return run_bot(config, library, webhook=bool(args.webhook), config_path=args.config)
+    nations = nations_for(args, config)
+    return run_bot(
+        config, library, nations=nations, webhook=bool(args.webhook), config_path=args.config
+    )
 
 
 def add_commands(commands: Commands) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
@@ -28,7 +29,7 @@ from bot.telegram.retention import PURGE_EVERY
 from bot.telegram.routes import Features, register
 from bot.telegram.services import Clock, Services, system_clock
 from bot.transcripts.pseudonym import Pseudonyms
-from states import Library
+from states import MAIN_DIALOGUE, Library
 
 log = logging.getLogger(__name__)
 GET_UPDATES_READ_TIMEOUT = 2.0
@@ -65,6 +66,7 @@ def build_application(
     pseudonyms: Pseudonyms,
     request: BaseRequest | None = None,
     clock: Clock = system_clock,
+    nations: Mapping[str, Library] | None = None,
 ) -> InfoshareApplication:
     """The Application with every handler; `request` swaps the network and `clock` the time
     for tests. The store is opened in `post_init`, inside the event loop the Application runs
@@ -90,7 +92,7 @@ def build_application(
         # wait, so a Bot API that hangs delays SIGTERM by this much at most, not 5 s.
         builder = builder.get_updates_read_timeout(GET_UPDATES_READ_TIMEOUT)
     app = cast(InfoshareApplication, builder.build())
-    app.services = Services(config, library, pseudonyms, clock)
+    app.services = Services(config, library, pseudonyms, clock, dict(nations or {}))
     app.features = Features.build(app.services)
     register(app, app.features)
     assert app.job_queue is not None  # the job-queue extra is a dependency
@@ -154,7 +156,8 @@ def reload_config(services: Services, path: Path) -> bool:
     """
     try:
         fresh = load_config(path)
-        fresh.check_outcomes(services.dialogue.content.outcomes)
+        fresh.check_outcomes(services.home[MAIN_DIALOGUE].content.outcomes)
+        fresh.check_nations(services.nations)
     except ConfigError as exc:
         log.error("config not reloaded, keeping the running one: %s", exc)
         return False

@@ -54,6 +54,7 @@ class Guard:
         if chat is None or chat.type != ChatType.PRIVATE:
             await self.on_not_private(update, context)
             raise ApplicationHandlerStop
+        await self.advice.services.enter(update)
 
     async def on_not_private(self, update: Update, context: Context) -> None:
         """Groups and channels: say once that the bot only works privately, then stay silent."""

@@ -84,6 +84,7 @@ class Outbox:
                 return 0
             if (stored.conversation_id, stored.turn) != (claimed.conversation_id, claimed.turn):
                 return 0
+            await self.services.enter_chat(claimed.chat_id)
             try:
                 await self.advice.show(context, stored)
             except (Forbidden, BadRequest) as exc:  # blocked, or a chat gone: no retry helps

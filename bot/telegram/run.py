@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from telegram import Update
@@ -45,7 +46,12 @@ def _public_url(config: Config) -> str:
 
 
 def run_bot(
-    config: Config, library: Library, *, webhook: bool, config_path: Path | None = None
+    config: Config,
+    library: Library,
+    *,
+    webhook: bool,
+    config_path: Path | None = None,
+    nations: Mapping[str, Library] | None = None,
 ) -> int:
     """Start the bot and block until it is stopped (Ctrl+C or SIGTERM); SIGHUP reloads.
 
@@ -60,7 +66,7 @@ def run_bot(
     logs.configure(config.logging.level, secrets=[token, secret])
     pseudonyms = load_pseudonyms(config.key_file())
     logs.scrub_also(pseudonyms.secret.decode())
-    app = build_application(config, library, token, pseudonyms)
+    app = build_application(config, library, token, pseudonyms, nations=nations)
     app.config_path = config_path
     log.info("starting (%s, storage %s)", "webhook" if webhook else "polling", _scheme(config))
     try:

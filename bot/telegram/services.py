@@ -8,7 +8,8 @@ config may be swapped by a reload (SIGHUP), so both are read through it on every
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -29,19 +30,48 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+_NATION: ContextVar[Library | None] = ContextVar("infoshare_nation", default=None)
+"""The content for the chat being handled when its organisation's nation is not the
+deployment's; set for each update (`Services.enter`) and each owed reply (`enter_chat`)."""
+
+
 @dataclass
 class Services:
     """Config, content, pseudonyms, the clock and the store, shared by every feature."""
 
     config: Config
-    library: Library
+    home: Library
+    """The content for the deployment's jurisdiction."""
     pseudonyms: Pseudonyms
     now: Clock = system_clock
+    nations: Mapping[str, Library] = field(default_factory=dict)
+    """The content for each other jurisdiction an organisation in config has (loaded at start)."""
     _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def library(self) -> Library:
+        """The content for the chat being handled: its organisation's nation's, else home."""
+        return _NATION.get() or self.home
 
     @property
     def dialogue(self) -> Dialogue:
         return self.library[MAIN_DIALOGUE]
+
+    async def enter(self, update: Update) -> None:
+        """Before an update is handled: use its sender's organisation's nation's content.
+        Costs a lookup only in a deployment with organisations in other nations."""
+        if self.nations:
+            user = update.effective_user
+            await self.enter_chat(user.id if user is not None else 0)
+
+    async def enter_chat(self, user_id: int) -> None:
+        """The same for a private chat (whose id is its user's) outside an update."""
+        if not self.nations:
+            return
+        joined = await self.store.organisation_of(self.pseudonyms.of(user_id))
+        organisation = self.config.organisation(joined)
+        nation = organisation.jurisdiction if organisation is not None else None
+        _NATION.set(self.nations.get(nation) if nation is not None else None)
 
     @functools.cached_property
     def invites(self) -> Invites:

@@ -27,7 +27,7 @@ from bot.telegram.payloads import CASE_MENU, QUIZ_MENU, CasePress, QuizPress, Se
 from bot.telegram.reference import TOPIC_COMMANDS
 from bot.telegram.services import Services
 from bot.transcripts.model import QuizAnswer
-from states import Case, Dialogue, Quiz
+from states import Case, Dialogue, Library, Quiz
 
 REMEMBERED_PRESSES: Final = 4096
 """Answered messages remembered, to ignore a double tap (a restart forgets them: harmless)."""
@@ -38,11 +38,15 @@ class TrainingDesk:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.library = services.library
         self.seal = Seal(services.pseudonyms.secret)
         self.topic_commands = {topic: command for command, topic in TOPIC_COMMANDS.items()}
         self._answered: OrderedDict[tuple[int, int], None] = OrderedDict()
-        self._picture: bytes | None = None
+        self._pictures: dict[str, bytes] = {}
+
+    @property
+    def library(self) -> Library:
+        """The content for the chat being handled (its organisation's nation's)."""
+        return self.services.library
 
     # ---- commands ----------------------------------------------------------------------------
 
@@ -74,10 +78,13 @@ class TrainingDesk:
         await context.bot.send_photo(chat_id_of(update), picture, caption=words.FLOWCHART_CAPTION)
 
     async def picture(self) -> bytes:
-        """The advice flowchart as PNG, drawn once, outside the event loop (it takes CPU)."""
-        if self._picture is None:
-            self._picture = await asyncio.to_thread(diagram.render, self.services.dialogue, "png")
-        return self._picture
+        """The advice flowchart as PNG, drawn once a nation, outside the event loop (it takes
+        CPU)."""
+        nation = self.library.scope.jurisdiction
+        if nation not in self._pictures:
+            drawn = await asyncio.to_thread(diagram.render, self.services.dialogue, "png")
+            self._pictures[nation] = drawn
+        return self._pictures[nation]
 
     # ---- buttons -----------------------------------------------------------------------------
 

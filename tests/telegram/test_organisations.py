@@ -8,6 +8,7 @@ import re
 
 from bot import words
 from bot.config import Contact, Lead, Organisation
+from bot.content import load_library
 from bot.transcripts.model import Filters
 from tests.support.chat import send_alerts
 from tests.support.offline import Harness, Practitioner
@@ -278,3 +279,24 @@ async def test_a_request_reaches_its_organisations_lead_and_no_other_can_open_it
     ]
     shown = (await ann.press(words.OPEN_REQUEST_BUTTON, request["message_id"]))[-1]
     assert "Sam" in shown["text"]
+
+
+async def test_an_organisation_in_another_nation_gets_that_nations_advice(
+    harness: Harness,
+) -> None:
+    ann, _bo, _pat = await partnership(harness)
+    services = harness.services
+    acorn, beech = services.config.organisations
+    welsh = acorn.model_copy(update={"jurisdiction": "wales"})
+    services.config = services.config.model_copy(update={"organisations": (welsh, beech)})
+    edition = services.home.scope.edition
+    services.nations = {"wales": load_library(edition=edition, jurisdiction="wales")}
+    sam, _ = await joined(harness, "Sam", await invite_code(ann))
+    jo = harness.user("Jo")
+    assert "Wales" in (await sam.send("/law"))[0]["text"]
+    assert "England" in (await jo.send("/law"))[0]["text"]
+    assert "Wales" not in (await jo.send("/law"))[0]["text"]
+    await refer_now(sam, started=True)  # a Welsh decision's buttons work in the Welsh content
+    assert words.ASK_LEAD_BUTTON in sam.buttons()
+    (record, *_) = await sam.press(words.PART_BUTTONS["record"])
+    assert "Wales" in record["text"] or "Welsh" in record["text"]
