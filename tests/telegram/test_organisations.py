@@ -166,6 +166,9 @@ async def test_org_filter_narrows_a_partnership_leads_list_and_keeps_it_across_p
     (listed,) = await pat.send("/transcripts org=beech")
     assert "organisation beech" in listed["text"]
     assert len(re.findall(r"/t\d+", listed["text"])) == 1
+    await pat.press(words.PERIOD_BUTTON.format(period="all"))  # the list's buttons keep org=
+    edited = harness.world.bot_messages(pat.id, 0)[-1].payload["text"]
+    assert "organisation beech" in edited and "from" in edited
     (wrong,) = await pat.send("/transcripts org=oak")
     assert wrong["text"] == "There is no organisation 'oak'. Organisations: acorn, beech."
     (ann_asks,) = await ann.send("/transcripts org=beech")  # in config, but not hers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.payloads import ListView, Press, decode
+from bot.telegram.payloads import ChooseOrganisation, ListView, Press, decode
 
 
 @pytest.mark.parametrize(
@@ -44,9 +44,25 @@ def test_anything_else_is_forged(data: str | None) -> None:
 
 def test_a_list_view_carries_its_menu_and_older_buttons_still_open() -> None:
     """A button sent before menus existed (no menu field) still opens its page."""
-    widest = ListView(9_999_990, 11, 7, 3, "2026-10-01..2026-11-15", "p-0123456789ab", "o")
+    widest = ListView(9_999_990, 11, 7, 3, "2026-10-01..2026-11-15", "p-0123456789ab", "o", 999)
     assert len(widest.encode().encode()) <= 64
     assert ListView.decode(widest.encode()) == widest
     assert ListView.decode("L:10:2:1:0:30d:") == ListView(10, 2, 1, 0, "30d", "", "")
-    for forged in ("L:10:2:1:0:30d::x", "L:10:2:1:0:30d::", "L:10:2:1:0:30d::ot"):
+    assert ListView.decode("L:10:2:1:0:30d::g2:t") == ListView(10, 2, 1, 0, "30d", "", "t", 2)
+    for forged in (
+        "L:10:2:1:0:30d::x",
+        "L:10:2:1:0:30d::",
+        "L:10:2:1:0:30d::ot",
+        "L:10:2:1:0:30d::g",
+        "L:10:2:1:0:30d::g1234",
+        "L:10:2:1:0:30d::t:g2",
+    ):
         assert ListView.decode(forged) is None
+
+
+def test_an_organisation_choice_names_a_configured_id_shape_only() -> None:
+    assert ChooseOrganisation.decode(ChooseOrganisation("acorn-2").encode()) == ChooseOrganisation(
+        "acorn-2"
+    )
+    for forged in ("G:", "G:Acorn", "G:-a", "G:" + "a" * 41, "G:a b", "g:acorn", None):
+        assert ChooseOrganisation.decode(forged) is None
