@@ -26,6 +26,7 @@ from bot.telegram.messaging import Context, chat_id_of, say
 from bot.telegram.payloads import OpenRequest
 from bot.telegram.services import Services
 from bot.transcripts.view import step_name
+from states import MAIN_DIALOGUE
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ class AlertSender:
     def message(self, alert: Alert) -> tuple[str, InlineKeyboardMarkup | None]:
         services = self.services
         when = _when(alert.at, services)
-        outcome = step_name(services.dialogue, alert.outcome) if alert.outcome else "unfinished"
+        home = services.home[MAIN_DIALOGUE]  # leads read the deployment's words, from any chat
+        outcome = step_name(home, alert.outcome) if alert.outcome else "unfinished"
         fields = {
             "outcome": outcome,
             "when": when,
