@@ -45,6 +45,8 @@ from states import Dialogue
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAYS = 90
 PRACTITIONERS = 5_000
+ORGANISATIONS = tuple(f"org-{n}" for n in range(10))
+"""A partnership of ten; one transcript in eleven belongs to none."""
 CHUNK = 5_000
 """Transcripts per insert batch while seeding."""
 REPEATS = 15
@@ -117,6 +119,9 @@ def one_transcript(
         "unsure": any(s["answer"] == NOT_SURE for s in steps),
         "redacted": any(s["redacted"] for s in steps),
         "last_step": where,
+        "organisation": ORGANISATIONS[number % (len(ORGANISATIONS) + 1)]
+        if number % (len(ORGANISATIONS) + 1) < len(ORGANISATIONS)
+        else None,
     }
     return head, steps
 
@@ -200,6 +205,12 @@ def filters_to_try(store_practitioner: str) -> list[tuple[str, Filters]]:
             "outcome=seek_advice period=30d unsure",
             Filters(outcome="seek_advice", since=NOW - timedelta(days=30), unsure=True),
         ),
+        ("a lead of one organisation (of 10)", Filters(scope=frozenset(ORGANISATIONS[3:4]))),
+        ("a lead of three organisations", Filters(scope=frozenset(ORGANISATIONS[1:4]))),
+        (
+            "a lead of one organisation, unsure period=30d",
+            Filters(scope=frozenset(ORGANISATIONS[3:4]), unsure=True, since=NOW - timedelta(30)),
+        ),
     ]
 
 
@@ -226,6 +237,10 @@ async def reads(store: SqlStore, count: int) -> dict[str, float]:
     )
     results["stats_inputs, period=30d"] = await median_ms(
         lambda: store.stats_inputs(Filters(since=NOW - timedelta(days=30))), repeats=5
+    )
+    one = Filters(scope=frozenset(ORGANISATIONS[3:4]), since=NOW - timedelta(days=30))
+    results["stats_inputs, a lead of one organisation, period=30d"] = await median_ms(
+        lambda: store.stats_inputs(one), repeats=5
     )
     return results
 

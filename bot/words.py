@@ -322,15 +322,18 @@ PRIVACY_POINTS: Final = (
     "after your last message in them, then deleted automatically; the access log until an "
     "administrator removes it.",
     "Who can see it: your organisation's safeguarding leads, to support staff and find training "
-    "needs (every time they look is logged), and the service's administrators, only to run it.",
+    "needs (every time they look is logged), and the service's administrators, only to run it. "
+    "Where this service is shared by several organisations, the one you joined (/org) is kept "
+    "under your code, and its leads and the partnership's see your transcripts; other "
+    "organisations' leads never do.",
     "To stop the current decision: /cancel. To delete your transcripts, quiz answers and "
     "progress now, and take your code out of the access log: /forget.",
 )
 FORGET_HEADING: Final = "Delete what is kept about you?"
 FORGET_QUESTION: Final = (
     "This deletes every anonymised transcript of your decisions (with any feedback on them and "
-    "any request to be contacted about them), your quiz answers and your current progress, and "
-    "takes your code out of the access log. Safeguarding leads will no "
+    "any request to be contacted about them), your quiz answers, your current progress and "
+    "which organisation you joined, and takes your code out of the access log. Safeguarding leads will no "
     "longer see them, and they cannot be brought back. Decision records you copied into your "
     "own notes are not affected."
 )
