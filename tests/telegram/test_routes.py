@@ -15,6 +15,7 @@ from bot.outcome import PARTS
 from bot.telegram.payloads import (
     PATTERNS,
     CasePress,
+    ChooseOrganisation,
     DecisionAction,
     Forget,
     ListView,
@@ -75,6 +76,7 @@ def sent_payloads() -> list[tuple[str, str]]:
                 sent.append((feature, SEAL.part_button(CHAT, dialogue, press)))
     sent += [("requests", OpenRequest(1).encode()), ("requests", OpenRequest(10**12 - 1).encode())]
     sent += [("contact", SEAL.withdraw_button(CHAT, n)) for n in (1, 10**12 - 1)]
+    sent += [("organisations", ChooseOrganisation(o).encode()) for o in ("a", "z" * 40)]
     for quiz_id, quiz in LIBRARY.quizzes.items():
         last = len(quiz.statements) - 1
         sent += [
@@ -115,6 +117,8 @@ def accepted_by(feature: str, data: str) -> bool:
         return SEAL.open_part(data, CHAT, LIBRARY["advice"]) is not None
     if feature == "requests":
         return OpenRequest.decode(data) is not None
+    if feature == "organisations":
+        return ChooseOrganisation.decode(data) is not None
     return SEAL.open(data, CHAT, LIBRARY) is not None
 
 
