@@ -352,10 +352,14 @@ class Config(_Section):
         organisation = self.organisation(organisation_id)
         return organisation.alerts if organisation and organisation.alerts else self.alerts
 
-    @property
-    def urgent_anywhere(self) -> frozenset[str]:
-        """Outcomes urgent for the deployment or any organisation (worth looking up whose)."""
-        return frozenset(self.urgent()).union(*(self.urgent(o.id) for o in self.organisations))
+    def urgent_within(self, scope: frozenset[str] | None = None) -> frozenset[str]:
+        """Outcomes urgent for any organisation in `scope` (None: the deployment and every
+        organisation): what a lead's views count as urgent, and what is worth looking up whose."""
+        if scope is None:
+            chosen = [None, *(o.id for o in self.organisations)]
+        else:
+            chosen = [o.id for o in self.organisations if o.id in scope]
+        return frozenset().union(*(self.urgent(o) for o in chosen))
 
     def alert_due(
         self, outcome: str | None, at: datetime, organisation_id: str | None = None

@@ -18,8 +18,12 @@ from typing import Final
 CODE_CHARS: Final = 22
 """132 bits, base64url: within Telegram's 64 characters for a start parameter, unguessable."""
 CODE_PREFIX: Final = "j"
-"""A start parameter that is an invite: `/start j...`; other start parameters stay free."""
+"""The first letter of an invite code. With organisations configured every /start parameter is
+taken for an invite (this bot makes no other start links)."""
 FIRST_ROUND: Final = 1
+REPLACED_KEPT: Final = 50
+"""How many earlier rounds' links are still recognised, to say they were replaced (older ones
+are unknown): bounds the work an invite-shaped /start costs, whoever sends it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +50,13 @@ class Invites:
     def find(
         self, code: str, organisations: Iterable[str], rounds: Mapping[str, int]
     ) -> Found | None:
-        """The organisation `code` invites to (or did, in an earlier round); None if no
-        configured organisation ever had it. Compared in constant time."""
+        """The organisation `code` invites to (or did, in one of the `REPLACED_KEPT` rounds
+        before); None if no configured organisation had it. Compared in constant time."""
         found: Found | None = None
         for organisation in organisations:
             current = rounds.get(organisation, FIRST_ROUND)
-            for round_ in range(current, FIRST_ROUND - 1, -1):
+            oldest = max(FIRST_ROUND, current - REPLACED_KEPT)
+            for round_ in range(current, oldest - 1, -1):
                 if hmac.compare_digest(self.code(organisation, round_), code):
                     found = found or Found(organisation, round_ == current)
         return found

@@ -333,9 +333,9 @@ FORGET_HEADING: Final = "Delete what is kept about you?"
 FORGET_QUESTION: Final = (
     "This deletes every anonymised transcript of your decisions (with any feedback on them and "
     "any request to be contacted about them), your quiz answers, your current progress and "
-    "which organisation you joined, and takes your code out of the access log. Safeguarding leads will no "
-    "longer see them, and they cannot be brought back. Decision records you copied into your "
-    "own notes are not affected."
+    "which organisation you joined, and takes your code out of the access log. Safeguarding "
+    "leads will no longer see them, and they cannot be brought back. Decision records you "
+    "copied into your own notes are not affected."
 )
 FORGOTTEN: Final = (
     "Done: {count} transcript{s} and your progress deleted, and your code taken out of the "
@@ -435,7 +435,7 @@ ALERTS_DISABLED: Final = (
 ASK_LEAD_BUTTON: Final = "Ask my safeguarding lead to contact me"
 ASK_LEAD_HEADING: Final = "Ask a safeguarding lead to get in touch?"
 ASK_LEAD_WHAT: Final = (
-    "If you confirm, your safeguarding lead{s} will be sent exactly this: your Telegram name "
+    "If you confirm, {whom} will be sent exactly this: your Telegram name "
     "({name}), your username ({username}) and this decision's transcript (the questions and the "
     "answers you chose, never what you typed). A lead will then message you on Telegram."
 )
@@ -447,10 +447,9 @@ NO_USERNAME: Final = "none"
 ASK_CONFIRM_BUTTON: Final = "Yes, ask them"
 ASK_CANCEL_BUTTON: Final = "No, don't"
 ASK_CANCELLED: Final = "Nothing was sent."
-ASK_SENT: Final = (
-    "Your request is on its way to your safeguarding lead{s}. You can withdraw it until one "
-    "of them opens it."
-)
+ASK_SENT: Final = "Your request is on its way to {whom}. You can withdraw it until a lead opens it."
+YOUR_LEADS: Final = "your safeguarding lead{s}{at}"
+"""Who a request goes to: `at` names the decision's organisation (" at Acorn Primary")."""
 ASK_ALREADY: Final = "You have already asked about this decision; your request stands."
 ASK_NO_LEADS: Final = (
     "No safeguarding lead is set up for this bot yet, so nobody can be asked. Speak to your "

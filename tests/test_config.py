@@ -239,7 +239,9 @@ def test_organisations_scope_leads_and_route_alerts_and_contacts() -> None:
     assert [c.name for c in config.contacts_for("beech")] == ["Beech office"]
     assert [c.name for c in config.contacts_for("acorn")] == ["Hub"]
     assert config.signature("telegram:2") == "Ann"
-    assert config.urgent_anywhere == {"refer_now", "seek_advice"}
+    assert config.urgent_within() == {"refer_now", "seek_advice"}
+    assert config.urgent_within(frozenset({"acorn"})) == {"refer_now"}
+    assert config.urgent_within(frozenset({"acorn", "beech"})) == {"refer_now", "seek_advice"}
     late = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
     assert config.alert_due("seek_advice", late, "acorn") is None
     assert config.alert_due("refer_now", late, "acorn") == late

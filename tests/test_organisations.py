@@ -3,7 +3,7 @@ constant time; an earlier round's code is known as withdrawn."""
 
 from __future__ import annotations
 
-from bot.organisations import CODE_CHARS, Found, Invites, is_invite
+from bot.organisations import CODE_CHARS, REPLACED_KEPT, Found, Invites, is_invite
 
 SECRET = b"s" * 32
 
@@ -44,3 +44,11 @@ def test_a_link_is_a_telegram_start_link() -> None:
     invites = Invites(SECRET)
     link = invites.link("infoshare_bot", "acorn", 2)
     assert link == f"https://t.me/infoshare_bot?start={invites.code('acorn', 2)}"
+
+
+def test_only_recent_rounds_are_recognised_as_replaced() -> None:
+    invites = Invites(SECRET)
+    rounds = {"acorn": 1 + REPLACED_KEPT + 1}
+    recent = invites.code("acorn", 2)
+    assert invites.find(recent, ["acorn"], rounds) == Found("acorn", current=False)
+    assert invites.find(invites.code("acorn", 1), ["acorn"], rounds) is None

@@ -374,7 +374,7 @@ async def _trends(desk: Desk) -> int:
 async def _practitioners(desk: Desk) -> int:
     filters = desk.filters(_with_period(desk.args.filters))
     config = desk.config
-    rows = await desk.store.practitioners(filters, sorted(config.urgent_anywhere))
+    rows = await desk.store.practitioners(filters, sorted(config.urgent_within()))
     await desk.audit("practitioners", filters.describe(config.zone))
     heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
     desk.print(practitioner_blocks(rows, config.zone, heading, most=len(rows)))

@@ -300,6 +300,10 @@ class OrganisationStore(Protocol):
 
     async def organisation_of(self, practitioner: str) -> str | None: ...
 
+    async def decision_organisation(self, conversation_id: str, practitioner: str) -> str | None:
+        """Whose leads a decision goes to (its alerts, a request about it): its transcript's
+        organisation, or while it has none yet, the practitioner's."""
+
     async def leave_organisation(self, practitioner: str) -> str | None:
         """Take them out of their organisation; the one they were in, or None."""
 

@@ -13,12 +13,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from bot.storage.tables import insert_for, invite_rounds, memberships
+from bot.organisations import FIRST_ROUND
+from bot.storage.tables import insert_for, invite_rounds, memberships, transcripts
 
 M = memberships.c
 N = invite_rounds.c
-FIRST_ROUND = 1
-"""The round of an organisation that never rotated its invitation (it has no row)."""
+T = transcripts.c
 
 
 def current(practitioner: sa.ColumnElement[str] | str) -> sa.ScalarSelect[str]:
@@ -57,6 +57,17 @@ def join(conn: sa.Connection, practitioner: str, organisation: str, at: datetime
 
 def organisation_of(conn: sa.Connection, practitioner: str) -> str | None:
     return conn.execute(sa.select(current(practitioner))).scalar_one_or_none()
+
+
+def of_decision(conn: sa.Connection, conversation_id: str, practitioner: str) -> str | None:
+    """The organisation a decision is for: its transcript's once it has one (a practitioner who
+    moved since leaves it where it started), else the one its transcript will take."""
+    kept = conn.execute(
+        sa.select(T.organisation).where(
+            T.conversation_id == conversation_id, T.practitioner == practitioner
+        )
+    ).first()
+    return kept.organisation if kept is not None else organisation_of(conn, practitioner)
 
 
 def leave(conn: sa.Connection, practitioner: str) -> str | None:

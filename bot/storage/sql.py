@@ -669,6 +669,12 @@ class SqlStore:
             lambda conn: organisations.organisation_of(conn, practitioner),
         )
 
+    async def decision_organisation(self, conversation_id: str, practitioner: str) -> str | None:
+        return await self._runner.read(
+            "look up the decision's organisation",
+            lambda conn: organisations.of_decision(conn, conversation_id, practitioner),
+        )
+
     async def leave_organisation(self, practitioner: str) -> str | None:
         return await self._runner.write(
             "leave the organisation", lambda conn: organisations.leave(conn, practitioner)

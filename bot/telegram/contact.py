@@ -48,8 +48,13 @@ class ContactRequests:
             return
         query, chat_id, press, state = opened.query, opened.chat_id, opened.press, opened.state
         services = self.services
-        organisation = await services.store.organisation_of(services.practitioner(update))
+        organisation = await services.store.decision_organisation(
+            press.conversation, services.practitioner(update)
+        )
         leads = services.config.recipients(organisation)
+        joined = services.config.organisation(organisation)
+        at = f" at {joined.name}" if joined is not None and joined.leads else ""
+        whom = words.YOUR_LEADS.format(s="s" if len(leads) > 1 else "", at=at)
         if not leads:
             await answer_query(query)
             await send(context, chat_id, [render.Para(words.ASK_NO_LEADS)])
@@ -59,9 +64,9 @@ class ContactRequests:
             return
         if press.part == "ask":
             await answer_query(query)
-            await self.ask(update, context, press, state, len(leads))
+            await self.ask(update, context, press, state, whom)
         elif press.part == "confirm":
-            await self.confirm(update, context, query, press, len(leads))
+            await self.confirm(update, context, query, press, whom)
         elif press.part == "cancel":
             await answer_query(query, words.ASK_CANCELLED)
             await set_keyboard(query, None)
@@ -79,15 +84,14 @@ class ContactRequests:
         )
 
     async def ask(
-        self, update: Update, context: Context, press: PartPress, state: State, leads: int
+        self, update: Update, context: Context, press: PartPress, state: State, whom: str
     ) -> None:
-        """Say exactly what would be passed on (to `leads` leads), and ask them to confirm."""
+        """Say exactly what would be passed on, and to `whom`, and ask them to confirm."""
         user = update.effective_user
         assert user is not None
         identity = identity_of(user)
-        several = "s" if leads > 1 else ""
         what = words.ASK_LEAD_WHAT.format(
-            s=several, name=identity.name, username=_username(identity)
+            whom=whom, name=identity.name, username=_username(identity)
         )
         blocks: list[render.Block] = [
             render.Heading(words.ASK_LEAD_HEADING),
@@ -106,7 +110,7 @@ class ContactRequests:
         context: Context,
         query: CallbackQuery,
         press: PartPress,
-        leads: int,
+        whom: str,
     ) -> None:
         user = update.effective_user
         assert user is not None
@@ -117,8 +121,7 @@ class ContactRequests:
         if made is None:
             await answer_query(query, words.PART_CLEARED)
             return
-        several = "s" if leads > 1 else ""
-        said = words.ASK_SENT.format(s=several) if made.fresh else words.ASK_ALREADY
+        said = words.ASK_SENT.format(whom=whom) if made.fresh else words.ASK_ALREADY
         await answer_query(query)
         data = self.parts.seal.withdraw_button(chat_id_of(update), made.id)
         withdraw = InlineKeyboardButton(words.WITHDRAW_BUTTON, callback_data=data)

@@ -119,8 +119,11 @@ class Conversations:
         node = services.dialogue.node_or_none(stored.step)
         outcome = stored.step if isinstance(node, Outcome) else None
         now = services.now()
-        urgent = outcome in services.config.urgent_anywhere
-        organisation = await services.store.organisation_of(who) if urgent else None
+        urgent = outcome in services.config.urgent_within()
+        store = services.store
+        organisation = (
+            await store.decision_organisation(stored.conversation_id, who) if urgent else None
+        )
         return TranscriptWrite(
             conversation_id=stored.conversation_id,
             practitioner=who,

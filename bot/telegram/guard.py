@@ -18,6 +18,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import render, words
 from bot.content.limits import POPUP_CHARS, fits_an_id
+from bot.errors import StorageUnavailable
 from bot.telegram.advice import Advice
 from bot.telegram.messaging import Context, answer_query, chat_id_of, say, send
 
@@ -54,7 +55,17 @@ class Guard:
         if chat is None or chat.type != ChatType.PRIVATE:
             await self.on_not_private(update, context)
             raise ApplicationHandlerStop
-        await self.advice.services.enter(update)
+        try:
+            await self.advice.services.enter(update)
+        except StorageUnavailable as exc:
+            # Without their organisation, the wrong nation's advice could be shown: stop here.
+            log.warning(
+                "update %s: organisation not found: %s", update.update_id, type(exc).__name__
+            )
+            if update.callback_query is not None:
+                await answer_query(update.callback_query)
+            await say(context, chat.id, words.UNAVAILABLE)
+            raise ApplicationHandlerStop from None
 
     async def on_not_private(self, update: Update, context: Context) -> None:
         """Groups and channels: say once that the bot only works privately, then stay silent."""

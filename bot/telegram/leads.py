@@ -167,7 +167,7 @@ class LeadDesk:
             self.services.now(),
             config.zone,
             self.outcomes,
-            organisations=ids,
+            organisations=[i for i in ids if lead.sees(i)],  # never name another's
         )
         filters = parsed.filters
         view = ListView(
@@ -333,7 +333,7 @@ class LeadDesk:
         organisation is answered as one that is not there, and logged as refused."""
         found = await self.services.store.get_transcript(number)
         if found is not None and not lead.sees(found.organisation):
-            log.warning("a lead (%s) asked for a transcript of another organisation", lead.who)
+            log.warning("a lead asked for a transcript of another organisation (access log)")
             await self.services.store.log_access(
                 Access(
                     self.services.now(),
@@ -440,7 +440,9 @@ class LeadDesk:
         """/practitioners [PERIOD]: pseudonyms ranked by urgent outcomes and "not sure"."""
         filters = self.period_filters(context, words.PRACTITIONERS_USAGE, lead)
         config = self.services.config
-        rows = await self.services.store.practitioners(filters, sorted(config.urgent_anywhere))
+        rows = await self.services.store.practitioners(
+            filters, sorted(config.urgent_within(lead.scope))
+        )
         await self.audit(lead.who, "practitioners", filters.describe(config.zone))
         heading = words.PRACTITIONERS_HEADING.format(filters=filters.describe(config.zone))
         await send(context, chat_id_of(update), practitioner_blocks(rows, config.zone, heading))

@@ -182,19 +182,22 @@ async def on_orgs(desk: LeadDesk, update: Update, context: Context, lead: Acting
     since, until = parse_period(args[0] if args else DEFAULT_PERIOD, services.now(), config.zone)
     period = Filters(since=since, until=until)
     members = await services.store.members()
-    urgent = sorted(config.urgent_anywhere)
+    store, home = services.store, config.urgent()
     lines: list[str] = []
     counted = {"members": 0, "total": 0, "finished": 0, "unsure": 0, "urgent": 0}
     for organisation in config.organisations:
         if not lead.sees(organisation.id):
             continue
         scoped = Filters(since=since, until=until, organisation=organisation.id)
-        sums = _sums(await services.store.practitioners(scoped, urgent))
+        own = config.urgent(organisation.id)  # each counts urgent as it says
+        sums = _sums(await store.practitioners(scoped, own))
         sums["members"] = members.get(organisation.id, 0)
         lines.append(_line(organisation.name, sums))
-        counted = {key: counted[key] + sums[key] for key in counted}
+        if lead.scope is None:  # what is left is counted as the deployment counts urgent
+            alike = sums if own == home else _sums(await store.practitioners(scoped, home))
+            counted = {key: counted[key] + alike[key] for key in counted}
     if lead.scope is None:  # the partnership's view: what belongs to no organisation in config
-        rest = _sums(await services.store.practitioners(period, urgent))
+        rest = _sums(await store.practitioners(period, home))
         rest = {key: rest[key] - counted[key] for key in rest}
         rest["members"] = sum(n for o, n in members.items() if config.organisation(o) is None)
         lines.append(_line(words.ORGS_NOT_IN_ONE, rest))

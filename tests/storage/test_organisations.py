@@ -182,6 +182,19 @@ async def test_a_transcript_saved_with_its_conversation_takes_the_organisation(
     ] == ["north"]
 
 
+async def test_a_decision_belongs_to_its_transcripts_organisation_else_the_practitioners(
+    store: SqlStore,
+) -> None:
+    assert await store.decision_organisation("new", "p-ann") is None  # nothing at all yet
+    await store.join_organisation("p-ann", "north", at(0))
+    assert await store.decision_organisation("new", "p-ann") == "north"  # what it will take
+    await store.record(write("began", "p-ann"))
+    await store.join_organisation("p-ann", "south", at(1))
+    assert await store.decision_organisation("began", "p-ann") == "north"  # where it began
+    assert await store.decision_organisation("new", "p-ann") == "south"
+    assert await store.decision_organisation("began", "p-bob") is None  # not theirs
+
+
 async def test_quiz_answers_take_the_organisation_and_stats_are_scoped(store: SqlStore) -> None:
     await store.record_quiz_answer(QuizAnswer("p-ann", "myths", "s1", False, at(0)))
     await store.join_organisation("p-ann", "north", at(1))

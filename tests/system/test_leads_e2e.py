@@ -64,7 +64,7 @@ async def test_an_urgent_outcome_alerts_the_lead_only_and_a_request_is_opened(
     assert finished is not None
     await priya.press(words.ASK_LEAD_BUTTON, on=finished, edits=False)
     confirmed = await priya.press(words.ASK_CONFIRM_BUTTON)
-    assert words.ASK_SENT.format(s="") in confirmed.text
+    assert words.ASK_SENT.format(whom="your safeguarding lead") in confirmed.text
     request = await next_message(lead)
     assert request.text is not None and request.text.startswith("🙋")
     assert "Priya" not in request.text and "priya_s" not in request.text

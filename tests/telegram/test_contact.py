@@ -70,7 +70,7 @@ async def test_a_confirmed_request_reaches_the_lead_who_opens_it(harness: Harnes
     lead, priya = await setup(harness)
     await priya.press(words.ASK_LEAD_BUTTON)
     (sent,) = await priya.press(words.ASK_CONFIRM_BUTTON)
-    assert sent["text"] == words.ASK_SENT.format(s="")
+    assert sent["text"] == words.ASK_SENT.format(whom="your safeguarding lead")
     await send_alerts(harness)
     (alert,) = requests_to(harness, lead)
     pseudonym = harness.services.pseudonyms.of(priya.id)

@@ -4,11 +4,15 @@ their own organisation's practitioners; partnership leads see them all."""
 
 from __future__ import annotations
 
+import logging
 import re
+
+import pytest
 
 from bot import words
 from bot.config import Contact, Lead, Organisation
 from bot.content import load_library
+from bot.errors import StorageUnavailable
 from bot.transcripts.model import Filters
 from tests.support.chat import send_alerts
 from tests.support.offline import Harness, Practitioner
@@ -262,7 +266,9 @@ async def test_a_request_reaches_its_organisations_lead_and_no_other_can_open_it
     await refer_now(sam, started=True)
     await sam.press(words.ASK_LEAD_BUTTON)
     (sent,) = await sam.press(words.ASK_CONFIRM_BUTTON)
-    assert words.ASK_SENT.format(s="") in sent["text"]  # one lead: Ann
+    assert (
+        words.ASK_SENT.format(whom="your safeguarding lead at Acorn Primary") in sent["text"]
+    )  # one lead: Ann
     await send_alerts(harness)
 
     def requests(lead: Practitioner) -> list[dict[str, object]]:
@@ -303,3 +309,83 @@ async def test_an_organisation_in_another_nation_gets_that_nations_advice(
     assert words.ASK_LEAD_BUTTON in sam.buttons()
     (record, *_) = await sam.press(words.PART_BUTTONS["record"])
     assert "Wales" in record["text"] or "Welsh" in record["text"]
+
+
+async def test_a_decision_stays_with_the_organisation_it_started_in_and_says_so(
+    harness: Harness,
+) -> None:
+    """Sam starts a decision in Acorn, moves to Beech, then asks a lead to get in touch: the
+    ask screen names Acorn, and Acorn's lead (whose transcript it is) gets the request."""
+    ann, bo, _pat = await partnership(harness, listed=True)
+    sam = harness.user("Sam")
+    replies = await sam.send(f"/start {await invite_code(ann)}")
+    question = next(r for r in replies if r.get("reply_markup"))
+    await sam.send("/org")
+    (moved,) = await sam.press("Beech Academy")
+    assert words.JOINED_MOVED.format(before="Acorn Primary") in moved["text"]
+    await sam.press("Yes", question["message_id"])  # immediate danger: refer now
+    (asked,) = await sam.press(words.ASK_LEAD_BUTTON)
+    assert "your safeguarding lead at Acorn Primary will be sent" in asked["text"]
+    await sam.press(words.ASK_CONFIRM_BUTTON)
+    await send_alerts(harness)
+
+    def requests(lead: Practitioner) -> list[str]:
+        messages = harness.world.bot_messages(lead.id, 0)
+        return [m.payload["text"] for m in messages if m.payload["text"].startswith("🙋")]
+
+    assert len(requests(ann)) == 1 and requests(bo) == []
+    assert len(alerts_to(harness, ann)) == 1 and alerts_to(harness, bo) == []
+
+
+async def test_a_lead_of_one_organisation_is_told_only_their_own_ids(harness: Harness) -> None:
+    ann, _bo, pat = await partnership(harness)
+    (wrong,) = await ann.send("/transcripts org=oak")
+    assert wrong["text"] == "There is no organisation 'oak'. Organisations: acorn."
+    (other,) = await ann.send("/transcripts org=beech")
+    assert other["text"] == "There is no organisation 'beech'. Organisations: acorn."
+    (all_of_them,) = await pat.send("/transcripts org=oak")
+    assert all_of_them["text"].endswith("Organisations: acorn, beech.")
+
+
+async def test_when_the_organisation_cannot_be_looked_up_the_update_stops_honestly(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database blip while finding a Welsh school's practitioner's nation: they are told it
+    is unavailable, and are never shown England's law instead."""
+    ann, _bo, _pat = await partnership(harness)
+    services = harness.services
+    acorn, beech = services.config.organisations
+    welsh = acorn.model_copy(update={"jurisdiction": "wales"})
+    services.config = services.config.model_copy(update={"organisations": (welsh, beech)})
+    edition = services.home.scope.edition
+    services.nations = {"wales": load_library(edition=edition, jurisdiction="wales")}
+    sam, _ = await joined(harness, "Sam", await invite_code(ann))
+    store = services.store
+    real = store.organisation_of
+
+    async def down(practitioner: str) -> str | None:
+        raise StorageUnavailable("the database did not answer")
+
+    monkeypatch.setattr(store, "organisation_of", down)
+    said = [r["text"] for r in await sam.send("/law")]
+    assert said == [words.UNAVAILABLE]
+    monkeypatch.setattr(store, "organisation_of", real)
+    assert "Wales" in (await sam.send("/law"))[0]["text"]  # recovered, no restart
+
+
+ODD = ["", "x" * 64, "j" + "é" * 22, "j" + "A" * 21 + "=", "<b>hi</b>", "{name}", "NEW new", "🙂"]
+
+
+async def test_odd_input_to_the_organisation_commands_always_gets_an_answer(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    ann, _bo, pat = await partnership(harness, listed=True)
+    sam = harness.user("Sam")
+    caplog.set_level(logging.WARNING)
+    for who in (sam, ann, pat):
+        for command in ("/start ", "/org ", "/invite ", "/orgs ", "/transcripts org="):
+            for arg in ODD:
+                assert await who.send((command + arg).strip()), command + arg
+    for data in ("G:", "G:" + "a" * 41, "G:ACORN", "G:é", "L:0:0:0:0:all::g999"):
+        await pat.forge(data, sam.keyboard_message().payload["message_id"])
+    assert [r.getMessage() for r in caplog.records if "failed with" in r.getMessage()] == []
