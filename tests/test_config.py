@@ -71,6 +71,17 @@ def test_defaults_match_the_example_except_contacts() -> None:
         ("alerts: {quiet_hours: {start: '25:00', end: '07:00'}}", "alerts.quiet_hours.start:"),
         ("jurisdiction: narnia", "jurisdiction: Input should be 'england', 'wales', 'scotland'"),
         ("edition: ../etc", "edition: String should match pattern"),
+        ("organisations: [{id: Acorn, name: A}]", "organisations.0.id: String should match"),
+        (
+            "organisations: [{id: a, name: A}, {id: a, name: B}]",
+            "(file): Value error, organisations: an id is listed twice",
+        ),
+        (
+            "leads: [1]\norganisations: [{id: a, name: A}]",
+            "with organisations, list leads under each organisation",
+        ),
+        ("partnership_leads: [1]", "partnership_leads needs organisations"),
+        ("organisations: [{id: a, name: A, leads: [4, 4]}]", "a lead is listed twice"),
     ],
 )
 def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -248,30 +259,6 @@ def test_organisations_scope_leads_and_route_alerts_and_contacts() -> None:
     held = config.alert_due("seek_advice", late, "beech")
     assert held == datetime(2026, 12, 2, 7, 0, tzinfo=ZoneInfo("Europe/London"))
     assert Config().scope(5) is None and Config().recipients("x") == ()
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("organisations: [{id: Acorn, name: A}]", "organisations.0.id: String should match"),
-        (
-            "organisations: [{id: a, name: A}, {id: a, name: B}]",
-            "(file): Value error, organisations: an id is listed twice",
-        ),
-        (
-            "leads: [1]\norganisations: [{id: a, name: A}]",
-            "with organisations, list leads under each organisation",
-        ),
-        ("partnership_leads: [1]", "partnership_leads needs organisations"),
-        ("organisations: [{id: a, name: A, leads: [4, 4]}]", "a lead is listed twice"),
-    ],
-)
-def test_organisation_mistakes_name_the_key(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert message in str(caught.value)
 
 
 def test_an_organisations_urgent_outcomes_are_checked_against_the_advice() -> None:

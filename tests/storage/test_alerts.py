@@ -15,8 +15,8 @@ from bot.alerts import CONTACT, URGENT, Identity
 from bot.storage import SqlStore, StaleWrite
 from bot.storage.sql import driver_url
 from bot.storage.tables import access_log, alerts, alerts_off, contact_requests
-from bot.transcripts.model import EVERY, Entry, Filters, TranscriptWrite
-from tests.support.storage import conversation
+from bot.transcripts.model import EVERY, Filters, TranscriptWrite
+from tests.support.storage import conversation, transcript_write
 
 AT = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -32,16 +32,13 @@ def reach(
     alert_at: datetime | None = None,
     practitioner: str = "p-alice",
 ) -> TranscriptWrite:
-    return TranscriptWrite(
-        conversation_id=conversation_id,
-        practitioner=practitioner,
-        dialogue="advice",
-        content_version="2026-11-21",
-        started_at=AT,
+    return transcript_write(
+        conversation_id,
+        outcome,
         at=at,
-        outcome=outcome,
-        rules=(),
-        steps=(Entry("immediate_danger", "yes", at, False),),
+        started_at=AT,
+        practitioner=practitioner,
+        answer="yes",
         alert_at=alert_at,
     )
 

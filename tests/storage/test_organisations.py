@@ -17,8 +17,8 @@ from alembic import command
 from bot.alerts import Identity
 from bot.storage import OrganisationStore, SqlStore, StorageUnavailable, open_store
 from bot.storage.sql import driver_url, migration_config
-from bot.transcripts.model import Entry, Filters, QuizAnswer, TranscriptWrite
-from tests.support.storage import KEYS, conversation
+from bot.transcripts.model import Filters, QuizAnswer, TranscriptWrite
+from tests.support.storage import KEYS, conversation, transcript_write
 
 AT = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -37,17 +37,8 @@ def write(
     outcome: str | None = "share",
     alert_at: datetime | None = None,
 ) -> TranscriptWrite:
-    return TranscriptWrite(
-        conversation_id=conversation_id,
-        practitioner=practitioner,
-        dialogue="advice",
-        content_version="2026-11-21",
-        started_at=at(minutes),
-        at=at(minutes),
-        outcome=outcome,
-        rules=(),
-        steps=(Entry("immediate_danger", "no", at(minutes), False),),
-        alert_at=alert_at,
+    return transcript_write(
+        conversation_id, outcome, at=at(minutes), practitioner=practitioner, alert_at=alert_at
     )
 
 

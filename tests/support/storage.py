@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.storage import SqlStore, StoredConversation, open_store
+from bot.transcripts.model import Entry, TranscriptWrite
 from tests.support.offline import KEYS
 
 POSTGRES_ENV = "INFOSHARE_TEST_POSTGRES_URL"
@@ -115,3 +116,28 @@ def conversation(chat_id: int = 42, **changes: Any) -> StoredConversation:
         "applied": (7_000_001, 7_000_002),  # round-trips with the rest (a redelivery guard)
     }
     return StoredConversation(**(fields | changes))
+
+
+def transcript_write(
+    conversation_id: str,
+    outcome: str | None,
+    *,
+    at: datetime,
+    started_at: datetime | None = None,
+    practitioner: str = "p-alice",
+    answer: str = "no",
+    alert_at: datetime | None = None,
+) -> TranscriptWrite:
+    """A one-step write to a transcript (started `at` unless `started_at` says otherwise)."""
+    return TranscriptWrite(
+        conversation_id=conversation_id,
+        practitioner=practitioner,
+        dialogue="advice",
+        content_version="2026-11-21",
+        started_at=at if started_at is None else started_at,
+        at=at,
+        outcome=outcome,
+        rules=(),
+        steps=(Entry("immediate_danger", answer, at, False),),
+        alert_at=alert_at,
+    )

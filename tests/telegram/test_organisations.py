@@ -290,9 +290,8 @@ async def test_a_request_reaches_its_organisations_lead_and_no_other_can_open_it
     assert "Sam" in shown["text"]
 
 
-async def test_an_organisation_in_another_nation_gets_that_nations_advice(
-    harness: Harness,
-) -> None:
+async def in_a_welsh_school(harness: Harness) -> Practitioner:
+    """Acorn moved to Wales (its content loaded, as at start), and Sam joined it."""
     ann, _bo, _pat = await partnership(harness)
     services = harness.services
     acorn, beech = services.config.organisations
@@ -301,6 +300,13 @@ async def test_an_organisation_in_another_nation_gets_that_nations_advice(
     edition = services.home.scope.edition
     services.nations = {"wales": load_library(edition=edition, jurisdiction="wales")}
     sam, _ = await joined(harness, "Sam", await invite_code(ann))
+    return sam
+
+
+async def test_an_organisation_in_another_nation_gets_that_nations_advice(
+    harness: Harness,
+) -> None:
+    sam = await in_a_welsh_school(harness)
     jo = harness.user("Jo")
     assert "Wales" in (await sam.send("/law"))[0]["text"]
     assert "England" in (await jo.send("/law"))[0]["text"]
@@ -352,15 +358,8 @@ async def test_when_the_organisation_cannot_be_looked_up_the_update_stops_honest
 ) -> None:
     """A database blip while finding a Welsh school's practitioner's nation: they are told it
     is unavailable, and are never shown England's law instead."""
-    ann, _bo, _pat = await partnership(harness)
-    services = harness.services
-    acorn, beech = services.config.organisations
-    welsh = acorn.model_copy(update={"jurisdiction": "wales"})
-    services.config = services.config.model_copy(update={"organisations": (welsh, beech)})
-    edition = services.home.scope.edition
-    services.nations = {"wales": load_library(edition=edition, jurisdiction="wales")}
-    sam, _ = await joined(harness, "Sam", await invite_code(ann))
-    store = services.store
+    sam = await in_a_welsh_school(harness)
+    store = harness.services.store
     real = store.organisation_of
 
     async def down(practitioner: str) -> str | None:
