@@ -48,6 +48,7 @@ LEAD_COMMANDS: Final = (
     ("feedback", "Leads: whether decisions helped, by outcome, e.g. /feedback 30d"),
     ("invite", "Leads: your organisation's invite link; /invite new replaces it"),
     ("orgs", "Leads: organisations side by side, e.g. /orgs 30d"),
+    ("desk", "Leads: a sign-in link for the web desk"),
 )
 """Added to the menu in leads' own chats only."""
 
@@ -542,3 +543,12 @@ ORGS_LINE: Final = (
 )
 ORGS_PARTNERSHIP: Final = "the partnership's safeguarding leads"
 ORGS_NOT_IN_ONE: Final = "Not in an organisation, or in one since removed"
+
+
+# ---- the web desk's sign-in link (bot/telegram/desk.py) -------------------------------------
+
+DESK_LINK: Final = (
+    "Your sign-in link for the web desk: {link}\n\n"
+    "It works once, for you alone, within {minutes} minutes. Don't forward it: whoever opens it "
+    "first is signed in as you. Send /desk again for a new one."
+)
