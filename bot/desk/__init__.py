@@ -1,0 +1,1 @@
+"""The web desk: safeguarding leads review transcripts in a browser, signed in from Telegram."""
