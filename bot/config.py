@@ -91,6 +91,41 @@ class Storage(_Section):
         return value
 
 
+class Desk(_Section):
+    """The web desk for leads (`infoshare-bot desk`, or beside `run` when enabled). It has no
+    passwords: a lead signs in with a single-use link the bot sends them in Telegram (/desk)."""
+
+    enabled: bool = False
+    """Whether `infoshare-bot run` also serves the desk, on its own port."""
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = None
+    """The address leads open (behind an HTTPS proxy), e.g. https://desk.example.org; None:
+    http://listen:port, for a desk on this machine only."""
+    link_minutes: int = Field(default=10, ge=1, le=60)
+    """How long a sign-in link from /desk works (once)."""
+    idle_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    """A signed-in desk unused for this long is signed out."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """A link a lead taps must open a page: http(s), no trailing slash to double."""
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be a web address such as https://desk.example.org")
+        return value.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        """Where the desk's pages are, without a trailing slash."""
+        if self.public_url is not None:
+            return self.public_url
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+
 class Logging(_Section):
     level: str = "INFO"
 
@@ -232,6 +267,7 @@ class Config(_Section):
     pseudonym_key_file: Path | None = None
     storage: Storage = Storage()
     telegram: Telegram = Telegram()
+    desk: Desk = Desk()
     logging: Logging = Logging()
     contacts: tuple[Contact, ...] = ()
 

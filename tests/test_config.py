@@ -82,6 +82,10 @@ def test_defaults_match_the_example_except_contacts() -> None:
         ),
         ("partnership_leads: [1]", "partnership_leads needs organisations"),
         ("organisations: [{id: a, name: A, leads: [4, 4]}]", "a lead is listed twice"),
+        ("desk: {link_minutes: 0}", "desk.link_minutes: Input should be greater than or equal"),
+        ("desk: {idle_minutes: 2}", "desk.idle_minutes: Input should be greater than or equal"),
+        ("desk: {public_url: desk.example.org}", "desk.public_url: Value error, must be a web"),
+        ("desk: {public_url: 'https://a b'}", "desk.public_url: Value error, must be a web"),
     ],
 )
 def test_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -134,6 +138,21 @@ def test_a_relative_key_file_is_taken_from_the_config_file(tmp_path: Path) -> No
     config = load_config(path)
     assert config.key_file() == tmp_path / "secrets" / "pseudonym.key"
     assert config.is_lead(1234) and not config.is_lead(4321) and not config.is_lead(None)
+
+
+@pytest.mark.parametrize(
+    ("desk", "base"),
+    [
+        ({}, "http://127.0.0.1:8080"),
+        ({"listen": "::1", "port": 9000}, "http://[::1]:9000"),
+        ({"public_url": "https://desk.example.org/"}, "https://desk.example.org"),
+        ({"public_url": "https://example.org/desk"}, "https://example.org/desk"),
+    ],
+)
+def test_the_desk_is_reached_at_its_public_url_or_where_it_listens(
+    desk: dict[str, Any], base: str
+) -> None:
+    assert Config(desk=desk).desk.base_url == base  # type: ignore[arg-type]
 
 
 LONDON = ZoneInfo("Europe/London")

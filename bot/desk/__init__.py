@@ -1,1 +1,1 @@
-"""The web desk: safeguarding leads review transcripts in a browser, signed in from Telegram."""
+"""The web desk (issue 16): leads read transcripts, statistics and the access log in a browser."""

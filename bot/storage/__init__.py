@@ -4,13 +4,16 @@ one transaction.
 
 One implementation serves SQLite and PostgreSQL: `bot.storage.sql` (connections, the store),
 `bot.storage.tables` (the schema), `bot.storage.transcripts` (the transcript queries),
-`bot.storage.alerts` and `bot.storage.organisations` (the queries of those features),
-`bot.storage.engines` (how work reaches each database), `bot.storage.keys` (chat ids at rest).
+`bot.storage.alerts`, `bot.storage.organisations` and `bot.storage.desk` (the queries of those
+features), `bot.storage.engines` (how work reaches each database), `bot.storage.keys` (chat ids
+at rest).
 """
 
 from bot.storage.base import (
     APPLIED_KEPT,
     ConversationStore,
+    DeskStore,
+    LinkState,
     Mark,
     OrganisationStore,
     StaleWrite,
@@ -28,6 +31,8 @@ __all__ = [
     "APPLIED_KEPT",
     "ChatKeys",
     "ConversationStore",
+    "DeskStore",
+    "LinkState",
     "Mark",
     "OrganisationStore",
     "SqlStore",

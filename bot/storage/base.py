@@ -11,7 +11,7 @@ import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
 from bot.errors import StaleWrite, StorageError, StorageUnavailable
@@ -32,6 +32,8 @@ from bot.transcripts.model import (
 __all__ = [
     "APPLIED_KEPT",
     "ConversationStore",
+    "DeskStore",
+    "LinkState",
     "Mark",
     "OrganisationStore",
     "StaleWrite",
@@ -318,6 +320,39 @@ class OrganisationStore(Protocol):
         concurrent rotations each get their own round."""
 
 
-class Store(ConversationStore, TranscriptStore, AlertStore, OrganisationStore, Protocol):
+LinkState = Literal["ok", "unknown", "expired", "used"]
+"""What became of a desk sign-in link: "ok" signs its lead in; the others are refused."""
+
+
+class DeskStore(Protocol):
+    """The web desk's single-use sign-in links and its sessions, by SHA-256 digest of the token
+    or session id only (`bot.desk.links.digest`); the same `SqlStore`. Safe against concurrent
+    calls from other replicas."""
+
+    async def desk_link(
+        self, token_hash: str, lead: int, at: datetime, expires_at: datetime
+    ) -> None:
+        """Store a new sign-in link for `lead`, made `at`, working until `expires_at`."""
+
+    async def use_desk_link(self, token_hash: str, at: datetime) -> tuple[LinkState, int | None]:
+        """Use the link: "ok" and its lead once, atomically (of two concurrent uses, one wins);
+        "used" if it was used before, "expired" if `at` is at or after its expiry, "unknown" if
+        there is no such link; the lead is None unless "ok"."""
+
+    async def desk_session(self, id_hash: str, lead: int, at: datetime) -> None:
+        """Start a signed-in session of `lead` at `at`."""
+
+    async def desk_session_lead(self, id_hash: str, at: datetime, idle: timedelta) -> int | None:
+        """The session's lead, if it was not ended and was last used after `at - idle`; it then
+        counts as used at `at`. Else None."""
+
+    async def end_desk_session(self, id_hash: str, at: datetime) -> None:
+        """Sign the session out (no error if it is unknown or already ended)."""
+
+    async def purge_desk(self, before: datetime) -> int:
+        """Delete links that expired, and sessions last used, before `before`; how many went."""
+
+
+class Store(ConversationStore, TranscriptStore, AlertStore, OrganisationStore, DeskStore, Protocol):
     """What the bot needs of its database: conversation state and transcripts, together (so an
     answer and its transcript entry are saved in one transaction)."""

@@ -32,8 +32,8 @@ from sqlalchemy.pool import StaticPool
 
 from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
 from bot.errors import ConfigError, StorageError, UsageError
-from bot.storage import alerts, organisations, transcripts
-from bot.storage.base import Mark, StaleWrite, StorageUnavailable, StoredConversation
+from bot.storage import alerts, desk, organisations, transcripts
+from bot.storage.base import LinkState, Mark, StaleWrite, StorageUnavailable, StoredConversation
 from bot.storage.engines import SQLITE_THREADS, WRITE, Greenlet, Runner, Threaded
 from bot.storage.files import check_sqlite_file, owner_only
 from bot.storage.keys import ChatKeys
@@ -689,6 +689,46 @@ class SqlStore:
     async def rotate_invite(self, organisation: str) -> int:
         return await self._runner.write(
             "rotate the invitation", lambda conn: organisations.rotate(conn, organisation)
+        )
+
+    # ---- the web desk's sign-in links and sessions (`bot.storage.desk`) ----------------------
+
+    async def desk_link(
+        self, token_hash: str, lead: int, at: datetime, expires_at: datetime
+    ) -> None:
+        await self._runner.write(
+            "save the sign-in link",
+            lambda conn: desk.new_link(conn, token_hash, lead, at, expires_at),
+        )
+
+    async def use_desk_link(self, token_hash: str, at: datetime) -> tuple[LinkState, int | None]:
+        return await self._runner.write(
+            "use the sign-in link", lambda conn: desk.use_link(conn, token_hash, at)
+        )
+
+    async def desk_session(self, id_hash: str, lead: int, at: datetime) -> None:
+        await self._runner.write(
+            "start the desk session", lambda conn: desk.new_session(conn, id_hash, lead, at)
+        )
+
+    async def desk_session_lead(self, id_hash: str, at: datetime, idle: timedelta) -> int | None:
+        # Not flushed to disk: a power cut that loses the touch only signs the lead out sooner.
+        return await self._runner.write(
+            "check the desk session",
+            lambda conn: desk.session_lead(conn, id_hash, at, idle),
+            durable=False,
+        )
+
+    async def end_desk_session(self, id_hash: str, at: datetime) -> None:
+        await self._runner.write(
+            "end the desk session", lambda conn: desk.end_session(conn, id_hash, at)
+        )
+
+    async def purge_desk(self, before: datetime) -> int:
+        return await self._runner.write(
+            "delete old sign-in links and sessions",
+            lambda conn: desk.purge(conn, before),
+            bulk=True,
         )
 
 

@@ -284,3 +284,26 @@ invite_rounds = sa.Table(
     sa.Column("organisation", sa.Text, primary_key=True),
     sa.Column("round", sa.Integer, nullable=False),
 )
+
+# The web desk's sign-in links (/desk) and sessions (issue 16), by SHA-256 digest of the token or
+# session id only: a copy of the database signs nobody in. A link works once (`used_at`), until
+# `expires_at`; a session lasts while it is used, until it is ended (`ended_at`: signed out).
+desk_links = sa.Table(
+    "desk_links",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("lead", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+)
+
+desk_sessions = sa.Table(
+    "desk_sessions",
+    metadata,
+    sa.Column("id_hash", sa.Text, primary_key=True),
+    sa.Column("lead", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+)

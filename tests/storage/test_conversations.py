@@ -258,7 +258,7 @@ async def test_migrations_are_idempotent_and_data_survives_a_restart(
     second = await reopen()  # two replicas starting on an up-to-date database
     assert await first.load(saved.chat_id) == saved
     assert await second.load(saved.chat_id) == saved
-    assert head() == "0008_organisations"
+    assert head() == "0009_desk"
     assert await stamped_version(store_url) == head()
 
 
