@@ -3,7 +3,6 @@ pages that say what happened in words and never show a traceback."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import traceback
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any, Final, cast
 import tornado.web
 
 from bot import words
+from bot.desk.links import digest
 from bot.desk.services import DeskServices
 from bot.errors import StorageError, UsageError
 from bot.transcripts.model import Access, Filters
@@ -38,11 +38,6 @@ HEADERS: Final = {
 }
 LONGEST_VALUE: Final = 200
 """Characters a query value may have (a period, a pseudonym, a search): longer is refused."""
-
-
-def digest(secret: str) -> str:
-    """How a session id is stored: its SHA-256, so a copy of the database opens no session."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from typing import Final
 
 from bot import words
-from bot.desk.base import COOKIE_FLAGS, SESSION_COOKIE, DeskHandler, digest
+from bot.desk.base import COOKIE_FLAGS, SESSION_COOKIE, DeskHandler
+from bot.desk.links import digest, new_token
 from bot.transcripts.model import Access
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class SignIn(DeskHandler):
             await self.audit("signin", why, allowed=False)
             self.page(403, words.DESK_LINK_HEADING, words.DESK_LINK_REFUSED[why])
             return
-        session = secrets.token_urlsafe(32)
+        session = new_token()
         await services.store.desk_session(digest(session), lead, now)
         self.set_signed_cookie(SESSION_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
         await services.store.log_access(Access(now, f"desk:{lead}", "desk", "signin"))

@@ -5,6 +5,7 @@ Secure, so aiohttp's own jar would not send them over plain HTTP) and never foll
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ class Answer:
     """The raw Set-Cookie headers."""
 
     @property
+    def plain(self) -> str:
+        """The page with its escapes read back (what a person sees, less the tags)."""
+        return html.unescape(self.text)
+
+    @property
     def location(self) -> str | None:
         value: str | None = self.headers.get("Location")
         return value
@@ -75,7 +81,7 @@ class Browser:
             raw = response.headers.getall("Set-Cookie", [])
         for header in raw:
             for name, morsel in SimpleCookie(header).items():
-                if morsel["expires"] and "1970" in morsel["expires"] or not morsel.value:
+                if not morsel.value or morsel["max-age"] == "0":
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
