@@ -545,6 +545,50 @@ ORGS_PARTNERSHIP: Final = "the partnership's safeguarding leads"
 ORGS_NOT_IN_ONE: Final = "Not in an organisation, or in one since removed"
 
 
+# ---- the web desk (bot/desk/) ----------------------------------------------------------------
+
+DESK_TITLE: Final = "Safeguarding desk"
+DESK_LINK_HEADING: Final = "This sign-in link doesn't work"
+DESK_LINK_REFUSED: Final = {
+    "unknown": "This link is not one the desk made. Send /desk to the bot in Telegram for a "
+    "new one.",
+    "expired": "This link is too old: links work for a few minutes only. Send /desk to the bot "
+    "in Telegram for a new one.",
+    "used": "This link has been used already: each link works once. Send /desk to the bot in "
+    "Telegram for a new one.",
+}
+DESK_SIGNED_OUT_HEADING: Final = "You are signed out"
+DESK_SIGNED_OUT: Final = (
+    "To sign in, send /desk to the bot in your private chat in Telegram and open the link it "
+    "sends you."
+)
+DESK_BAD_REQUEST: Final = "Something in that address is not right"
+DESK_TOO_LONG: Final = "A value in that address is longer than the desk accepts."
+DESK_BAD_PAGE: Final = "Page numbers are whole numbers from 1 to {most:,}."
+DESK_BAD_SORT: Final = "Sort by newest, oldest or steps."
+DESK_TOO_MANY_TO_SORT: Final = (
+    "{total:,} transcripts match: too many to sort by steps. Narrow the filters (a shorter "
+    "period, an outcome) to {most:,} or fewer."
+)
+DESK_NOT_FOUND_HEADING: Final = "Not found"
+DESK_NOT_FOUND: Final = "There is nothing here: the transcript or page is not there."
+DESK_FORBIDDEN_HEADING: Final = "Not allowed"
+DESK_FORBIDDEN: Final = (
+    "The desk could not check that this came from its own page. Go back, reload the page and "
+    "try again."
+)
+DESK_UNAVAILABLE_HEADING: Final = "The database is not answering"
+DESK_UNAVAILABLE: Final = "The database is not answering; try again in a minute."
+DESK_FAILED_HEADING: Final = "Something went wrong"
+DESK_FAILED: Final = "Something went wrong on the desk's side. It has been logged; try again."
+DESK_NO_MATCH: Final = (
+    "Search looks for outcomes, tags and practitioner codes: nothing is called '{word}'."
+)
+DESK_NOTE_EMPTY: Final = "Write something in the note before adding it."
+DESK_NOTE_TOO_LONG: Final = "A note is at most {most:,} characters."
+DESK_NO_TAG: Final = "There is no tag '{tag}'."
+
+
 # ---- the web desk's sign-in link (bot/telegram/desk.py) -------------------------------------
 
 DESK_LINK: Final = (

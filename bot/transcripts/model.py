@@ -38,7 +38,7 @@ TAGS: dict[str, str] = {
 }
 """Tags a lead may put on a transcript: id -> label."""
 
-Channel = Literal["telegram", "cli"]
+Channel = Literal["telegram", "cli", "desk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +215,7 @@ class Access:
     at: datetime
     who: str
     """"telegram:<user id>" for leads, "telegram:<pseudonym>" for refused non-leads,
-    "cli:<login name>"."""
+    "cli:<login name>", "desk:<user id>" in the web desk ("desk:?" for a refused sign-in)."""
     channel: Channel
     action: str
     """e.g. "list", "show 42", "export html", "stats", "tag 42 reviewed", "purge"."""

@@ -1,0 +1,101 @@
+"""The web desk's tornado Application, and `serve` for `infoshare-bot desk` (and `run`).
+
+Tornado is already a dependency (python-telegram-bot's webhook server): its web framework and
+its autoescaping templates serve the desk, with no new dependency. Every page is server-drawn
+HTML that works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Mapping
+from pathlib import Path
+
+import tornado.httpserver
+import tornado.web
+
+from bot.config import Config
+from bot.desk.base import NotFound, Static
+from bot.desk.exports import Download, ExportsPage
+from bot.desk.listing import TranscriptList
+from bot.desk.overview import Overview
+from bot.desk.people import AccessLog, Practitioners
+from bot.desk.services import DeskServices
+from bot.desk.signin import SignedOutPage, SignIn, SignOut
+from bot.desk.transcript import Notes, Tags, TranscriptPage
+from bot.storage import ChatKeys, open_store
+from bot.transcripts.pseudonym import load_pseudonyms
+from states import Library
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_BODY = 64 * 1024
+"""Bytes a form may send (a note is 1,000 characters): more is refused before it is read."""
+
+
+def make_app(services: DeskServices) -> tornado.web.Application:
+    routes = [
+        (r"/", Overview),
+        (r"/signin/([^/]*)", SignIn),
+        (r"/signed-out", SignedOutPage),
+        (r"/signout", SignOut),
+        (r"/transcripts", TranscriptList),
+        (r"/transcripts/([0-9]{1,10})", TranscriptPage),
+        (r"/transcripts/([0-9]{1,10})/tags", Tags),
+        (r"/transcripts/([0-9]{1,10})/notes", Notes),
+        (r"/practitioners", Practitioners),
+        (r"/access", AccessLog),
+        (r"/exports", ExportsPage),
+        (r"/exports/([a-z.]{1,30})", Download),
+        (r"/static/(desk\.css)", Static, {"path": str(HERE / "static")}),
+    ]
+    return tornado.web.Application(
+        routes,  # type: ignore[arg-type]
+        services=services,
+        template_path=str(HERE / "templates"),
+        autoescape="xhtml_escape",
+        cookie_secret=services.cookie_secret(),
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Strict", "path": "/"},
+        default_handler_class=NotFound,
+        compiled_template_cache=True,
+        static_hash_cache=True,
+    )
+
+
+def listen(services: DeskServices) -> tornado.httpserver.HTTPServer:
+    """Serve the desk on `desk.listen:desk.port` in the running event loop."""
+    desk = services.config.desk
+    server = tornado.httpserver.HTTPServer(
+        make_app(services), xheaders=True, max_body_size=MAX_BODY
+    )
+    server.listen(desk.port, desk.listen)
+    log.info("the desk listens on %s:%d", desk.listen, desk.port)
+    return server
+
+
+async def serve(
+    config: Config, library: Library, nations: Mapping[str, Library] | None = None
+) -> None:
+    """`infoshare-bot desk`: open the store as the bot does and serve until SIGINT/SIGTERM.
+
+    `nations` is accepted for the same call as the bot's; transcripts are shown in the
+    deployment's content (a transcript names its dialogue, not its nation).
+    """
+    del nations
+    pseudonyms = load_pseudonyms(config.key_file())
+    store = await open_store(config.storage.url, ChatKeys(pseudonyms.secret))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sign in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sign, stop.set)
+    server = listen(DeskServices(config, library, store, pseudonyms))
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        await store.close()
+        log.info("the desk stopped")

@@ -1,0 +1,132 @@
+"""Signing in to the web desk with a /desk link, the session cookie, idling, signing out, and a
+lead removed from config: on a real server over a real store."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import tornado.web
+
+from bot import words
+from bot.config import Organisation
+from tests.support.desk import NORTH_LEAD, SOUTH_LEAD, DeskSite
+
+REFUSED_HEADING = words.DESK_LINK_HEADING
+
+
+def no_traceback(text: str) -> None:
+    assert "Traceback" not in text and 'File "' not in text
+
+
+async def test_a_link_signs_the_lead_in_with_a_strict_cookie(desk: DeskSite) -> None:
+    browser = desk.browser()
+    answer = await browser.sign_in(NORTH_LEAD)
+    [session] = [c for c in answer.cookies if c.startswith("desk_session=")]
+    flags = {part.strip().lower() for part in session.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=strict", "path=/"} <= flags
+    assert "expires" not in " ".join(flags)  # gone with the browser; the store times it out
+    overview = await browser.get("/")
+    assert overview.status == 200 and "<h1>Overview</h1>" in overview.text
+    [xsrf] = [c for c in overview.cookies if c.startswith("_xsrf=")]
+    assert {"httponly", "secure", "samesite=strict"} <= {
+        p.strip().lower() for p in xsrf.split(";")[1:]
+    }
+    lines = await desk.store.accesses()
+    assert [(a.who, a.channel, a.action) for a in lines if a.action == "signin"] == [
+        (f"desk:{NORTH_LEAD}", "desk", "signin")
+    ]
+
+
+async def test_a_used_link_does_not_work_again_even_for_someone_else(desk: DeskSite) -> None:
+    link = await desk.link(NORTH_LEAD)
+    assert (await desk.browser().get(link)).status == 303
+    stranger = desk.browser()
+    answer = await stranger.get(link)
+    assert answer.status == 403
+    assert REFUSED_HEADING in answer.plain and "used already" in answer.text
+    assert "/desk" in answer.text and str(NORTH_LEAD) not in answer.text
+    assert not answer.cookies or all(not c.startswith("desk_session=") for c in answer.cookies)
+    assert (await stranger.get("/")).location == "/signed-out"
+    no_traceback(answer.text)
+
+
+async def test_an_expired_link_is_refused(desk: DeskSite) -> None:
+    link = await desk.link(NORTH_LEAD, minutes=10)
+    desk.clock.advance(timedelta(minutes=10))
+    answer = await desk.browser().get(link)
+    assert answer.status == 403 and "too old" in answer.text
+    refused = [a for a in await desk.store.accesses() if not a.allowed]
+    assert [(a.who, a.action, a.detail) for a in refused] == [("desk:?", "signin", "expired")]
+
+
+async def test_forged_links_are_refused_without_looking_like_anything(desk: DeskSite) -> None:
+    for token in (secrets.token_urlsafe(32), "x", "%3Cscript%3E", "a" * 5000):
+        answer = await desk.browser().get(f"/signin/{token}")
+        assert answer.status == 403, token
+        assert REFUSED_HEADING in answer.plain and "not one the desk made" in answer.text
+        assert "<script>" not in answer.text
+        no_traceback(answer.text)
+
+
+async def test_cookies_of_another_deployment_or_tampered_do_not_work(desk: DeskSite) -> None:
+    browser = await desk.signed_in(NORTH_LEAD)
+    good = browser.cookies["desk_session"]
+    raw = tornado.web.decode_signed_value(desk.services.cookie_secret(), "desk_session", good)
+    assert raw is not None
+    other = tornado.web.create_signed_value("another deployment's secret", "desk_session", raw)
+    for value in (other.decode(), good[:-2] + "00", raw.decode()):
+        browser.cookies["desk_session"] = value
+        answer = await browser.get("/transcripts")
+        assert (answer.status, answer.location) == (303, "/signed-out")
+    browser.cookies["desk_session"] = good
+    assert (await browser.get("/transcripts")).status == 200
+
+
+async def test_idle_sessions_end_and_sign_out_ends_one(desk: DeskSite) -> None:
+    browser = await desk.signed_in(NORTH_LEAD)
+    desk.clock.advance(timedelta(minutes=29))
+    assert (await browser.get("/")).status == 200  # and it counts as activity
+    desk.clock.advance(timedelta(minutes=29))
+    assert (await browser.get("/")).status == 200
+    desk.clock.advance(timedelta(minutes=31))
+    assert (await browser.get("/")).location == "/signed-out"
+
+    browser = await desk.signed_in(NORTH_LEAD)
+    kept = dict(browser.cookies)
+    answer = await browser.post("/signout", {})
+    assert (answer.status, answer.location) == (303, "/signed-out")
+    page = await browser.get("/signed-out")
+    assert page.status == 200 and words.DESK_SIGNED_OUT_HEADING in page.text
+    browser.cookies = kept  # the old cookie, kept by someone: the session has ended
+    assert (await browser.get("/")).location == "/signed-out"
+
+
+async def test_a_lead_removed_from_config_is_signed_out_at_the_next_request(
+    desk: DeskSite,
+) -> None:
+    north_lead, south_lead = await desk.signed_in(NORTH_LEAD), await desk.signed_in(SOUTH_LEAD)
+    config = desk.services.config
+    north, south = config.organisations
+    without = Organisation(id="north", name=north.name, leads=())
+    desk.services.config = config.model_copy(update={"organisations": (without, south)})
+    assert (await north_lead.get("/transcripts")).location == "/signed-out"
+    assert (await south_lead.get("/transcripts")).status == 200
+    desk.services.config = config  # put back: the session stays ended, a new link is needed
+    assert (await north_lead.get("/transcripts")).location == "/signed-out"
+    assert (await (await desk.signed_in(NORTH_LEAD)).get("/transcripts")).status == 200
+
+
+async def test_pages_need_a_session(desk: DeskSite) -> None:
+    browser = desk.browser()
+    for path in (
+        "/",
+        "/transcripts",
+        "/transcripts/1",
+        "/practitioners",
+        "/access",
+        "/exports",
+        "/exports/transcripts.csv",
+    ):
+        answer = await browser.get(path)
+        assert (answer.status, answer.location) == (303, "/signed-out"), path
