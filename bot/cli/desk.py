@@ -25,14 +25,14 @@ def cmd_desk(args: argparse.Namespace, config: Config) -> int:
     """Serve the web desk until Ctrl+C or SIGTERM."""
     from bot.desk.app import serve
 
+    library = library_for(args, config)
+    nations = nations_for(args, config)
     check_at_rest(config.storage.url)  # a broken database stops us before anything is written
     with _cannot_listen(config):  # a port in use, said before the log starts
         for probe in tornado.netutil.bind_sockets(config.desk.port, config.desk.listen):
             probe.close()
     logs.configure(config.logging.level)
     logs.scrub_also(load_pseudonyms(config.key_file()).secret.decode())
-    library = library_for(args, config)
-    nations = nations_for(args, config)
     with _cannot_listen(config):  # taken meanwhile
         asyncio.run(serve(config, library, nations))
     return 0

@@ -15,6 +15,7 @@ COMMANDS = [
     ["console"],
     ["redact"],
     ["run"],
+    ["desk"],
     ["transcripts", "list"],
     ["transcripts", "show", "1"],
     ["transcripts", "export"],
@@ -76,7 +77,9 @@ def test_run_config_file_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert f"{config}: dialogues: {tmp_path / 'missing'} does not exist" in err, err
 
 
-@pytest.mark.parametrize("command", [["run"], ["transcripts", "practitioners"], ["console"]])
+@pytest.mark.parametrize(
+    "command", [["run"], ["desk"], ["transcripts", "practitioners"], ["console"]]
+)
 def test_an_urgent_outcome_the_advice_lacks_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
