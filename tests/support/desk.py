@@ -151,7 +151,7 @@ async def desk(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
 
 async def seed(store: SqlStore, north: int = 3, south: int = 2) -> dict[str, list[int]]:
     """`north` transcripts of North School's practitioner (the first refer_now, the rest
-    share), `south` of South Surgery's (share); ids by organisation, oldest first."""
+    share), `south` of South Surgery's (share); ids by organisation, in order."""
     await store.join_organisation(NORTH_PRACTITIONER, "north", NOW - timedelta(days=2))
     await store.join_organisation(SOUTH_PRACTITIONER, "south", NOW - timedelta(days=2))
     for n in range(north):
@@ -169,4 +169,4 @@ async def seed(store: SqlStore, north: int = 3, south: int = 2) -> dict[str, lis
     async for t in store.iter_transcripts(EVERY):
         assert t.organisation is not None
         found[t.organisation].append(t.id)
-    return found
+    return {organisation: sorted(numbers) for organisation, numbers in found.items()}
