@@ -253,3 +253,18 @@ async def test_practitioners_and_the_access_log_are_scoped(desk: DeskSite) -> No
     everything = await partnership.get("/access")
     assert f"desk:{NORTH_LEAD}" in everything.text and f"desk:{PARTNERSHIP_LEAD}" in everything.text
     assert await desk.store.count_transcripts(Filters()) == 5
+
+
+async def test_a_transcript_shows_its_steps_outcome_and_decision_record(
+    desk: DeskSite,
+) -> None:
+    ids = await seed(desk.store)
+    lead = await desk.signed_in(NORTH_LEAD)
+    whole = await lead.get(f"/transcripts/{ids['north'][0]}")
+    steps = whole.plain.split('id="steps"')[1].split("</ol>")[0]
+    assert "Immediate danger" in steps and "A: Yes" in steps
+    assert 'id="outcome"' in whole.text
+    record = whole.plain.split('id="record">')[1].split("</pre>")[0]
+    assert "Decision:" in record and "Immediate danger: Yes" in record
+    cut = await lead.get(f"/transcripts/{ids['north'][1]}")  # "no", then straight to share
+    assert 'id="record"' not in cut.text and "cannot be rebuilt" in cut.plain

@@ -157,8 +157,11 @@ async def seed(store: SqlStore, north: int = 3, south: int = 2) -> dict[str, lis
     for n in range(north):
         outcome = "refer_now" if n == 0 else "share"
         at = NOW - timedelta(hours=north - n)
+        answer = "yes" if n == 0 else "no"  # yes: a whole walk to refer_now, with a record
         await store.record(
-            transcript_write(f"n{n}", outcome, at=at, practitioner=NORTH_PRACTITIONER)
+            transcript_write(
+                f"n{n}", outcome, at=at, practitioner=NORTH_PRACTITIONER, answer=answer
+            )
         )
     for n in range(south):
         at = NOW - timedelta(minutes=30 + n)
