@@ -48,6 +48,7 @@ LEAD_COMMANDS: Final = (
     ("feedback", "Leads: whether decisions helped, by outcome, e.g. /feedback 30d"),
     ("invite", "Leads: your organisation's invite link; /invite new replaces it"),
     ("orgs", "Leads: organisations side by side, e.g. /orgs 30d"),
+    ("desk", "Leads: a sign-in link for the web desk"),
 )
 """Added to the menu in leads' own chats only."""
 
@@ -543,6 +544,7 @@ ORGS_LINE: Final = (
 ORGS_PARTNERSHIP: Final = "the partnership's safeguarding leads"
 ORGS_NOT_IN_ONE: Final = "Not in an organisation, or in one since removed"
 
+
 # ---- the web desk (bot/desk/) ----------------------------------------------------------------
 
 DESK_TITLE: Final = "Safeguarding desk"
@@ -585,3 +587,12 @@ DESK_NO_MATCH: Final = (
 DESK_NOTE_EMPTY: Final = "Write something in the note before adding it."
 DESK_NOTE_TOO_LONG: Final = "A note is at most {most:,} characters."
 DESK_NO_TAG: Final = "There is no tag '{tag}'."
+
+
+# ---- the web desk's sign-in link (bot/telegram/desk.py) -------------------------------------
+
+DESK_LINK: Final = (
+    "Your sign-in link for the web desk: {link}\n\n"
+    "It works once, for you alone, within {minutes} minutes. Don't forward it: whoever opens it "
+    "first is signed in as you. Send /desk again for a new one."
+)

@@ -1,9 +1,9 @@
 """The `infoshare-bot` command: one entry point, a module per group of subcommands.
 
-`content` (check, diagram), `local` (console, redact), `run` (the Telegram bot) and
-`transcripts` (the leads' transcripts and the access log). Errors raised on purpose
-(`InfoshareError`) become one clear message and a non-zero exit code; nothing here prints a
-traceback at a practitioner or an administrator.
+`content` (check, diagram), `local` (console, redact), `run` (the Telegram bot), `desk` (the
+leads' web desk) and `transcripts` (the leads' transcripts and the access log). Errors raised
+on purpose (`InfoshareError`) become one clear message and a non-zero exit code; nothing here
+prints a traceback at a practitioner or an administrator.
 
 Every file the bot writes (the SQLite database and its journal, the pseudonym key, exports,
 charts) is created readable by its owner only, whatever the umask it was started with.
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from bot.cli import content, local, run, transcripts
+from bot.cli import content, desk, local, run, transcripts
 from bot.cli.common import Handler, global_options
 from bot.config import load_config
 from bot.errors import ContentError, InfoshareError
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[global_options(defaults=True)],
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (content, local, run, transcripts):
+    for group in (content, local, run, desk, transcripts):
         group.add_commands(commands)
     return parser
 

@@ -24,6 +24,7 @@ from bot.errors import ConfigError
 from bot.storage import ChatKeys, open_store
 from bot.telegram import alerts
 from bot.telegram.delivery import PerChatUpdateProcessor
+from bot.telegram.desk import DeskBeside
 from bot.telegram.outbox import SEND_EVERY
 from bot.telegram.retention import PURGE_EVERY
 from bot.telegram.routes import Features, register
@@ -48,6 +49,8 @@ class InfoshareApplication(Application):  # type: ignore[type-arg]
     features: Features
     config_path: Path | None = None
     """Where the config was read from, so SIGHUP can read it again."""
+    desk: DeskBeside | None = None
+    """The web desk, when this process serves it too (`desk.enabled`)."""
 
     def _mark_for_persistence_update(
         self,
@@ -117,7 +120,8 @@ def build_application(
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Open the store, then register the command lists (a failure there is only logged).
+    """Open the store, serve the web desk if enabled, then register the command lists (a
+    failure there is only logged).
 
     Leads see their own commands too, in their private chat only; nobody else is shown them.
     """
@@ -125,9 +129,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     services = app.services
     keys = ChatKeys(services.pseudonyms.secret)
     services.attach(await open_store(services.config.storage.url, keys))
+    if services.config.desk.enabled and app.desk is None:
+        app.desk = DeskBeside.start(services)
     if app.config_path is not None:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGHUP, reload_config, services, app.config_path)
+        loop.add_signal_handler(signal.SIGHUP, _reload, app, app.config_path)
     everyone = [BotCommand(name, text) for name, text in words.COMMANDS]
     leads = everyone + [BotCommand(name, text) for name, text in words.LEAD_COMMANDS]
     lists = [
@@ -144,15 +150,24 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     assert isinstance(app, InfoshareApplication)
+    if app.desk is not None:
+        await app.desk.stop()
+        app.desk = None
     await app.services.close()
+
+
+def _reload(app: InfoshareApplication, path: Path) -> None:
+    """SIGHUP: read the config again; the desk served beside the bot follows it."""
+    if reload_config(app.services, path) and app.desk is not None:
+        app.desk.follow(app.services.config)
 
 
 def reload_config(services: Services, path: Path) -> bool:
     """Re-read the config file (on SIGHUP): leads and contacts change without a restart.
 
     A file that no longer validates is logged and the running config kept. Storage, Telegram,
-    the content (folder, edition, jurisdiction) and logging settings need a restart; they are
-    kept as they were.
+    the content (folder, edition, jurisdiction), the desk and logging settings need a restart;
+    they are kept as they were.
     """
     try:
         fresh = load_config(path)
@@ -164,7 +179,7 @@ def reload_config(services: Services, path: Path) -> bool:
     running = services.config
     kept = {
         key: getattr(running, key)
-        for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction")
+        for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction", "desk")
     }
     services.config = fresh.model_copy(update=kept)
     log.info("config reloaded: %d lead(s), %d contact(s)", len(fresh.lead_ids), len(fresh.contacts))

@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot import words
-from bot.telegram import alerts, contact, feedback, organisations
+from bot.telegram import alerts, contact, desk, feedback, organisations
 from bot.telegram.advice import Advice
 from bot.telegram.alerts import AlertSender
 from bot.telegram.contact import ContactRequests
@@ -126,6 +126,7 @@ def register(app: Application, features: Features) -> None:  # type: ignore[type
         "org": f.organisations.on_org,
         "invite": functools.partial(organisations.on_invite, f.leads),
         "orgs": functools.partial(organisations.on_orgs, f.leads),
+        "desk": functools.partial(desk.on_desk, f.leads),
     }
     for name, handler in commands.items():
         app.add_handler(CommandHandler(name, handler, filters=private))

@@ -1,0 +1,43 @@
+"""`infoshare-bot desk`: serve the web desk on its own (`bot.desk`), beside a bot that runs
+elsewhere on the same database and pseudonym key. `run` serves it too when `desk.enabled`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+
+from bot import logs
+from bot.cli.common import Commands, add_command, library_for, nations_for
+from bot.config import Config
+from bot.errors import ConfigError
+from bot.storage import check_at_rest
+from bot.transcripts.pseudonym import load_pseudonyms
+
+CANNOT_LISTEN = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
+
+
+def cmd_desk(args: argparse.Namespace, config: Config) -> int:
+    """Serve the web desk until Ctrl+C or SIGTERM."""
+    from bot.desk.app import serve
+
+    check_at_rest(config.storage.url)  # a broken database stops us before anything is written
+    logs.configure(config.logging.level)
+    logs.scrub_also(load_pseudonyms(config.key_file()).secret.decode())
+    library = library_for(args, config)
+    nations = nations_for(args, config)
+    desk = config.desk
+    try:
+        asyncio.run(serve(config, library, nations))
+    except OSError as exc:
+        if exc.errno not in CANNOT_LISTEN:
+            raise
+        raise ConfigError(
+            f"desk: cannot listen on {desk.listen}:{desk.port} ({exc.strerror}): "
+            "set desk.listen and desk.port"
+        ) from None
+    return 0
+
+
+def add_commands(commands: Commands) -> None:
+    add_command(commands, "desk", cmd_desk, "serve the web desk for safeguarding leads")
