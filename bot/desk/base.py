@@ -188,11 +188,7 @@ class DeskHandler(tornado.web.RequestHandler):
         elif status_code == 403:
             self.page(403, words.DESK_FORBIDDEN_HEADING, words.DESK_FORBIDDEN)
         elif status_code < 500:
-            self.page(
-                status_code,
-                words.DESK_BAD_REQUEST,
-                words.DESK_TOO_LONG if status_code == 413 else words.DESK_FAILED,
-            )
+            self.page(status_code, words.DESK_BAD_REQUEST, words.DESK_BAD_VALUE)
         else:
             self.page(500, words.DESK_FAILED_HEADING, words.DESK_FAILED)
 

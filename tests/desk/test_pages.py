@@ -8,6 +8,7 @@ import io
 import json
 import re
 
+from bot import words
 from bot.transcripts.model import Filters
 from tests.support.desk import (
     NORTH_LEAD,
@@ -98,6 +99,13 @@ async def test_a_lead_sees_lists_and_exports_only_their_organisations(desk: Desk
     assert [(a.who, a.action, a.detail) for a in refused] == [
         (f"desk:{NORTH_LEAD}", f"show {south}", "another organisation")
     ]
+    exports = await lead.get("/exports?outcome=share")
+    for name in ("transcripts.csv", "transcripts.jsonl", "report.html"):
+        assert f'href="/exports/{name}?outcome=share"' in exports.text
+    shared = await lead.get("/exports/transcripts.csv?outcome=share")
+    assert (
+        sorted(int(r["id"]) for r in csv.DictReader(io.StringIO(shared.text))) == ids["north"][1:]
+    )
     csv_file = await lead.get("/exports/transcripts.csv")
     assert csv_file.headers["Content-Disposition"] == 'attachment; filename="transcripts.csv"'
     rows = list(csv.DictReader(io.StringIO(csv_file.text)))
@@ -159,6 +167,9 @@ async def test_bad_values_get_a_kind_400_page(desk: DeskSite) -> None:
     for path in ("/transcripts/99999999999", "/transcripts/9999999999", "/transcripts/0"):
         assert (await lead.get(path)).status == 404, path
     assert (await lead.get("/practitioners?period=never")).status == 400
+    for answer in (await lead.post("/transcripts", {}), await lead.get("/signout")):
+        assert answer.status == 405 and words.DESK_BAD_VALUE in answer.plain
+        assert answer.status == 405 and words.DESK_BAD_VALUE in answer.plain, (method, path)
 
 
 async def test_tags_and_notes_need_the_csrf_token_and_a_visible_transcript(
