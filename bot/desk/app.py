@@ -30,9 +30,22 @@ from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("bot.desk.requests")
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024
 """Bytes a form may send (a note is 1,000 characters): more is refused before it is read."""
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """One line a request, like tornado's own but without what must not reach a log: a sign-in
+    link's token, and query strings (search words, practitioner codes)."""
+    status = handler.get_status()
+    path = handler.request.path
+    if path.startswith("/signin/"):
+        path = "/signin/(a link)"
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    took = 1000.0 * handler.request.request_time()
+    access_log.log(level, "%d %s %s %.1f ms", status, handler.request.method, path[:80], took)
 
 
 def make_app(services: DeskServices) -> tornado.web.Application:
@@ -60,6 +73,7 @@ def make_app(services: DeskServices) -> tornado.web.Application:
         xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Strict", "path": "/"},
         default_handler_class=NotFound,
+        log_function=log_request,
         compiled_template_cache=True,
         static_hash_cache=True,
     )

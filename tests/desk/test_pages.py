@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
+
+import pytest
 
 from bot import words
 from bot.transcripts.model import Filters
@@ -122,7 +125,10 @@ async def test_a_lead_sees_lists_and_exports_only_their_organisations(desk: Desk
     assert sorted(listed(await partnership.get("/transcripts?org=south"))) == ids["south"]
 
 
-async def test_filters_search_sort_and_pages(desk: DeskSite) -> None:
+async def test_filters_search_sort_and_pages(
+    desk: DeskSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     ids = await seed(desk.store, north=30, south=1)
     lead = await desk.signed_in(NORTH_LEAD)
     first = await lead.get("/transcripts")
@@ -142,6 +148,7 @@ async def test_filters_search_sort_and_pages(desk: DeskSite) -> None:
     assert len(listed(await lead.get(f"/transcripts?q={NORTH_PRACTITIONER}&page=2"))) == 5
     assert listed(await lead.get(f"/transcripts?q={SOUTH_PRACTITIONER}")) == []
     assert listed(await lead.get("/transcripts?period=today&unfinished=1")) == []
+    assert "200 GET /transcripts " in caplog.text and NORTH_PRACTITIONER not in caplog.text
 
 
 async def test_bad_values_get_a_kind_400_page(desk: DeskSite) -> None:

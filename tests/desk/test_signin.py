@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+import pytest
 import tornado.web
 
 from bot import words
@@ -38,7 +39,9 @@ async def test_a_link_signs_the_lead_in_with_a_strict_cookie(desk: DeskSite) -> 
     ]
 
 
-async def test_a_used_link_does_not_work_again_even_for_someone_else(desk: DeskSite) -> None:
+async def test_a_used_link_does_not_work_again_even_for_someone_else(
+    desk: DeskSite, caplog: pytest.LogCaptureFixture
+) -> None:
     link = await desk.link(NORTH_LEAD)
     assert (await desk.browser().get(link)).status == 303
     stranger = desk.browser()
@@ -49,6 +52,8 @@ async def test_a_used_link_does_not_work_again_even_for_someone_else(desk: DeskS
     assert not answer.cookies or all(not c.startswith("desk_session=") for c in answer.cookies)
     assert (await stranger.get("/")).location == "/signed-out"
     no_traceback(answer.text)
+    assert "403 GET /signin/(a link)" in caplog.text
+    assert link.removeprefix("/signin/") not in caplog.text  # nor any token in the log
 
 
 async def test_an_expired_link_is_refused(desk: DeskSite) -> None:
