@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import tornado.web
 
 from bot import words
 from bot.config import Organisation
+from bot.desk.app import reload_config
 from tests.support.desk import NORTH_LEAD, SOUTH_LEAD, DeskSite
 
 REFUSED_HEADING = words.DESK_LINK_HEADING
@@ -135,3 +137,22 @@ async def test_pages_need_a_session(desk: DeskSite) -> None:
     ):
         answer = await browser.get(path)
         assert (answer.status, answer.location) == (303, "/signed-out"), path
+
+
+async def test_a_config_reload_takes_a_removed_lead_out_at_the_next_request(
+    desk: DeskSite, tmp_path: Path
+) -> None:
+    """What SIGHUP does to `infoshare-bot desk`: the file read again; a bad file changes nothing."""
+    north_lead = await desk.signed_in(NORTH_LEAD)
+    path = tmp_path / "config.yaml"
+    path.write_text("organisations: [{id: north, name: North School, leads: [1, 2]}\n")
+    assert not reload_config(desk.services, path)  # broken YAML: the running config is kept
+    assert (await north_lead.get("/transcripts")).status == 200
+    path.write_text(
+        f"storage: {{url: 'sqlite:///elsewhere.db'}}\n"
+        f"organisations:\n  - {{id: north, name: North School, leads: [{SOUTH_LEAD}]}}\n"
+    )
+    assert reload_config(desk.services, path)
+    assert "elsewhere" not in desk.services.config.storage.url  # needs a restart: kept
+    assert (await north_lead.get("/transcripts")).location == "/signed-out"
+    assert (await (await desk.signed_in(SOUTH_LEAD)).get("/transcripts")).status == 200
