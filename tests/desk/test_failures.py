@@ -7,10 +7,14 @@ import logging
 from typing import Any, NoReturn
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot import words
 from bot.errors import StorageUnavailable
-from tests.support.desk import NORTH_LEAD, DeskSite, seed
+from states import Library
+from tests.support.desk import NORTH_LEAD, DeskSite, seed, served
+from tests.support.storage import postgres_only
+from tests.support.tcpproxy import TcpProxy
 
 
 def outage(*args: Any, **kwargs: Any) -> NoReturn:
@@ -43,6 +47,31 @@ async def test_a_database_outage_gets_an_honest_503_then_the_desk_recovers(
         assert answer.status == 503
     assert (await lead.get("/transcripts")).status == 200  # the same session, no restart
     assert (await lead.get(f"/transcripts/{north}")).status == 200
+
+
+@postgres_only
+async def test_a_real_outage_of_postgresql_then_recovery_without_a_restart(
+    postgres_url: str, library: Library
+) -> None:
+    """The database server goes away (a proxy in front of it cuts every connection) and comes
+    back: 503 pages meanwhile, then the same session works again."""
+    url = make_url(postgres_url)
+    relay = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await relay.restore()
+    try:
+        proxied = url.set(port=relay.port).render_as_string(hide_password=False)
+        async with served(proxied, library) as desk:
+            ids = await seed(desk.store)
+            lead = await desk.signed_in(NORTH_LEAD)
+            await relay.cut()
+            for path in ("/", "/transcripts", f"/transcripts/{ids['north'][0]}"):
+                answer = await lead.get(path)
+                assert answer.status == 503, path
+                assert words.DESK_UNAVAILABLE in answer.plain and "Traceback" not in answer.text
+            await relay.restore()
+            assert (await lead.get("/transcripts")).status == 200
+    finally:
+        await relay.cut()
 
 
 async def test_an_unexpected_error_is_a_500_page_logged_by_type_and_place_only(

@@ -5,6 +5,7 @@ Secure, so aiohttp's own jar would not send them over plain HTTP) and never foll
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import AsyncIterator
@@ -133,20 +134,29 @@ class DeskSite:
         return browser
 
 
-@pytest.fixture
-async def desk(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
-    """The desk on a free port over a fresh store; closed afterwards."""
+@contextlib.asynccontextmanager
+async def served(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
+    """The desk on a free port over a store opened on `store_url`; closed afterwards."""
     store = await open_store(store_url, KEYS)
     clock = FixedClock()
     services = DeskServices(desk_config(store_url), library, store, PSEUDONYMS, clock)
     sock, port = tornado.testing.bind_unused_port()
     server = tornado.httpserver.HTTPServer(make_app(services))
     server.add_sockets([sock])
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
-        yield DeskSite(services, clock, f"http://127.0.0.1:{port}", http)
-    server.stop()
-    await server.close_all_connections()
-    await store.close()
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+            yield DeskSite(services, clock, f"http://127.0.0.1:{port}", http)
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        await store.close()
+
+
+@pytest.fixture
+async def desk(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
+    """The desk over a fresh store, once per backend."""
+    async with served(store_url, library) as site:
+        yield site
 
 
 async def seed(store: SqlStore, north: int = 3, south: int = 2) -> dict[str, list[int]]:
