@@ -64,6 +64,7 @@ class Overview(DeskHandler):
         self.render(
             "overview.html",
             week=week,
+            week_period=f"{this_week.start.isoformat()}..{now.astimezone(zone).date().isoformat()}",
             urgent=[c for c in week.outcomes if c.id in urgent],
             hotspots=[u for u in recent.unsure if u.unsure][:HOTSPOTS],
             period=DEFAULT_PERIOD,

@@ -4,6 +4,7 @@ organisation, filters and paging, writes with their CSRF token, exports, and the
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import logging
@@ -74,12 +75,15 @@ async def test_every_response_carries_the_security_headers(desk: DeskSite) -> No
 async def test_the_overview_counts_this_week_within_the_leads_organisation(
     desk: DeskSite,
 ) -> None:
-    await seed(desk.store)
-    page = await (await desk.signed_in(NORTH_LEAD)).get("/")
+    ids = await seed(desk.store)
+    lead = await desk.signed_in(NORTH_LEAD)
+    page = await lead.get("/")
     assert page.status == 200 and "<h1>Overview</h1>" in page.text
     assert "3 decision(s) started this week" in page.plain  # north's 3, not south's 2
     urgent = page.text.split('id="urgent"')[1].split("</section>")[0]
-    assert "refer_now" in urgent and ": 1</li>" in urgent
+    assert ": 1</li>" in urgent
+    [link] = re.findall(r'href="(/transcripts\?[^"]+)"', urgent)
+    assert listed(await lead.get(html.unescape(link))) == [ids["north"][0]]
     assert "<svg" in page.text and "<script" not in page.text
     everyone = await (await desk.signed_in(PARTNERSHIP_LEAD)).get("/")
     assert "5 decision(s) started this week" in everyone.plain
