@@ -149,6 +149,7 @@ async def test_filters_search_sort_and_pages(
     refer = [min(ids["north"])]
     assert listed(await lead.get("/transcripts?outcome=refer_now")) == refer
     assert listed(await lead.get("/transcripts?q=refer")) == refer  # by the outcome's words
+    assert len(listed(await lead.get("/transcripts?q=Share"))) == 25  # the id before words
     assert len(listed(await lead.get(f"/transcripts?q={NORTH_PRACTITIONER}&page=2"))) == 5
     assert listed(await lead.get(f"/transcripts?q={SOUTH_PRACTITIONER}")) == []
     assert listed(await lead.get("/transcripts?period=today&unfinished=1")) == []
