@@ -1,9 +1,9 @@
 """/: this week at a glance, within what the lead may see: outcomes, urgent ones, where
-practitioners were not sure lately, and decisions started week by week as an inline SVG (no
-script).
+practitioners were not sure, and decisions started week by week as an inline SVG (no script).
 
-Kept to what answers fast at 100,000 transcripts: the statistics of this week and of the last
-`HOTSPOT_PERIOD` (the full statistics of every week would take a second), and a count a week.
+Kept to what answers fast at 100,000 transcripts: the statistics of this week only (each
+period's statistics cost a few hundred milliseconds there; every week's would take seconds),
+and a count a week for the chart.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.desk.base import DeskHandler
-from bot.transcripts.model import Filters, parse_period
 from bot.transcripts.trends import DEFAULT_WEEKS, Week, weeks
 
 HOTSPOTS: Final = 5
-HOTSPOT_PERIOD: Final = "14d"
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 160, 20
 
 
@@ -54,8 +52,6 @@ class Overview(DeskHandler):
         found = weeks(now, zone, DEFAULT_WEEKS)
         this_week = found[-1]
         week = await self.stats(self.lead.within(this_week.filters()))
-        since, until = parse_period(HOTSPOT_PERIOD, now, zone)
-        recent = await self.stats(self.lead.within(Filters(since=since, until=until)))
         started = [await store.count_transcripts(self.lead.within(w.filters())) for w in found]
         urgent = config.urgent_within(self.lead.scope)
         today = now.astimezone(zone).date()
@@ -65,8 +61,7 @@ class Overview(DeskHandler):
             week=week,
             week_period=f"{this_week.start.isoformat()}..{today.isoformat()}",
             urgent=[c for c in week.outcomes if c.id in urgent],
-            hotspots=[u for u in recent.unsure if u.unsure][:HOTSPOTS],
-            period=f"{HOTSPOT_PERIOD.removesuffix('d')} days",
+            hotspots=[u for u in week.unsure if u.unsure][:HOTSPOTS],
             bars=bars(found, started),
             span=f"{found[0].label()} to {found[-1].label()}",
             chart=(CHART_WIDTH, CHART_HEIGHT),

@@ -9,21 +9,26 @@ import io
 import json
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 
 from bot import words
 from bot.transcripts.model import Filters
+from states import NOT_SURE
+from tests.support.clock import NOW
 from tests.support.desk import (
     NORTH_LEAD,
     NORTH_PRACTITIONER,
     PARTNERSHIP_LEAD,
+    SOUTH_LEAD,
     SOUTH_PRACTITIONER,
     XSRF,
     Answer,
     DeskSite,
     seed,
 )
+from tests.support.storage import transcript_write
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -75,9 +80,15 @@ async def test_every_response_carries_the_security_headers(desk: DeskSite) -> No
 async def test_the_overview_counts_this_week_within_the_leads_organisation(
     desk: DeskSite,
 ) -> None:
-    ids = await seed(desk.store)
+    ids = await seed(desk.store, north=2)
+    unsure = transcript_write(
+        "u", None, at=NOW - timedelta(minutes=5), practitioner=NORTH_PRACTITIONER, answer=NOT_SURE
+    )
+    await desk.store.record(unsure)
     lead = await desk.signed_in(NORTH_LEAD)
     page = await lead.get("/")
+    hotspots = page.text.split('id="hotspots"')[1].split("</section>")[0]
+    assert "<td>Immediate danger</td><td>1</td><td>3</td>" in hotspots
     assert page.status == 200 and "<h1>Overview</h1>" in page.text
     assert "3 decision(s) started this week" in page.plain  # north's 3, not south's 2
     urgent = page.text.split('id="urgent"')[1].split("</section>")[0]
@@ -87,6 +98,8 @@ async def test_the_overview_counts_this_week_within_the_leads_organisation(
     assert "<svg" in page.text and "<script" not in page.text
     everyone = await (await desk.signed_in(PARTNERSHIP_LEAD)).get("/")
     assert "5 decision(s) started this week" in everyone.plain
+    south = await (await desk.signed_in(SOUTH_LEAD)).get("/")
+    assert "Immediate danger" not in south.text.split('id="hotspots"')[1].split("</section>")[0]
 
 
 async def test_a_lead_sees_lists_and_exports_only_their_organisations(desk: DeskSite) -> None:
