@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 PURGE_EVERY: Final = timedelta(days=1)
 WHO: Final = "retention"
 """Who the access log says deleted: the policy, not a person."""
+DESK_KEPT: Final = timedelta(days=1)
+"""How long the web desk's links and sessions stay after they expire or were last used: longer
+than a session may be idle (`desk.idle_minutes`, a day at most), so none that works goes."""
 
 
 class Retention:
@@ -23,8 +26,9 @@ class Retention:
         self.services = services
 
     async def purge_old(self, context: Context) -> None:
-        """Delete conversations, transcripts and quiz answers idle longer than retention, and
-        leave a trace without content in the access log: what went (counts), and when."""
+        """Delete conversations, transcripts and quiz answers idle longer than retention (and
+        the web desk's spent links and sessions), and leave a trace without content in the
+        access log: what went (counts), and when."""
         services = self.services
         days = services.config.retention_days
         now = services.now()
@@ -34,6 +38,7 @@ class Retention:
             gone = await store.purge(cut_off)
             transcripts = await store.purge_transcripts(cut_off)
             quiz_answers = await store.purge_quiz_answers(cut_off)
+            desk = await store.purge_desk(now - DESK_KEPT)
         except StorageUnavailable as exc:
             log.warning("retention purge skipped: %s", type(exc).__name__)
             return
@@ -47,9 +52,10 @@ class Retention:
             log.warning("retention purge done, its access-log entry not written: %s", exc)
         log.info(
             "retention purge: %d conversation(s), %d transcript(s) and %d quiz answer(s) older "
-            "than %d days deleted",
+            "than %d days deleted; %d old desk link(s) and session(s)",
             gone,
             transcripts,
             quiz_answers,
             days,
+            desk,
         )

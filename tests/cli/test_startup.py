@@ -196,6 +196,34 @@ CONFIG_CASES = [
     ),
 ]
 
+TAKEN: list[socket.socket] = []
+"""Ports held open while the module's processes run."""
+
+
+def desk_port_taken(folder: Path) -> Path:
+    """A config whose desk port another program listens on."""
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    TAKEN.append(taken)
+    return write_config(folder, desk={"port": taken.getsockname()[1]})
+
+
+DESK_CASES = [
+    Case(
+        "desk-public-url-garbage",
+        config_with(desk={"public_url": "desk.example.org"}),
+        naming("desk.public_url: Value error, must be a web address"),
+        commands=(("check",), ("desk",)),
+    ),
+    Case(
+        "desk-port-in-use",
+        desk_port_taken,
+        lambda _: ["desk: cannot listen on 127.0.0.1:", "set desk.listen and desk.port"],
+        commands=(("desk",),),
+    ),
+]
+
 # ---- secrets: only `run` needs them; they live in the environment, which the message names
 
 RUN_CASES = [
@@ -374,7 +402,7 @@ DIALOGUE_CASES = [
     ),
 ]
 
-CASES = CONFIG_CASES + RUN_CASES + DIALOGUE_CASES
+CASES = CONFIG_CASES + DESK_CASES + RUN_CASES + DIALOGUE_CASES
 RUNS = [(case, command) for case in CASES for command in case.commands]
 
 
@@ -432,6 +460,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
     for config in configs:
         if config.is_file():
             config.chmod(0o600)  # so pytest can clean up the unreadable one
+    for taken in TAKEN:
+        taken.close()
 
 
 @pytest.mark.parametrize(("case", "command"), RUNS, ids=[key(c, cmd) for c, cmd in RUNS])

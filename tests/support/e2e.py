@@ -1,4 +1,5 @@
-"""Helpers for the end-to-end suite: the real `infoshare-bot run` process against the emulator.
+"""Helpers for the end-to-end suite: the real `infoshare-bot run` process against the emulator
+(and `infoshare-bot desk`, the leads' web desk, beside it on the same config and database).
 
 The bot runs as its own OS process (`python -m bot.cli --config FILE run`), talks HTTP to the
 Bot API emulator (`tests.emulator.spawn`, another process) and keeps state in an SQLite file, so
@@ -82,7 +83,8 @@ def bot_env(**values: str | None) -> dict[str, str]:
 
 @dataclass
 class BotProcess:
-    """One running `infoshare-bot run`; everything it writes (the log) goes to `log`."""
+    """One running `infoshare-bot run` (or `desk`); everything it writes (the log) goes to
+    `log`."""
 
     process: asyncio.subprocess.Process
     log: Path
@@ -135,6 +137,9 @@ class Launcher:
         self.port = free_port()
         self.url_path = "e2e-hook"
         self.public_url = f"http://127.0.0.1:{self.port}/{self.url_path}"
+        self.desk_port = free_port()
+        self.desk_url = f"http://127.0.0.1:{self.desk_port}"
+        """Where the web desk listens (`start_desk`, or `run` with desk.enabled in `top`)."""
         self.processes: list[BotProcess] = []
 
     async def open_store(self) -> SqlStore:
@@ -164,6 +169,9 @@ class Launcher:
         }
         settings["telegram"] |= self.settings
         settings |= self.top
+        settings["desk"] = {"listen": "127.0.0.1", "port": self.desk_port} | self.top.get(
+            "desk", {}
+        )
         path.write_text(yaml.safe_dump(settings), encoding="utf-8")
         return path
 
@@ -177,19 +185,9 @@ class Launcher:
         `port`: start a webhook replica listening there instead of on `self.port`.
         """
         before = len(await self.telegram.calls())
-        log = self.directory / f"bot-{len(self.processes) + 1}.log"
         secrets = {TOKEN_ENV: TOKEN, SECRET_ENV: WEBHOOK_SECRET if webhook else None}
-        with log.open("wb") as sink:
-            process = await asyncio.create_subprocess_exec(
-                *self.command(*(["run", "--webhook"] if webhook else ["run"]), port=port),
-                cwd=self.directory,
-                env=bot_env(**secrets),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=sink,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        bot = BotProcess(process, log)
-        self.processes.append(bot)
+        command = ["run", "--webhook"] if webhook else ["run"]
+        bot = await self._spawn(command, bot_env(**secrets), port)
         ready = "setWebhook" if webhook else "getUpdates"
 
         async def started() -> bool | None:
@@ -205,6 +203,39 @@ class Launcher:
             listening = functools.partial(self._listening, port or self.port)
             await until(listening, START_TIMEOUT, "the bot's webhook server")
         return bot
+
+    async def start_desk(self) -> BotProcess:
+        """Start `infoshare-bot desk` on this config and database (without the bot's secrets:
+        it needs none) and wait until it accepts connections on `desk_port`."""
+        desk = await self._spawn(["desk"], bot_env())
+
+        async def listening() -> bool | None:
+            if not desk.running:
+                raise AssertionError(
+                    f"the desk exited with {desk.process.returncode}:\n" + desk.log_text()
+                )
+            return await self._listening(self.desk_port)
+
+        await until(listening, START_TIMEOUT, "the desk's server")
+        return desk
+
+    async def _spawn(
+        self, args: Sequence[str], env: dict[str, str], port: int | None = None
+    ) -> BotProcess:
+        """Start the CLI with `args`, its output to a log file of its own."""
+        log = self.directory / f"{args[0]}-{len(self.processes) + 1}.log"
+        with log.open("wb") as sink:
+            process = await asyncio.create_subprocess_exec(
+                *self.command(*args, port=port),
+                cwd=self.directory,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=sink,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        started = BotProcess(process, log)
+        self.processes.append(started)
+        return started
 
     async def _listening(self, port: int) -> bool | None:
         try:

@@ -1,10 +1,12 @@
 """The daily purge (bot/telegram/retention.py): conversations, transcripts and quiz answers
-past `retention_days` are deleted."""
+past `retention_days` are deleted, and the web desk's spent links and sessions after a day."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.desk.links import digest
+from bot.telegram.retention import DESK_KEPT
 from bot.transcripts.model import Filters
 from tests.support.chat import started
 from tests.support.clock import NOW
@@ -29,6 +31,18 @@ async def test_the_daily_purge_deletes_old_transcripts_too(harness: Harness) -> 
     harness.clock.at = NOW + timedelta(days=services.config.retention_days, seconds=1)
     await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
     assert await services.store.count_transcripts(Filters()) == 0
+
+
+async def test_the_daily_purge_deletes_spent_desk_links_and_sessions(harness: Harness) -> None:
+    store = harness.services.store
+    await store.desk_link(digest("link"), 7, NOW, NOW + timedelta(minutes=10))
+    await store.desk_session(digest("session"), 7, NOW)
+    idle = timedelta(minutes=harness.services.config.desk.idle_minutes)
+    harness.clock.at = NOW + DESK_KEPT + timedelta(minutes=11)  # the link expired at 10
+    await harness.app.features.retention.purge_old(None)  # type: ignore[arg-type]
+    assert await store.use_desk_link(digest("link"), NOW) == ("unknown", None)
+    assert await store.desk_session_lead(digest("session"), NOW, idle) is None
+    assert await store.purge_desk(NOW + DESK_KEPT * 2) == 0
 
 
 async def test_every_purge_leaves_a_trace_without_content(harness: Harness) -> None:
