@@ -564,6 +564,7 @@ DESK_SIGNED_OUT: Final = (
 )
 DESK_BAD_REQUEST: Final = "Something in that address is not right"
 DESK_TOO_LONG: Final = "A value in that address is longer than the desk accepts."
+DESK_BAD_VALUE: Final = "The desk could not read that request. Go back and try again."
 DESK_BAD_PAGE: Final = "Page numbers are whole numbers from 1 to {most:,}."
 DESK_BAD_SORT: Final = "Sort by newest, oldest or steps."
 DESK_TOO_MANY_TO_SORT: Final = (

@@ -16,7 +16,7 @@ from pathlib import Path
 import tornado.httpserver
 import tornado.web
 
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.desk.base import NotFound, Static
 from bot.desk.exports import Download, ExportsPage
 from bot.desk.listing import TranscriptList
@@ -25,14 +25,28 @@ from bot.desk.people import AccessLog, Practitioners
 from bot.desk.services import DeskServices
 from bot.desk.signin import SignedOutPage, SignIn, SignOut
 from bot.desk.transcript import Notes, Tags, TranscriptPage
+from bot.errors import ConfigError
 from bot.storage import ChatKeys, open_store
 from bot.transcripts.pseudonym import load_pseudonyms
 from states import Library
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("bot.desk.requests")
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024
 """Bytes a form may send (a note is 1,000 characters): more is refused before it is read."""
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """One line a request, like tornado's own but without what must not reach a log: a sign-in
+    link's token, and query strings (search words, practitioner codes)."""
+    status = handler.get_status()
+    path = handler.request.path
+    if path.startswith("/signin/"):
+        path = "/signin/(a link)"
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    took = 1000.0 * handler.request.request_time()
+    access_log.log(level, "%d %s %s %.1f ms", status, handler.request.method, path[:80], took)
 
 
 def make_app(services: DeskServices) -> tornado.web.Application:
@@ -60,6 +74,7 @@ def make_app(services: DeskServices) -> tornado.web.Application:
         xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Strict", "path": "/"},
         default_handler_class=NotFound,
+        log_function=log_request,
         compiled_template_cache=True,
         static_hash_cache=True,
     )
@@ -77,12 +92,17 @@ def listen(services: DeskServices) -> tornado.httpserver.HTTPServer:
 
 
 async def serve(
-    config: Config, library: Library, nations: Mapping[str, Library] | None = None
+    config: Config,
+    library: Library,
+    nations: Mapping[str, Library] | None = None,
+    *,
+    config_path: Path | None = None,
 ) -> None:
     """`infoshare-bot desk`: open the store as the bot does and serve until SIGINT/SIGTERM.
 
     `nations` is accepted for the same call as the bot's; transcripts are shown in the
-    deployment's content (a transcript names its dialogue, not its nation).
+    deployment's content (a transcript names its dialogue, not its nation). With
+    `config_path`, SIGHUP reads the config again (`reload_config`), as it does for the bot.
     """
     del nations
     pseudonyms = load_pseudonyms(config.key_file())
@@ -91,7 +111,10 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sign in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sign, stop.set)
-    server = listen(DeskServices(config, library, store, pseudonyms))
+    services = DeskServices(config, library, store, pseudonyms)
+    if config_path is not None:
+        loop.add_signal_handler(signal.SIGHUP, reload_config, services, config_path)
+    server = listen(services)
     try:
         await stop.wait()
     finally:
@@ -99,3 +122,25 @@ async def serve(
         await server.close_all_connections()
         await store.close()
         log.info("the desk stopped")
+
+
+def reload_config(services: DeskServices, path: Path) -> bool:
+    """Re-read the config file: a lead taken out loses the desk at their next request.
+
+    A file that no longer validates is logged and the running config kept; where the desk
+    listens, the storage and the content need a restart (they are kept as they were).
+    """
+    try:
+        fresh = load_config(path)
+        fresh.check_outcomes(services.outcomes)
+    except ConfigError as exc:
+        log.error("config not reloaded, keeping the running one: %s", exc)
+        return False
+    running = services.config
+    kept = {
+        key: getattr(running, key)
+        for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction", "desk")
+    }
+    services.config = fresh.model_copy(update=kept)
+    log.info("config reloaded: %d lead(s)", len(fresh.lead_ids))
+    return True

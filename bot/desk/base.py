@@ -23,6 +23,9 @@ from bot.transcripts.stats import Stats, compute_stats
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE: Final = "desk_session"
+SESSION_DAYS: Final = 1
+"""A session cookie's signature is good this long at most, however busy the session stays
+(the store ends idle sessions much sooner)."""
 COOKIE_FLAGS: Final[dict[str, Any]] = {
     "httponly": True,
     "secure": True,
@@ -56,10 +59,6 @@ class Lead:
 
     def within(self, filters: Filters) -> Filters:
         return filters.within(self.scope)
-
-
-class SignedOut(Exception):
-    """No session, an idle or ended one, or its lead is no longer in config."""
 
 
 def secure_headers(handler: tornado.web.RequestHandler) -> None:
@@ -96,10 +95,9 @@ class DeskHandler(tornado.web.RequestHandler):
     async def session_lead(self) -> Lead | None:
         """The signed-in lead, if their session stands and they are still a lead in config."""
         services = self.services
-        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=2)
-        if not value:
+        session = self.session_digest()
+        if session is None:
             return None
-        session = digest(value.decode("ascii", "replace"))
         idle = timedelta(minutes=services.config.desk.idle_minutes)
         now = services.clock()
         lead: int | None = await services.store.desk_session_lead(session, now, idle)
@@ -114,7 +112,8 @@ class DeskHandler(tornado.web.RequestHandler):
         return Lead(lead, services.config.scope(lead))
 
     def session_digest(self) -> str | None:
-        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=2)
+        """The stored name of this browser's session (None: no cookie signed by this desk)."""
+        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_DAYS)
         return digest(value.decode("ascii", "replace")) if value else None
 
     async def audit(self, action: str, detail: str = "", *, allowed: bool = True) -> None:
@@ -188,11 +187,7 @@ class DeskHandler(tornado.web.RequestHandler):
         elif status_code == 403:
             self.page(403, words.DESK_FORBIDDEN_HEADING, words.DESK_FORBIDDEN)
         elif status_code < 500:
-            self.page(
-                status_code,
-                words.DESK_BAD_REQUEST,
-                words.DESK_TOO_LONG if status_code == 413 else words.DESK_FAILED,
-            )
+            self.page(status_code, words.DESK_BAD_REQUEST, words.DESK_BAD_VALUE)
         else:
             self.page(500, words.DESK_FAILED_HEADING, words.DESK_FAILED)
 

@@ -3,6 +3,7 @@ outcomes, tags and practitioner codes, sorting and paging."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import urlencode
@@ -68,15 +69,17 @@ class Listing(DeskHandler):
         return self.lead.within(self.search(parsed.filters, query.q))
 
     def search(self, filters: Filters, q: str) -> Filters:
-        """Each word names an outcome (id or title), a tag (id or label) or a practitioner
-        code; a word that names none of them is a UsageError saying what search covers."""
+        """Each word names an outcome (its id, its title, or a word of its title: the first
+        in the dialogue's order), a tag (id or label) or a practitioner code; a word that names
+        none of them is a UsageError saying what search covers."""
         dialogue = self.services.dialogue
         for word in q.lower().split():
-            outcomes = [
-                o
-                for o in self.services.outcomes
-                if word == o or word in outcome_title(dialogue, o).lower()
-            ]
+            titles = {o: outcome_title(dialogue, o).lower() for o in self.services.outcomes}
+            outcomes = (
+                [o for o in titles if word == o]
+                or [o for o, title in titles.items() if word == title]
+                or [o for o, title in titles.items() if word in re.findall(r"[a-z']+", title)]
+            )
             tags = [t for t, label in TAGS.items() if word in (t, label.lower())]
             if PSEUDONYM.match(word):
                 filters = replace(filters, practitioner=word)

@@ -14,6 +14,7 @@ import tornado.web
 
 from bot import words
 from bot.desk.base import DeskHandler
+from bot.desk.record import rebuilt_record
 from bot.errors import UsageError
 from bot.transcripts.model import MAX_ID, NOTE_LIMIT, TAGS, Access, Note, Transcript, clean_note
 from bot.transcripts.view import outcome_title, rule_line, step_line, tag_words, when
@@ -71,6 +72,7 @@ class TranscriptPage(One):
             steps=[step_line(s, dialogue, zone, day) for s in found.steps],
             outcome=outcome_title(dialogue, found.outcome),
             rules=[rule_line(library, n) for n in found.rules],
+            record=rebuilt_record(found, dialogue, library, zone),
             tag_words=tag_words(found.tags),
             tags=TAGS,
             notes=[(when(n.at, zone), services.sign(n.lead), n.text) for n in found.notes],

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 import tornado.web
 
 from bot import words
 from bot.config import Organisation
+from bot.desk.app import reload_config
 from tests.support.desk import NORTH_LEAD, SOUTH_LEAD, DeskSite
 
 REFUSED_HEADING = words.DESK_LINK_HEADING
@@ -38,7 +41,9 @@ async def test_a_link_signs_the_lead_in_with_a_strict_cookie(desk: DeskSite) -> 
     ]
 
 
-async def test_a_used_link_does_not_work_again_even_for_someone_else(desk: DeskSite) -> None:
+async def test_a_used_link_does_not_work_again_even_for_someone_else(
+    desk: DeskSite, caplog: pytest.LogCaptureFixture
+) -> None:
     link = await desk.link(NORTH_LEAD)
     assert (await desk.browser().get(link)).status == 303
     stranger = desk.browser()
@@ -49,6 +54,8 @@ async def test_a_used_link_does_not_work_again_even_for_someone_else(desk: DeskS
     assert not answer.cookies or all(not c.startswith("desk_session=") for c in answer.cookies)
     assert (await stranger.get("/")).location == "/signed-out"
     no_traceback(answer.text)
+    assert "403 GET /signin/(a link)" in caplog.text
+    assert link.removeprefix("/signin/") not in caplog.text  # nor any token in the log
 
 
 async def test_an_expired_link_is_refused(desk: DeskSite) -> None:
@@ -130,3 +137,22 @@ async def test_pages_need_a_session(desk: DeskSite) -> None:
     ):
         answer = await browser.get(path)
         assert (answer.status, answer.location) == (303, "/signed-out"), path
+
+
+async def test_a_config_reload_takes_a_removed_lead_out_at_the_next_request(
+    desk: DeskSite, tmp_path: Path
+) -> None:
+    """What SIGHUP does to `infoshare-bot desk`: the file read again; a bad file changes nothing."""
+    north_lead = await desk.signed_in(NORTH_LEAD)
+    path = tmp_path / "config.yaml"
+    path.write_text("organisations: [{id: north, name: North School, leads: [1, 2]}\n")
+    assert not reload_config(desk.services, path)  # broken YAML: the running config is kept
+    assert (await north_lead.get("/transcripts")).status == 200
+    path.write_text(
+        f"storage: {{url: 'sqlite:///elsewhere.db'}}\n"
+        f"organisations:\n  - {{id: north, name: North School, leads: [{SOUTH_LEAD}]}}\n"
+    )
+    assert reload_config(desk.services, path)
+    assert "elsewhere" not in desk.services.config.storage.url  # needs a restart: kept
+    assert (await north_lead.get("/transcripts")).location == "/signed-out"
+    assert (await (await desk.signed_in(SOUTH_LEAD)).get("/transcripts")).status == 200

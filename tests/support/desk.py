@@ -5,6 +5,7 @@ Secure, so aiohttp's own jar would not send them over plain HTTP) and never foll
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import AsyncIterator
@@ -133,32 +134,44 @@ class DeskSite:
         return browser
 
 
-@pytest.fixture
-async def desk(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
-    """The desk on a free port over a fresh store; closed afterwards."""
+@contextlib.asynccontextmanager
+async def served(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
+    """The desk on a free port over a store opened on `store_url`; closed afterwards."""
     store = await open_store(store_url, KEYS)
     clock = FixedClock()
     services = DeskServices(desk_config(store_url), library, store, PSEUDONYMS, clock)
     sock, port = tornado.testing.bind_unused_port()
     server = tornado.httpserver.HTTPServer(make_app(services))
     server.add_sockets([sock])
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
-        yield DeskSite(services, clock, f"http://127.0.0.1:{port}", http)
-    server.stop()
-    await server.close_all_connections()
-    await store.close()
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+            yield DeskSite(services, clock, f"http://127.0.0.1:{port}", http)
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        await store.close()
+
+
+@pytest.fixture
+async def desk(store_url: str, library: Library) -> AsyncIterator[DeskSite]:
+    """The desk over a fresh store, once per backend."""
+    async with served(store_url, library) as site:
+        yield site
 
 
 async def seed(store: SqlStore, north: int = 3, south: int = 2) -> dict[str, list[int]]:
     """`north` transcripts of North School's practitioner (the first refer_now, the rest
-    share), `south` of South Surgery's (share); ids by organisation, oldest first."""
+    share), `south` of South Surgery's (share); ids by organisation, in order."""
     await store.join_organisation(NORTH_PRACTITIONER, "north", NOW - timedelta(days=2))
     await store.join_organisation(SOUTH_PRACTITIONER, "south", NOW - timedelta(days=2))
     for n in range(north):
         outcome = "refer_now" if n == 0 else "share"
         at = NOW - timedelta(hours=north - n)
+        answer = "yes" if n == 0 else "no"  # yes: a whole walk to refer_now, with a record
         await store.record(
-            transcript_write(f"n{n}", outcome, at=at, practitioner=NORTH_PRACTITIONER)
+            transcript_write(
+                f"n{n}", outcome, at=at, practitioner=NORTH_PRACTITIONER, answer=answer
+            )
         )
     for n in range(south):
         at = NOW - timedelta(minutes=30 + n)
@@ -169,4 +182,4 @@ async def seed(store: SqlStore, north: int = 3, south: int = 2) -> dict[str, lis
     async for t in store.iter_transcripts(EVERY):
         assert t.organisation is not None
         found[t.organisation].append(t.id)
-    return found
+    return {organisation: sorted(numbers) for organisation, numbers in found.items()}
