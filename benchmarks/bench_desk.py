@@ -112,11 +112,13 @@ async def main() -> None:
     parser.add_argument("--transcripts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--postgres", default=os.environ.get("INFOSHARE_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     columns: list[tuple[str, dict[str, tuple[float, float]]]] = []
     with tempfile.TemporaryDirectory(prefix="infoshare-bench-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        columns.append(("SQLite", await run(url, args.transcripts, args.runs)))
+        if not args.no_sqlite:
+            columns.append(("SQLite", await run(url, args.transcripts, args.runs)))
     if args.postgres:
         with postgres_schema(args.postgres) as url:
             columns.append(("PostgreSQL", await run(url, args.transcripts, args.runs)))

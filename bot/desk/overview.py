@@ -8,6 +8,7 @@ and a count a week for the chart.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -51,8 +52,13 @@ class Overview(DeskHandler):
         zone = config.zone
         found = weeks(now, zone, DEFAULT_WEEKS)
         this_week = found[-1]
-        week = await self.stats(self.lead.within(this_week.filters()))
-        started = [await store.count_transcripts(self.lead.within(w.filters())) for w in found]
+        # one statistics query and a count a week, side by side on the store's connections
+        week, started = await asyncio.gather(
+            self.stats(self.lead.within(this_week.filters())),
+            asyncio.gather(
+                *(store.count_transcripts(self.lead.within(w.filters())) for w in found)
+            ),
+        )
         urgent = config.urgent_within(self.lead.scope)
         today = now.astimezone(zone).date()
         await self.audit("overview", f"{found[0].start.isoformat()} to {today.isoformat()}")

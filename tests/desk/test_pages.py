@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 
 from bot import words
+from bot.desk import listing
 from bot.transcripts.model import Filters
 from states import NOT_SURE
 from tests.support.clock import NOW
@@ -303,3 +304,23 @@ async def test_a_transcript_shows_its_steps_outcome_and_decision_record(
     assert "Decision:" in record and "Immediate danger: Yes" in record
     cut = await lead.get(f"/transcripts/{ids['north'][1]}")  # "no", then straight to share
     assert 'id="record"' not in cut.text and "cannot be rebuilt" in cut.plain
+
+
+async def test_sorting_by_steps_within_a_bound(
+    desk: DeskSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await seed(desk.store, north=3, south=0)
+    longer = transcript_write(
+        "n1", "share", at=NOW, started_at=NOW - timedelta(hours=2), practitioner=NORTH_PRACTITIONER
+    )
+    await desk.store.record(longer)  # a second step: the longest
+    lead = await desk.signed_in(NORTH_LEAD)
+    assert listed(await lead.get("/transcripts?sort=steps")) == [
+        ids["north"][1],
+        ids["north"][2],
+        ids["north"][0],
+    ]
+    monkeypatch.setattr(listing, "MOST_TO_SORT", 2)
+    refused = await lead.get("/transcripts?sort=steps")
+    assert refused.status == 400 and "too many to sort by steps" in refused.plain
+    assert len(listed(await lead.get("/transcripts?sort=steps&outcome=refer_now"))) == 1
