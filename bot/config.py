@@ -368,10 +368,11 @@ class Config(_Section):
         return self.contacts
 
     def signature(self, who: str) -> str:
-        """A lead's note or action signed as config names them ("telegram:<id>" is how the
-        store records them); someone no longer listed is "a former lead"."""
+        """A lead's note or action signed as config names them ("telegram:<id>" or, from the web
+        desk, "desk:<id>" is how the store records them); someone no longer listed is "a former
+        lead"."""
         for lead in self.every_lead:
-            if who == f"telegram:{lead.id}":
+            if who in (f"telegram:{lead.id}", f"desk:{lead.id}"):
                 return lead.signature
         if who.startswith("cli:"):
             return f"{who.removeprefix('cli:')} (command line)"

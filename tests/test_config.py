@@ -216,6 +216,7 @@ def test_leads_are_named_by_config_and_others_plainly() -> None:
     )
     assert config.lead_ids == (5, 7, 8) and config.is_lead(7) and not config.is_lead(6)
     assert config.signature("telegram:7") == "Sam Patel (DSL)"
+    assert config.signature("desk:7") == "Sam Patel (DSL)"  # the same lead on the web desk
     assert config.signature("telegram:8") == "Head"
     assert config.signature("telegram:5") == "lead 5"
     assert config.signature("telegram:6") == "a former lead"

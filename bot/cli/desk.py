@@ -34,7 +34,7 @@ def cmd_desk(args: argparse.Namespace, config: Config) -> int:
     logs.configure(config.logging.level)
     logs.scrub_also(load_pseudonyms(config.key_file()).secret.decode())
     with _cannot_listen(config):  # taken meanwhile
-        asyncio.run(serve(config, library, nations))
+        asyncio.run(serve(config, library, nations, config_path=args.config))
     return 0
 
 

@@ -48,7 +48,5 @@ class DeskServices:
         return hmac.new(self.pseudonyms.secret, b"infoshare desk", hashlib.sha256).hexdigest()
 
     def sign(self, who: str) -> str:
-        """A note's author as config names them; "desk:<id>" is the same lead as in Telegram."""
-        if who.startswith("desk:"):
-            who = "telegram:" + who.removeprefix("desk:")
+        """A note's author as config names them (read through: a reload can change them)."""
         return self.config.signature(who)
