@@ -557,6 +557,12 @@ DESK_LINK_REFUSED: Final = {
     "used": "This link has been used already: each link works once. Send /desk to the bot in "
     "Telegram for a new one.",
 }
+DESK_SIGN_IN_HEADING: Final = "Sign in to the safeguarding desk"
+DESK_SIGN_IN: Final = (
+    "This link from /desk signs you in once, in this browser. If you did not ask for it, close "
+    "this page."
+)
+DESK_SIGN_IN_BUTTON: Final = "Sign in"
 DESK_SIGNED_OUT_HEADING: Final = "You are signed out"
 DESK_SIGNED_OUT: Final = (
     "To sign in, send /desk to the bot in your private chat in Telegram and open the link it "

@@ -43,7 +43,7 @@ async def test_a_database_outage_gets_an_honest_503_then_the_desk_recovers(
         assert answer.status == 503 and words.DESK_UNAVAILABLE in answer.plain
     with monkeypatch.context() as patched:  # nor a sign-in link
         patched.setattr(desk.store, "use_desk_link", outage)
-        answer = await desk.browser().get(await desk.link(NORTH_LEAD))
+        answer = await desk.browser().open_link(await desk.link(NORTH_LEAD))
         assert answer.status == 503
     assert (await lead.get("/transcripts")).status == 200  # the same session, no restart
     assert (await lead.get(f"/transcripts/{north}")).status == 200

@@ -100,8 +100,19 @@ class Browser:
             data = {**data, "_xsrf": found[1]}
         return await self.request("POST", path, data)
 
+    async def open_link(self, link: str, *, xsrf: bool = True) -> Answer:
+        """What a lead does with a sign-in link: open it (GET: a page with a form, nothing
+        used), then press "Sign in" (POST the form with the `_xsrf` it carries; or without)."""
+        page = await self.get(link)
+        if page.status != 200:
+            return page  # refused straight away (a malformed token)
+        assert f'<form id="signin" method="post" action="{link}">' in page.text, page.text
+        found = XSRF.search(page.text)
+        assert found is not None, page.text
+        return await self.request("POST", link, {"_xsrf": found[1]} if xsrf else {})
+
     async def sign_in(self, lead: int) -> Answer:
-        answer = await self.get(await self.site.link(lead))
+        answer = await self.open_link(await self.site.link(lead))
         assert answer.status == 303 and answer.location == "/", answer.text
         return answer
 

@@ -4,7 +4,8 @@ in the browser (served by `infoshare-bot desk`, a second process on the same con
 database), reads the overview, filters and searches the list, opens a transcript, tags it, adds
 a note with HTML in it (shown as text), downloads each export and signs out. And what must not
 work: the same link again, an expired or forged link, a form without its CSRF token, another
-organisation's transcript.
+organisation's transcript. Opening a link only shows a page with a "Sign in" button: a scanner's
+visit uses nothing, and pressing the button signs in even from another site's page.
 
 Two organisations: north, whose lead signs in, with two practitioners who joined by the invite
 link and decided in Telegram; south, whose one transcript is written straight to the database.
@@ -187,8 +188,16 @@ async def test_a_lead_uses_the_desk_from_sign_in_to_sign_out(scene: Scene, tmp_p
     assert link.startswith(scene.runs.desk_url + "/signin/")
     context, page, dialogs = await fresh(scene)
     try:
-        response = await page.goto(link)
+        # opened from another site's page, as from Telegram Web: the sign-in page, then its
+        # button (a same-site POST, so the Strict session cookie goes with the redirect)
+        await page.set_content(f'<a id="telegram" href="{link}">your link</a>')
+        async with page.expect_navigation() as opened:
+            await page.locator("#telegram").click()
+        response = await opened.value
         assert response is not None and response.status == 200
+        assert await heading(page) == words.DESK_SIGN_IN_HEADING
+        await shot(page, tmp_path, "signin")
+        assert await submit(page, "#signin button") == 200
         assert page.url == scene.runs.desk_url + "/"
         assert await heading(page) == "Overview"
         await shot(page, tmp_path, "overview")
@@ -241,11 +250,14 @@ async def test_a_lead_uses_the_desk_from_sign_in_to_sign_out(scene: Scene, tmp_p
         assert {line["id"] for line in lines} == {scene.urgent_id, scene.unfinished_id}
         assert "<html" in downloaded["report.html"].lower()
 
-        # the same link again, in another browser: refused, naming nobody
+        # the same link again, in another browser: the page shows, its button is refused,
+        # naming nobody
         other, again, _ = await fresh(scene)
         try:
             response = await again.goto(link)
-            assert response is not None and response.status == 403
+            assert response is not None and response.status == 200
+            assert await heading(again) == words.DESK_SIGN_IN_HEADING
+            assert await submit(again, "#signin button") == 403
             assert await heading(again) == words.DESK_LINK_HEADING
             assert await again.locator("#message").inner_text() == words.DESK_LINK_REFUSED["used"]
             assert scene.priya not in await again.content()
@@ -288,14 +300,24 @@ async def test_what_must_not_work_does_not(scene: Scene, tmp_path: Path) -> None
     try:
         for token, why in ((expired, "expired"), (forged, "unknown")):
             response = await page.goto(f"{scene.runs.desk_url}/signin/{token}")
-            assert response is not None and response.status == 403
+            assert response is not None and response.status == 200
+            assert await submit(page, "#signin button") == 403
             assert await heading(page) == words.DESK_LINK_HEADING
             assert await page.locator("#message").inner_text() == words.DESK_LINK_REFUSED[why]
             await shot(page, tmp_path, f"{why}-link")
         response = await page.goto(scene.runs.desk_url + "/transcripts")
         assert page.url == scene.runs.desk_url + "/signed-out", "a refused link signs nobody in"
 
-        await page.goto(await sign_in_link(scene.lead))
+        # a link opened but not pressed (a scanner, a preview) still works for the lead
+        link = await sign_in_link(scene.lead)
+        scanner, scanned, _ = await fresh(scene)
+        try:
+            response = await scanned.goto(link)
+            assert response is not None and response.status == 200
+        finally:
+            await scanner.close()
+        await page.goto(link)
+        assert await submit(page, "#signin button") == 200
         assert await heading(page) == "Overview"
 
         # another organisation's transcript is not there, as one that does not exist
