@@ -52,7 +52,14 @@ async def signed_in(
 ) -> str:
     token, now = new_token(), services.clock()
     await services.store.desk_link(digest(token), lead, now, now + timedelta(minutes=5))
-    async with http.get(f"{base}/signin/{token}", allow_redirects=False) as answer:
+    async with http.get(f"{base}/signin/{token}") as page:  # the page with its form
+        xsrf = page.cookies["_xsrf"].value
+    async with http.post(
+        f"{base}/signin/{token}",
+        data={"_xsrf": xsrf},
+        headers={"Cookie": f"_xsrf={xsrf}"},
+        allow_redirects=False,
+    ) as answer:
         assert answer.status == 303
         cookie = answer.cookies["desk_session"].value
     return f"desk_session={cookie}"
