@@ -23,6 +23,8 @@ COMMENT_LIMIT: Final = 500
 RequestState = Literal["pending", "withdrawn", "opened", "gone"]
 """Where a request stands: waiting for a lead, withdrawn by its practitioner, opened by a lead,
 or gone (no such request, or its transcript was deleted)."""
+Handled = Literal["handled"]
+"""A request a lead marked handled in the desk (`AlertStore.handle_request`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,10 @@ class ContactRequest:
     """Made (or first opened) by the call that returned it, not found as it already was."""
     organisation: str | None = None
     """Its transcript's organisation: whose leads may open it."""
+    handled_at: datetime | None = None
+    """When a lead marked it handled in the desk (it then leaves the desk's open requests)."""
+    outcome: str | None = None
+    """Its transcript's outcome, where the store read it (the desk's list of open requests)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -594,6 +594,21 @@ DESK_NO_MATCH: Final = (
 DESK_NOTE_EMPTY: Final = "Write something in the note before adding it."
 DESK_NOTE_TOO_LONG: Final = "A note is at most {most:,} characters."
 DESK_NO_TAG: Final = "There is no tag '{tag}'."
+DESK_REQUESTS_HEADING: Final = "Open requests to get in touch: {count}"
+DESK_REQUESTS_NONE: Final = "No practitioner is waiting for a lead to get in touch."
+DESK_REQUESTS_ABOUT: Final = (
+    "Practitioners who asked a lead to contact them. The desk never shows who they are: open "
+    "the request in Telegram to see that. Mark one handled once you have been in touch."
+)
+DESK_REQUESTS_MOST: Final = "The newest {most} are shown."
+DESK_REQUEST_OPENED: Final = "Opened in Telegram by {lead}"
+DESK_REQUEST_NOT_OPENED: Final = "Not opened yet"
+DESK_REQUEST_HANDLE: Final = "Mark handled"
+DESK_REQUEST_WITHDRAWN_HEADING: Final = "This request was withdrawn"
+DESK_REQUEST_WITHDRAWN: Final = (
+    "The practitioner withdrew this request before it was marked handled: nobody needs to get "
+    "in touch."
+)
 
 
 # ---- the web desk's sign-in link (bot/telegram/desk.py) -------------------------------------

@@ -22,6 +22,7 @@ from bot.desk.exports import Download, ExportsPage
 from bot.desk.listing import TranscriptList
 from bot.desk.overview import Overview
 from bot.desk.people import AccessLog, Practitioners
+from bot.desk.requests import RequestHandled
 from bot.desk.services import DeskServices
 from bot.desk.signin import SignedOutPage, SignIn, SignOut
 from bot.desk.transcript import Notes, Tags, TranscriptPage
@@ -63,6 +64,7 @@ def make_app(services: DeskServices) -> tornado.web.Application:
         (r"/access", AccessLog),
         (r"/exports", ExportsPage),
         (r"/exports/([a-z.]{1,30})", Download),
+        (r"/requests/([0-9]{1,10})/handled", RequestHandled),
         (r"/static/(desk\.css)", Static, {"path": str(HERE / "static")}),
     ]
     return tornado.web.Application(

@@ -13,11 +13,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.alerts import ContactRequest
 from bot.desk.base import DeskHandler
+from bot.storage.alerts import OPEN_REQUESTS
 from bot.transcripts.trends import DEFAULT_WEEKS, Week, weeks
+from bot.transcripts.view import outcome_title, when
 
 HOTSPOTS: Final = 5
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 160, 20
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An open request to get in touch as the overview lists it: no identity, ever."""
+
+    id: int
+    transcript_id: int
+    practitioner: str
+    outcome: str
+    asked: str
+    opened: str
+    """Who opened it in Telegram, in words; "" if nobody yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +68,14 @@ class Overview(DeskHandler):
         zone = config.zone
         found = weeks(now, zone, DEFAULT_WEEKS)
         this_week = found[-1]
-        # one statistics query and a count a week, side by side on the store's connections
-        week, started = await asyncio.gather(
+        # one statistics query, a count a week and the open requests, side by side on the
+        # store's connections
+        week, started, requests = await asyncio.gather(
             self.stats(self.lead.within(this_week.filters())),
             asyncio.gather(
                 *(store.count_transcripts(self.lead.within(w.filters())) for w in found)
             ),
+            store.open_requests(self.lead.scope),
         )
         urgent = config.urgent_within(self.lead.scope)
         today = now.astimezone(zone).date()
@@ -71,4 +89,18 @@ class Overview(DeskHandler):
             bars=bars(found, started),
             span=f"{found[0].label()} to {found[-1].label()}",
             chart=(CHART_WIDTH, CHART_HEIGHT),
+            requests=[self.asked(r) for r in requests],
+            requests_most=OPEN_REQUESTS,
+        )
+
+    def asked(self, request: ContactRequest) -> Asked:
+        services = self.services
+        opened = services.sign(request.opened_by) if request.opened_by else ""
+        return Asked(
+            request.id,
+            request.transcript_id,
+            request.practitioner,
+            outcome_title(services.dialogue, request.outcome),
+            when(request.at, services.config.zone),
+            opened,
         )

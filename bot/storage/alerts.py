@@ -22,6 +22,7 @@ from bot.alerts import (
     Alert,
     ContactRequest,
     FeedbackSums,
+    Handled,
     RequestState,
 )
 from bot.storage.tables import (
@@ -250,6 +251,58 @@ def open_request(
     return _request(row)
 
 
+OPEN_REQUESTS: Final = 50
+"""Open requests the desk lists at most (the newest)."""
+
+
+def open_requests(conn: sa.Connection, scope: frozenset[str] | None) -> list[ContactRequest]:
+    """Requests neither withdrawn nor handled, newest first, of organisations within `scope`
+    (None: any), with their transcript's outcome: never with an identity."""
+    query = (
+        _with_organisation()
+        .add_columns(T.outcome)
+        .where(R.withdrawn_at.is_(None), R.handled_at.is_(None))
+        .order_by(R.at.desc(), R.id.desc())
+        .limit(OPEN_REQUESTS)
+    )
+    if scope is not None:
+        query = query.where(T.organisation.in_(sorted(scope)))
+    return [_request(row) for row in conn.execute(query)]
+
+
+def handle_request(
+    conn: sa.Connection,
+    request_id: int,
+    lead: str,
+    at: datetime,
+    scope: frozenset[str] | None,
+) -> RequestState | Handled:
+    """A lead (as the access log names them) marks a request handled in the desk: kept on it,
+    with the access-log line. One already handled stays as it was ("handled"); a withdrawn one,
+    one not there or one of an organisation outside `scope` is refused ("withdrawn", "gone")."""
+    row = conn.execute(
+        _with_organisation().where(R.id == request_id).with_for_update(of=contact_requests)
+    ).first()
+    elsewhere = row is not None and scope is not None and row.organisation not in scope
+    state: RequestState | Handled
+    if elsewhere:
+        state, detail = "gone", "another organisation"
+    elif row is not None and row.withdrawn_at is None and row.handled_at is not None:
+        state, detail = "handled", "already handled"
+    else:
+        state = _state(row)
+        detail = state if state in ("gone", "withdrawn") else ""
+    allowed = state not in ("gone", "withdrawn")
+    action = f"handled request {request_id}"
+    log_access(conn, Access(at, lead, "desk", action, detail, allowed=allowed))
+    if not allowed or state == "handled":
+        return state
+    conn.execute(
+        sa.update(contact_requests).where(R.id == request_id).values(handled_at=at, handled_by=lead)
+    )
+    return "handled"
+
+
 def _with_organisation() -> sa.Select[Any]:
     """Requests with their transcript's organisation (a request always has its transcript)."""
     return sa.select(contact_requests, T.organisation).join_from(
@@ -285,6 +338,8 @@ def _request(
         opened_by=opened_by or row.opened_by,
         fresh=fresh,
         organisation=row.organisation,
+        handled_at=row.handled_at,
+        outcome=getattr(row, "outcome", None),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
+from bot.alerts import Alert, ContactRequest, FeedbackSums, Handled, Identity, RequestState
 from bot.errors import StaleWrite, StorageError, StorageUnavailable
 from bot.transcripts.model import (
     EVERY,
@@ -271,6 +271,17 @@ class AlertStore(Protocol):
     ) -> ContactRequest:
         """A lead opens a request (logged either way); with the identity if it stands and its
         organisation is within `scope` (None: any); else as gone."""
+
+    async def open_requests(self, scope: frozenset[str] | None) -> list[ContactRequest]:
+        """Requests neither withdrawn nor handled, newest first (50 at most), of organisations
+        within `scope` (None: any), with their outcome: never with an identity."""
+
+    async def handle_request(
+        self, request_id: int, lead: str, at: datetime, scope: frozenset[str] | None
+    ) -> RequestState | Handled:
+        """A lead marks a request handled, logged in the same transaction (`lead` as the access
+        log names them): "handled", also when it already was (who and when kept); "withdrawn",
+        or "gone" if not there or outside `scope`, refused and logged as refused."""
 
     async def give_feedback(
         self,

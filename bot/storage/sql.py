@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from bot.alerts import Alert, ContactRequest, FeedbackSums, Identity, RequestState
+from bot.alerts import Alert, ContactRequest, FeedbackSums, Handled, Identity, RequestState
 from bot.errors import ConfigError, StorageError, UsageError
 from bot.storage import alerts, desk, organisations, transcripts
 from bot.storage.base import LinkState, Mark, StaleWrite, StorageUnavailable, StoredConversation
@@ -617,6 +617,19 @@ class SqlStore:
             return opened if sealed is None else replace(opened, identity=self._identity(sealed))
 
         return await self._runner.write("open the request", work)
+
+    async def open_requests(self, scope: frozenset[str] | None) -> list[ContactRequest]:
+        return await self._runner.read(
+            "list open requests", lambda conn: alerts.open_requests(conn, scope)
+        )
+
+    async def handle_request(
+        self, request_id: int, lead: str, at: datetime, scope: frozenset[str] | None
+    ) -> RequestState | Handled:
+        return await self._runner.write(
+            "mark the request handled",
+            lambda conn: alerts.handle_request(conn, request_id, lead, at, scope),
+        )
 
     def _identity(self, sealed: str) -> Identity | None:
         try:

@@ -185,7 +185,8 @@ quiz_answers = sa.Table(
 
 # A practitioner's request that a lead get in touch (issue 15): the only way an identity reaches
 # a lead. Their Telegram id, name and username are sealed (`ChatKeys.seal_identity`) and kept only
-# while the request stands; withdrawing it deletes them.
+# while the request stands; withdrawing it deletes them. A lead marks one handled in the desk
+# (`handled_at`, `handled_by`): it leaves the desk's list of open requests.
 contact_requests = sa.Table(
     "contact_requests",
     metadata,
@@ -197,6 +198,8 @@ contact_requests = sa.Table(
     sa.Column("withdrawn_at", UTCDateTime, nullable=True),
     sa.Column("opened_at", UTCDateTime, nullable=True),
     sa.Column("opened_by", sa.Text, nullable=True),
+    sa.Column("handled_at", UTCDateTime, nullable=True),
+    sa.Column("handled_by", sa.Text, nullable=True),
     sa.Index(None, "transcript_id"),
     sqlite_autoincrement=True,
 )
