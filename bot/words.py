@@ -589,7 +589,7 @@ DESK_UNAVAILABLE: Final = "The database is not answering; try again in a minute.
 DESK_FAILED_HEADING: Final = "Something went wrong"
 DESK_FAILED: Final = "Something went wrong on the desk's side. It has been logged; try again."
 DESK_NO_MATCH: Final = (
-    "Search looks for outcomes, tags and practitioner codes: nothing is called '{word}'."
+    "Search looks for outcomes, questions, tags and practitioner codes: nothing is called '{word}'."
 )
 DESK_NOTE_EMPTY: Final = "Write something in the note before adding it."
 DESK_NOTE_TOO_LONG: Final = "A note is at most {most:,} characters."

@@ -12,7 +12,7 @@ from bot import words
 from bot.desk.base import DeskHandler
 from bot.errors import UsageError
 from bot.transcripts.model import PSEUDONYM, TAGS, Filters, Summary, parse_filters
-from bot.transcripts.view import outcome_title, short_when, tag_words
+from bot.transcripts.view import outcome_title, short_when, step_name, tag_words
 
 PAGE: Final = 25
 MOST_PAGES: Final = 100_000
@@ -70,26 +70,38 @@ class Listing(DeskHandler):
 
     def search(self, filters: Filters, q: str) -> Filters:
         """Each word names an outcome (its id, its title, or a word of its title: the first
-        in the dialogue's order), a tag (id or label) or a practitioner code; a word that names
-        none of them is a UsageError saying what search covers."""
+        in the dialogue's order), a question (its id or a word of its short label), a tag (id
+        or label) or a practitioner code; a word that names none of them is a UsageError
+        saying what search covers."""
         dialogue = self.services.dialogue
+        titles = {o: outcome_title(dialogue, o).lower() for o in self.services.outcomes}
+        labels = {q: step_name(dialogue, q).lower() for q in dialogue.content.steps}
         for word in q.lower().split():
-            titles = {o: outcome_title(dialogue, o).lower() for o in self.services.outcomes}
-            outcomes = (
-                [o for o in titles if word == o]
-                or [o for o, title in titles.items() if word == title]
-                or [o for o, title in titles.items() if word in re.findall(r"[a-z']+", title)]
-            )
+            outcomes = _named(word, titles)
+            questions = _named(word, labels)
             tags = [t for t, label in TAGS.items() if word in (t, label.lower())]
             if PSEUDONYM.match(word):
                 filters = replace(filters, practitioner=word)
+            elif word in labels:  # a question's own id before any word of an outcome's title
+                filters = replace(filters, question=word)
             elif outcomes:
                 filters = replace(filters, outcome=outcomes[0])
+            elif questions:
+                filters = replace(filters, question=questions[0])
             elif tags:
                 filters = replace(filters, tag=tags[0])
             else:
                 raise UsageError(words.DESK_NO_MATCH.format(word=word[:40]))
         return filters
+
+
+def _named(word: str, names: dict[str, str]) -> list[str]:
+    """Ids that `word` names: the id itself, the whole name, or a word of the name."""
+    return (
+        [i for i in names if word == i]
+        or [i for i, name in names.items() if word == name]
+        or [i for i, name in names.items() if word in re.findall(r"[a-z']+", name)]
+    )
 
 
 class TranscriptList(Listing):

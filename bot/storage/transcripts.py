@@ -311,6 +311,10 @@ def matching(filters: Filters) -> list[sa.ColumnElement[bool]]:
     if filters.tag:
         tags = transcript_tags.c
         conditions.append(T.id.in_(sa.select(tags.transcript_id).where(tags.tag == filters.tag)))
+    if filters.question:
+        steps = transcript_steps.c
+        reached = sa.select(steps.transcript_id).where(steps.step == filters.question)
+        conditions.append(sa.or_(T.last_step == filters.question, T.id.in_(reached)))
     conditions += _within(T.organisation, filters.organisation, filters.scope)
     return conditions
 

@@ -173,6 +173,8 @@ class Filters:
     scope: frozenset[str] | None = None
     """The organisations a lead may see (None: everything, also transcripts of none). Not a
     choice, so `describe` leaves it out: a heading says what was asked for."""
+    question: str | None = None
+    """Only those that reached this question (answered it, or stopped there)."""
 
     def within(self, scope: frozenset[str] | None) -> Filters:
         """These filters confined to `scope` (None: left as they are)."""
@@ -197,6 +199,8 @@ class Filters:
                 parts.append(words)
         if self.practitioner:
             parts.append(f"practitioner {self.practitioner}")
+        if self.question:
+            parts.append(f"reached question {self.question}")
         if self.tag:
             parts.append(f"tagged {TAGS.get(self.tag, self.tag)}")
         if self.organisation:

@@ -163,6 +163,8 @@ async def test_filters_search_sort_and_pages(
     refer = [min(ids["north"])]
     assert listed(await lead.get("/transcripts?outcome=refer_now")) == refer
     assert listed(await lead.get("/transcripts?q=refer")) == refer  # by the outcome's words
+    assert len(listed(await lead.get("/transcripts?q=immediate_danger"))) == 25  # a question
+    assert listed(await lead.get("/transcripts?q=about_whom")) == []  # one nobody reached
     assert len(listed(await lead.get("/transcripts?q=Share"))) == 25  # the id before words
     assert len(listed(await lead.get(f"/transcripts?q={NORTH_PRACTITIONER}&page=2"))) == 5
     assert listed(await lead.get(f"/transcripts?q={SOUTH_PRACTITIONER}")) == []

@@ -402,6 +402,9 @@ FAR_FUTURE = DAY0 + timedelta(days=3650)
         (Filters(outcome="share", tag="follow_up"), "c"),
         (Filters(unsure=True, unfinished=True), "b"),
         (Filters(tag="reviewed", practitioner="p-carol"), "e"),
+        (Filters(question="about_whom"), "acde"),
+        (Filters(question="about_whom", unsure=True), "d"),
+        (Filters(question="consent"), ""),
     ],
     ids=lambda value: value.describe() if isinstance(value, Filters) else value or "none",
 )
