@@ -44,6 +44,7 @@ PAGES = (
     "/transcripts?outcome=share_with_consent&period=30d",
     "/transcripts?page=400",
     "/transcripts?sort=oldest",
+    "/transcripts?q=consent",
 )
 
 
