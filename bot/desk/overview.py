@@ -68,13 +68,11 @@ class Overview(DeskHandler):
         zone = config.zone
         found = weeks(now, zone, DEFAULT_WEEKS)
         this_week = found[-1]
-        # one statistics query, a count a week and the open requests, side by side on the
-        # store's connections
+        # one statistics query, a count a week (finished weeks' reused for a few minutes) and
+        # the open requests, side by side on the store's connections
         week, started, requests = await asyncio.gather(
             self.stats(self.lead.within(this_week.filters())),
-            asyncio.gather(
-                *(store.count_transcripts(self.lead.within(w.filters())) for w in found)
-            ),
+            asyncio.gather(*(services.week_count(w, self.lead.scope) for w in found)),
             store.open_requests(self.lead.scope),
         )
         urgent = config.urgent_within(self.lead.scope)
