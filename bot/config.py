@@ -457,6 +457,22 @@ class Config(_Section):
         return token
 
 
+RESTART_KEYS: Final = ("storage", "telegram", "dialogues", "edition", "jurisdiction", "desk")
+"""What a running process keeps from its start when its config file is read again."""
+
+
+def reload(
+    running: Config, path: Path, outcomes: Collection[str], nations: Collection[str]
+) -> Config:
+    """`path` read again for a running process (SIGHUP): leads, contacts and organisations
+    change; `RESTART_KEYS` stay as they were. `ConfigError` if the file no longer validates,
+    names an outcome the loaded advice lacks, or a nation whose content was not loaded."""
+    fresh = load_config(path)
+    fresh.check_outcomes(outcomes)
+    fresh.check_nations(nations)
+    return fresh.model_copy(update={key: getattr(running, key) for key in RESTART_KEYS})
+
+
 def _distinct(leads: tuple[Lead, ...]) -> tuple[Lead, ...]:
     ids = [lead.id for lead in leads]
     if len(set(ids)) != len(ids):

@@ -16,7 +16,7 @@ from pathlib import Path
 import tornado.httpserver
 import tornado.web
 
-from bot.config import Config, load_config
+from bot.config import Config, reload
 from bot.desk.base import NotFound, Static
 from bot.desk.exports import Download, ExportsPage
 from bot.desk.listing import TranscriptList
@@ -133,16 +133,12 @@ def reload_config(services: DeskServices, path: Path) -> bool:
     listens, the storage and the content need a restart (they are kept as they were).
     """
     try:
-        fresh = load_config(path)
-        fresh.check_outcomes(services.outcomes)
+        services.config = reload(
+            services.config, path, services.outcomes, services.config.other_nations
+        )
     except ConfigError as exc:
         log.error("config not reloaded, keeping the running one: %s", exc)
         return False
-    running = services.config
-    kept = {
-        key: getattr(running, key)
-        for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction", "desk")
-    }
-    services.config = fresh.model_copy(update=kept)
+    fresh = services.config
     log.info("config reloaded: %d lead(s)", len(fresh.lead_ids))
     return True

@@ -19,7 +19,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Job
 from telegram.request import BaseRequest
 
 from bot import words
-from bot.config import Config, load_config
+from bot.config import Config, reload
 from bot.errors import ConfigError
 from bot.storage import ChatKeys, open_store
 from bot.telegram import alerts
@@ -170,17 +170,15 @@ def reload_config(services: Services, path: Path) -> bool:
     they are kept as they were.
     """
     try:
-        fresh = load_config(path)
-        fresh.check_outcomes(services.home[MAIN_DIALOGUE].content.outcomes)
-        fresh.check_nations(services.nations)
+        services.config = reload(
+            services.config,
+            path,
+            services.home[MAIN_DIALOGUE].content.outcomes,
+            services.nations,
+        )
     except ConfigError as exc:
         log.error("config not reloaded, keeping the running one: %s", exc)
         return False
-    running = services.config
-    kept = {
-        key: getattr(running, key)
-        for key in ("storage", "telegram", "dialogues", "edition", "jurisdiction", "desk")
-    }
-    services.config = fresh.model_copy(update=kept)
+    fresh = services.config
     log.info("config reloaded: %d lead(s), %d contact(s)", len(fresh.lead_ids), len(fresh.contacts))
     return True
