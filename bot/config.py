@@ -376,7 +376,9 @@ class Config(_Section):
                 return lead.signature
         if who.startswith("cli:"):
             return f"{who.removeprefix('cli:')} (command line)"
-        return "a former lead"
+        if re.fullmatch(r"(telegram|desk):[0-9]+", who):
+            return "a former lead"
+        return who  # a refused practitioner's code, "desk:?", "retention": as recorded
 
     def urgent(self, organisation_id: str | None = None) -> tuple[str, ...]:
         """The outcomes that call for action now, as the organisation (or the deployment) says."""

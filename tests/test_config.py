@@ -301,3 +301,10 @@ def test_other_nations_are_loaded_at_start_and_a_reload_may_not_add_one() -> Non
     config.check_nations(["wales"])
     with pytest.raises(ConfigError, match="jurisdiction wales was not in use at start"):
         config.check_nations([])
+
+
+def test_what_is_not_a_lead_is_shown_as_recorded() -> None:
+    config = Config()
+    assert config.signature("desk:42") == "a former lead"  # a lead id no longer listed
+    for who in ("desk:?", "telegram:p-3f9a0c2e71b4", "retention", "practitioner"):
+        assert config.signature(who) == who

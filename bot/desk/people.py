@@ -39,12 +39,14 @@ class AccessLog(DeskHandler):
         services = self.services
         config = services.config
         lines = await services.store.accesses(limit=ACCESS_LINES)
-        if self.lead.scope is not None:
+        scope = self.lead.scope
+        if scope is not None:
+            # Leads who see nothing beyond this lead's organisations: a lead of another one
+            # too (or the partnership's) would show what they did there.
             mine = {
                 f"{channel}:{lead.id}"
-                for o in config.organisations
-                if o.id in self.lead.scope
-                for lead in o.leads
+                for lead in config.every_lead
+                if (seen := config.scope(lead.id)) is not None and seen <= scope
                 for channel in ("telegram", "desk")
             }
             lines = [a for a in lines if a.who in mine]

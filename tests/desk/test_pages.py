@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 
 from bot import words
+from bot.config import Lead
 from bot.desk import listing
 from bot.transcripts.model import Filters
 from states import NOT_SURE
@@ -287,10 +288,35 @@ async def test_practitioners_and_the_access_log_are_scoped(desk: DeskSite) -> No
     people = await lead.get("/practitioners")
     assert NORTH_PRACTITIONER in people.text and SOUTH_PRACTITIONER not in people.text
     log = await lead.get("/access")
-    assert f"desk:{NORTH_LEAD}" in log.text and f"desk:{PARTNERSHIP_LEAD}" not in log.text
+    assert f"lead {NORTH_LEAD}" in log.plain and "Pat" not in log.plain
     everything = await partnership.get("/access")
-    assert f"desk:{NORTH_LEAD}" in everything.text and f"desk:{PARTNERSHIP_LEAD}" in everything.text
+    assert f"lead {NORTH_LEAD}" in everything.plain and "Pat" in everything.plain
+    for page in (log, everything):  # leads by name or role, never by Telegram id
+        assert f"desk:{NORTH_LEAD}" not in page.text and f"desk:{PARTNERSHIP_LEAD}" not in page.text
     assert await desk.store.count_transcripts(Filters()) == 5
+
+
+async def test_a_lead_of_another_organisation_too_is_left_out_of_an_access_log(
+    desk: DeskSite,
+) -> None:
+    """A lead of North and South: what they did (at South, say) is not North's to read."""
+    ids = await seed(desk.store)
+    config = desk.services.config
+    north, south = config.organisations
+    both = Lead(id=404, name="Both")
+    desk.services.config = config.model_copy(
+        update={
+            "organisations": (
+                north.model_copy(update={"leads": (*north.leads, both)}),
+                south.model_copy(update={"leads": (*south.leads, both)}),
+            )
+        }
+    )
+    await (await desk.signed_in(404)).get(f"/transcripts/{ids['south'][0]}")
+    log = await (await desk.signed_in(NORTH_LEAD)).get("/access")
+    assert "Both" not in log.plain and f"show {ids['south'][0]}" not in log.plain
+    everything = await (await desk.signed_in(PARTNERSHIP_LEAD)).get("/access")
+    assert "Both" in everything.plain
 
 
 async def test_a_transcript_shows_its_steps_outcome_and_decision_record(
