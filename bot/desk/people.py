@@ -38,18 +38,18 @@ class AccessLog(DeskHandler):
     async def get(self) -> None:
         services = self.services
         config = services.config
-        lines = await services.store.accesses(limit=ACCESS_LINES)
         scope = self.lead.scope
+        authors: set[str] | None = None
         if scope is not None:
             # Leads who see nothing beyond this lead's organisations: a lead of another one
             # too (or the partnership's) would show what they did there.
-            mine = {
+            authors = {
                 f"{channel}:{lead.id}"
                 for lead in config.every_lead
                 if (seen := config.scope(lead.id)) is not None and seen <= scope
                 for channel in ("telegram", "desk")
             }
-            lines = [a for a in lines if a.who in mine]
+        lines = await services.store.accesses(limit=ACCESS_LINES, who=authors)
         await self.audit("access log", f"newest {ACCESS_LINES}")
         self.render(
             "access.html",

@@ -7,7 +7,6 @@ the attempt is logged as refused.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Final
 
 import tornado.web
@@ -24,11 +23,6 @@ MOST_TYPED: Final = NOTE_LIMIT * 10
 """Characters of a note accepted before redaction (the rest would be cut anyway)."""
 VIEWERS: Final = 1000
 """Access-log lines looked through for who viewed a transcript (the newest)."""
-
-
-def about(number: int) -> re.Pattern[str]:
-    """Access-log actions about transcript `number` ("show 42", "tag 42 reviewed", "note 42")."""
-    return re.compile(rf"^(show|tag|note) {number}( |$)")
 
 
 class One(DeskHandler):
@@ -60,9 +54,7 @@ class TranscriptPage(One):
         zone, library = services.config.zone, services.library
         dialogue = library.dialogues.get(found.dialogue, services.dialogue)
         day = found.started_at.astimezone(zone).date()
-        pattern = about(number)
-        lines = await services.store.accesses(limit=VIEWERS)
-        viewed = [a for a in lines if pattern.match(a.action)]
+        viewed = await services.store.accesses(limit=VIEWERS, about=number)
         self.render(
             "transcript.html",
             t=found,
@@ -86,8 +78,10 @@ class Tags(One):
         number, tag = int(text), self.get_body_argument("tag", "")
         if tag not in TAGS:
             raise UsageError(words.DESK_NO_TAG.format(tag=tag[:40]))
-        found = await self.visible(number, f"tag {number} {tag}", audit=False)
-        on = tag not in found.tags
+        # What the button said (Add or Remove), never a toggle: a stale page, a double press
+        # or another lead's change meanwhile cannot turn it into the opposite.
+        on = self.get_query_argument("on", "1") != "0"
+        await self.visible(number, f"tag {number} {tag}", audit=False)
         action = f"tag {number} {tag}{'' if on else ' off'}"
         done = await self.services.store.set_tag(number, tag, on)
         await self.audit(action, "" if done else "not found")

@@ -8,7 +8,7 @@ handling the same chat can never silently drop one another's answer: the loser g
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -215,9 +215,16 @@ class TranscriptStore(Protocol):
     async def log_access(self, access: Access) -> None: ...
 
     async def accesses(
-        self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+        who: Collection[str] | None = None,
+        about: int | None = None,
     ) -> list[Access]:
-        """Newest first."""
+        """Newest first; only lines by `who` (if given) and about transcript `about` (its
+        views, tags and notes, if given)."""
 
     async def record_quiz_answer(self, answer: QuizAnswer) -> None: ...
 

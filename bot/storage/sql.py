@@ -14,7 +14,7 @@ import asyncio
 import functools
 import logging
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -521,12 +521,19 @@ class SqlStore:
         )
 
     async def accesses(
-        self, *, since: datetime | None = None, until: datetime | None = None, limit: int = 1000
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+        who: Collection[str] | None = None,
+        about: int | None = None,
     ) -> list[Access]:
         if limit < 1:
             raise UsageError("The access log limit must be 1 or more.")
         return await self._runner.read(
-            "read the access log", lambda conn: transcripts.accesses(conn, since, until, limit)
+            "read the access log",
+            lambda conn: transcripts.accesses(conn, since, until, limit, who, about),
         )
 
     async def record_quiz_answer(self, answer: QuizAnswer) -> None:

@@ -8,7 +8,7 @@ time expressions (`_utc_hour`, `_seconds_between`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any, Final
@@ -516,11 +516,25 @@ def _seconds_between(
 
 
 def accesses(
-    conn: sa.Connection, since: datetime | None, until: datetime | None, limit: int
+    conn: sa.Connection,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    who: Collection[str] | None = None,
+    about: int | None = None,
 ) -> list[Access]:
     log = access_log.c
     query = sa.select(access_log).order_by(log.at.desc(), log.id.desc()).limit(limit)
     query = query.where(*_between(log.at, since, until))
+    if who is not None:
+        query = query.where(log.who.in_(sorted(who)))
+    if about is not None:  # "show 42", "note 42", "tag 42 reviewed [off]"
+        query = query.where(
+            sa.or_(
+                log.action.in_([f"show {about}", f"note {about}"]),
+                log.action.like(f"tag {about} %"),
+            )
+        )
     return [
         Access(row.at, row.who, row.channel, row.action, row.detail, row.allowed)
         for row in conn.execute(query)

@@ -217,7 +217,11 @@ async def test_tags_and_notes_need_the_csrf_token_and_a_visible_transcript(
     assert (tagged.status, tagged.location) == (303, f"/transcripts/{north}")
     page = await lead.get(f"/transcripts/{north}")
     assert 'id="tags" method="post"' in page.text and "Remove Follow up" in page.text
-    await lead.post(f"/transcripts/{north}/tags", {"tag": "follow_up"})  # a toggle
+    assert f'formaction="/transcripts/{north}/tags?on=0"' in page.text  # Remove says off
+    await lead.post(f"/transcripts/{north}/tags", {"tag": "follow_up"})  # Add again, stale
+    found = await desk.store.get_transcript(north)
+    assert found is not None and found.tags == {"follow_up"}  # still on: never a toggle
+    await lead.post(f"/transcripts/{north}/tags?on=0", {"tag": "follow_up"})
     found = await desk.store.get_transcript(north)
     assert found is not None and not found.tags
     assert (await lead.post(f"/transcripts/{north}/tags", {"tag": "nonsense"})).status == 400

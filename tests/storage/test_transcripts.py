@@ -666,6 +666,25 @@ async def test_access_log_is_newest_first(store: SqlStore) -> None:
     assert await store.accesses(since=at(2)) == []
 
 
+async def test_access_log_lines_by_whom_and_about_one_transcript(store: SqlStore) -> None:
+    """Filtered in the database, so an old line is found however many came since."""
+    lines = [
+        Access(at(0), "desk:1", "desk", "show 42"),
+        Access(at(1), "desk:2", "desk", "tag 42 reviewed off"),
+        Access(at(2), "telegram:1", "telegram", "note 42"),
+        Access(at(3), "telegram:1", "telegram", "show 420"),
+        Access(at(4), "desk:1", "desk", "tag 4 reviewed"),
+        Access(at(5), "desk:?", "desk", "signin", "forged", allowed=False),
+    ]
+    for line in lines:
+        await store.log_access(line)
+    assert await store.accesses(about=42) == [lines[2], lines[1], lines[0]]
+    assert await store.accesses(about=42, limit=1) == [lines[2]]
+    assert await store.accesses(who={"desk:1"}) == [lines[4], lines[0]]
+    assert await store.accesses(who={"desk:1", "telegram:1"}, about=42) == [lines[2], lines[0]]
+    assert await store.accesses(who=set()) == []
+
+
 # --------------------------------------------------------------------------------------------
 # Statistics
 
